@@ -1,0 +1,160 @@
+// Spawns the program exactly as Entry HW does (IPC channel, inherited stdout/stderr) and plays
+// the parent: records every message, waits for specific ones, sends typed messages.
+// The program is `node dist/main.cjs` unless ENTRY_HW_TEST_BIN names a built executable.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type {
+  ParentMessage,
+  ParentToServerKey,
+  ServerMessage,
+  ServerToParentKey,
+} from '../../src/ipc/messages';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** Asks the OS for a free loopback port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface SpawnOptions {
+  port: number;
+  /** Extra environment (ENTRY_HW_CERT_DIR, ENTRY_HW_SECRET, ...). */
+  env?: Record<string, string | undefined>;
+  /** Path of an executable to run instead of `node dist/main.cjs`. Default: ENTRY_HW_TEST_BIN. */
+  bin?: string;
+  /** Whether to open an IPC channel (default true). Without it the program is a developer run. */
+  ipc?: boolean;
+  /** Label used in timeout errors. */
+  name?: string;
+}
+
+type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
+
+/** A running server process with the test playing its parent. */
+export class ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly name: string;
+  /** Every message the server sent to this parent, in order. */
+  readonly messages: ServerMessage[] = [];
+  private readonly waiters = new Set<() => void>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(options: SpawnOptions) {
+    this.port = options.port;
+    this.name = options.name ?? `server:${options.port}`;
+    const bin = options.bin ?? process.env.ENTRY_HW_TEST_BIN;
+    const command = bin ?? process.execPath;
+    const args = bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')];
+    const ipc = options.ipc ?? true;
+    this.child = spawn(command, args, {
+      stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
+    });
+    this.child.on('message', (message: ServerMessage) => {
+      this.messages.push(message);
+      for (const wake of [...this.waiters]) wake();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        for (const wake of [...this.waiters]) wake();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Sends a typed message over IPC. */
+  send<K extends ParentToServerKey>(message: ParentMessage<K>): void {
+    this.child.send(message);
+  }
+
+  /** Sends anything at all over IPC (for malformed-input tests). */
+  sendRaw(message: unknown): void {
+    this.child.send(message as never);
+  }
+
+  /** Messages with the given key received so far. */
+  all<K extends ServerToParentKey>(key: K): ServerMessage<K>[] {
+    return this.messages.filter((m) => m.key === key) as ServerMessage<K>[];
+  }
+
+  /**
+   * Waits for a message with `key` (matching `predicate`) that arrived at or after index `from`
+   * (default: anywhere in the history).
+   */
+  waitFor<K extends ServerToParentKey>(
+    key: K,
+    predicate: Predicate<K> = () => true,
+    { timeoutMs = 10_000, from = 0 }: { timeoutMs?: number; from?: number } = {},
+  ): Promise<ServerMessage<K>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        for (let i = from; i < this.messages.length; i += 1) {
+          const m = this.messages[i] as ServerMessage;
+          if (m.key === key && predicate(m as ServerMessage<K>)) {
+            cleanup();
+            resolve(m as ServerMessage<K>);
+            return true;
+          }
+        }
+        if (!this.alive) {
+          cleanup();
+          reject(new Error(`${this.name} exited while waiting for ${key}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const seen = this.messages.map((m) => `${m.key}=${JSON.stringify(m.value)}`).join(', ');
+        reject(new Error(`${this.name}: timed out waiting for ${key}; seen: ${seen.slice(0, 2000)}`));
+      }, timeoutMs);
+      const wake = () => void check();
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+      };
+      this.waiters.add(wake);
+      check();
+    });
+  }
+
+  /** Sends `open` and waits until the role is known; returns the running mode. */
+  async open(value: ParentMessage<'open'>['value'] = 'production'): Promise<number> {
+    const from = this.messages.length;
+    this.send({ key: 'open', value });
+    const mode = await this.waitFor('runningModeChanged', () => true, { from, timeoutMs: 15_000 });
+    return mode.value;
+  }
+
+  /** Closes the IPC channel as if the parent app went away. */
+  disconnectParent(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for exit. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export function spawnServer(options: SpawnOptions): ServerProcess {
+  return new ServerProcess(options);
+}
