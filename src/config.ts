@@ -1,0 +1,55 @@
+// Run-time settings read from the environment, with the embedded defaults the app relies on.
+// Entry HW passes no arguments, so everything here has a sensible default.
+
+/** The compat port the browser workspace connects to. */
+export const DEFAULT_PORT = 23518;
+/** Loopback only: the server must never be reachable from the network. */
+export const LISTEN_HOST = '127.0.0.1';
+/** Development passphrase for encrypt/decrypt when none is embedded or configured. */
+export const DEV_PASSPHRASE = 'TEST_SECRET';
+
+export interface EnvironmentSettings {
+  /** ENTRY_HW_PORT: listening / joining port (tests use a free one). */
+  port: number;
+  /** ENTRY_HW_CERT_DIR: directory with hardware.key, cert.pem, ChainCA1.crt, RootCA.crt. */
+  certDir: string | undefined;
+  /** ENTRY_HW_SECRET: encrypt/decrypt passphrase override. */
+  passphrase: string | undefined;
+  /** ENTRY_HW_ALLOWED_ORIGINS: extra allowed browser origins, comma separated; `*` allows all. */
+  allowedOrigins: string[];
+}
+
+/** Splits a comma-separated list, dropping blanks. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/**
+ * Reads the settings from an environment; an invalid port falls back to the default with a warning.
+ *
+ * @example
+ * readEnvironment({ ENTRY_HW_PORT: '30000' }).port // 30000
+ */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = () => {},
+): EnvironmentSettings {
+  let port = DEFAULT_PORT;
+  if (env.ENTRY_HW_PORT !== undefined && env.ENTRY_HW_PORT !== '') {
+    const parsed = Number(env.ENTRY_HW_PORT);
+    if (Number.isInteger(parsed) && parsed > 0 && parsed < 65536) port = parsed;
+    else
+      warn(
+        `ignoring ENTRY_HW_PORT=${JSON.stringify(env.ENTRY_HW_PORT)}: not a port number; using ${DEFAULT_PORT}`,
+      );
+  }
+  return {
+    port,
+    certDir: env.ENTRY_HW_CERT_DIR || undefined,
+    passphrase: env.ENTRY_HW_SECRET || undefined,
+    allowedOrigins: splitList(env.ENTRY_HW_ALLOWED_ORIGINS),
+  };
+}
