@@ -1,0 +1,92 @@
+// Routing decisions of the host, as pure functions of a small snapshot of its state
+// (PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
+// rule here is unit-testable without sockets.
+
+/** What the host knows when it routes one message. */
+export interface RoutingSnapshot {
+  /** The host's own roomId (from its parent's `addRoomId`), if any. */
+  ownRoomId: string | undefined;
+  /** Number of peer instances connected (cloud mode while > 0). */
+  peerCount: number;
+  /** Peer socket id serving a roomId, from `matchTarget`. */
+  peerForRoom: (roomId: string) => string | undefined;
+}
+
+export type BrowserMessageRoute =
+  | { to: 'parent' }
+  | { to: 'peer'; peerId: string }
+  | { to: 'drop'; reason: string };
+
+/**
+ * Where a browser's `message` goes.
+ *
+ * @example
+ * routeBrowserMessage({ ownRoomId: 'a', peerCount: 1, peerForRoom: (r) => (r === 'b' ? 'p1' : undefined) }, 'b')
+ * // { to: 'peer', peerId: 'p1' }
+ */
+export function routeBrowserMessage(
+  state: RoutingSnapshot,
+  browserRoomId: string | undefined,
+): BrowserMessageRoute {
+  if (state.peerCount === 0) return { to: 'parent' };
+  const peerId = browserRoomId === undefined ? undefined : state.peerForRoom(browserRoomId);
+  if (peerId !== undefined) return { to: 'peer', peerId };
+  if (state.ownRoomId === undefined) return { to: 'parent' };
+  if (browserRoomId === state.ownRoomId) return { to: 'parent' };
+  return { to: 'drop', reason: `roomId ${browserRoomId ?? '(none)'} belongs to no instance` };
+}
+
+export type ParentSendRoute =
+  | { to: 'all-browsers' }
+  | { to: 'room'; roomId: string }
+  | { to: 'unmatched-browsers' };
+
+/**
+ * Which browsers a `send` from the host's own parent reaches.
+ *
+ * @example
+ * routeParentSend({ ownRoomId: undefined, peerCount: 2, peerForRoom: () => undefined })
+ * // { to: 'unmatched-browsers' }  (never other students' browsers)
+ */
+export function routeParentSend(state: RoutingSnapshot): ParentSendRoute {
+  if (state.peerCount === 0) return { to: 'all-browsers' };
+  if (state.ownRoomId !== undefined) return { to: 'room', roomId: state.ownRoomId };
+  return { to: 'unmatched-browsers' };
+}
+
+/**
+ * Whether a browser counts as served by the host itself when the host has no roomId of its own:
+ * true when no peer has claimed its roomId.
+ */
+export function isUnmatchedBrowser(state: RoutingSnapshot, browserRoomId: string | undefined): boolean {
+  return browserRoomId === undefined || state.peerForRoom(browserRoomId) === undefined;
+}
+
+export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; reason: string };
+
+/**
+ * Where a peer's `message` goes: the browsers of the room the peer matched.
+ *
+ * @example
+ * routePeerMessage('0a1b2c3d4e') // { to: 'room', roomId: '0a1b2c3d4e' }
+ */
+export function routePeerMessage(peerRoomId: string | undefined): PeerMessageRoute {
+  if (peerRoomId === undefined) return { to: 'drop', reason: 'peer has not sent matchTarget yet' };
+  return { to: 'room', roomId: peerRoomId };
+}
+
+/** Reads the roomId out of a `matchTarget` value: a string or `{ roomId }`. */
+export function roomIdFromMatchTarget(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && 'roomId' in value)
+    return (value as { roomId: unknown }).roomId;
+  return value;
+}
+
+/** The value the browser's acknowledgement callback receives: `message.key` if present, else `true`. */
+export function ackValue(message: unknown): unknown {
+  if (typeof message === 'object' && message !== null && 'key' in message) {
+    const key = (message as { key: unknown }).key;
+    if (key !== undefined && key !== null) return key;
+  }
+  return true;
+}

@@ -1,0 +1,93 @@
+// Short-lived holding area for messages addressed to browsers that are not connected right now.
+// Browsers reconnect on their own (entryjs waits 1500 ms), and after a failover the new host
+// has no browsers for a moment: what arrives in that gap is held per recipient key, in order,
+// and handed to the first browser that connects for that key. Bounded in count and age.
+
+export interface MailboxOptions {
+  /** How long a held message stays deliverable. Default 5000 ms. */
+  maxAgeMs?: number;
+  /** Most messages held per key; the oldest are dropped beyond it. Default 500. */
+  maxPerKey?: number;
+  /** Most keys held at once; the stalest key is dropped beyond it. Default 200. */
+  maxKeys?: number;
+  now?: () => number;
+}
+
+interface Held<T> {
+  at: number;
+  value: T;
+}
+
+/**
+ * Per-key FIFO of recent undeliverable messages.
+ *
+ * @example
+ * const mailbox = new ReconnectMailbox<unknown>();
+ * mailbox.hold('room:0a1b2c3d4e', { data: 1 });
+ * mailbox.take('room:0a1b2c3d4e'); // [{ data: 1 }] if taken within 5 s, then empty
+ */
+export class ReconnectMailbox<T> {
+  private readonly boxes = new Map<string, Held<T>[]>();
+  private readonly maxAgeMs: number;
+  private readonly maxPerKey: number;
+  private readonly maxKeys: number;
+  private readonly now: () => number;
+
+  constructor(options: MailboxOptions = {}) {
+    this.maxAgeMs = options.maxAgeMs ?? 5000;
+    this.maxPerKey = options.maxPerKey ?? 500;
+    this.maxKeys = options.maxKeys ?? 200;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Number of messages held under `key` that are still fresh. */
+  size(key: string): number {
+    this.expire(key);
+    return this.boxes.get(key)?.length ?? 0;
+  }
+
+  hold(key: string, value: T): void {
+    let box = this.boxes.get(key);
+    if (!box) {
+      if (this.boxes.size >= this.maxKeys) this.dropStalestKey();
+      box = [];
+      this.boxes.set(key, box);
+    }
+    box.push({ at: this.now(), value });
+    if (box.length > this.maxPerKey) box.splice(0, box.length - this.maxPerKey);
+  }
+
+  /** Removes and returns the fresh messages held under `key`, oldest first. */
+  take(key: string): T[] {
+    this.expire(key);
+    const box = this.boxes.get(key);
+    this.boxes.delete(key);
+    return box ? box.map((held) => held.value) : [];
+  }
+
+  clear(): void {
+    this.boxes.clear();
+  }
+
+  private expire(key: string): void {
+    const box = this.boxes.get(key);
+    if (!box) return;
+    const oldest = this.now() - this.maxAgeMs;
+    const firstFresh = box.findIndex((held) => held.at >= oldest);
+    if (firstFresh === -1) this.boxes.delete(key);
+    else if (firstFresh > 0) box.splice(0, firstFresh);
+  }
+
+  private dropStalestKey(): void {
+    let stalest: string | undefined;
+    let stalestAt = Number.POSITIVE_INFINITY;
+    for (const [key, box] of this.boxes) {
+      const last = box[box.length - 1]?.at ?? 0;
+      if (last < stalestAt) {
+        stalestAt = last;
+        stalest = key;
+      }
+    }
+    if (stalest !== undefined) this.boxes.delete(stalest);
+  }
+}
