@@ -1,0 +1,79 @@
+// A peer instance's connection to the host (cloud PC mode, PROTOCOL.md §4-5): plain ws to
+// 127.0.0.1 (no DNS, no certificate), query childServer=true, no Origin header. One PeerLink is
+// one connection; when it is lost the election decides what comes next.
+import { EventEmitter } from 'node:events';
+import { io, type Socket } from 'socket.io-client';
+
+export interface PeerLinkEvents {
+  /** A message from the host for this instance's parent. */
+  data: [value: unknown];
+  /** The connection to the host ended without close() being called. */
+  lost: [reason: string];
+}
+
+/**
+ * Connection from a peer to the host.
+ *
+ * @example
+ * const link = new PeerLink(23518);
+ * await link.connect('0a1b2c3d4e');       // sends matchTarget as soon as it is connected
+ * link.on('data', (value) => parent.send({ key: 'data', value }));
+ * link.send({ data: { a0: 512 } });
+ */
+export class PeerLink extends EventEmitter<PeerLinkEvents> {
+  private socket: Socket | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {
+    super();
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  /** Connects and announces the roomId (if any); rejects when the host cannot be reached. */
+  connect(roomId: string | undefined, timeoutMs = 2000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = io(`http://${this.host}:${this.port}`, {
+        query: { childServer: 'true' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        timeout: timeoutMs,
+      });
+      this.socket = socket;
+      socket.once('connect', () => {
+        if (roomId !== undefined) socket.emit('matchTarget', roomId);
+        socket.on('disconnect', (reason) => {
+          if (!this.closed) this.emit('lost', String(reason));
+        });
+        resolve();
+      });
+      socket.once('connect_error', (error) => {
+        socket.close();
+        reject(error);
+      });
+      socket.on('message', (value: unknown) => this.emit('data', value));
+    });
+  }
+
+  /** Tells the host which room this instance serves. */
+  matchRoom(roomId: string): void {
+    this.socket?.emit('matchTarget', roomId);
+  }
+
+  /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */
+  send(payload: unknown): void {
+    this.socket?.emit('message', payload);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}

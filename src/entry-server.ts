@@ -1,0 +1,397 @@
+// EntryServer: the whole server as an in-process object, with the original's library API
+// (PROTOCOL.md §8). It drives the host election, owns the host's listener and socket.io hub or
+// the peer's link to the host, queues parent sends while between hosts, and reports modes.
+// main.ts adapts it to IPC; entry-offline can construct it directly.
+import { EventEmitter } from 'node:events';
+import {
+  type ElectionAction,
+  type ElectionEvent,
+  type ElectionState,
+  electHost,
+  INITIAL_ELECTION,
+} from './cloud/elect-host';
+import { probePortHolder } from './cloud/host-probe';
+import { PeerLink } from './cloud/peer-link';
+import { DEFAULT_PORT, LISTEN_HOST } from './config';
+import {
+  CloudMode,
+  type CloudModeValue,
+  isValidRoomId,
+  type OpenOptions,
+  RunningMode,
+  type RunningModeValue,
+  type ServerErrorInfo,
+  type ServerToParentKey,
+  type ServerToParentMessages,
+} from './ipc/messages';
+import { certificateHealth, type LoadedCertificate } from './listener/certificates';
+import { HostListener } from './listener/host-listener';
+import type { ModuleHandlers, StatusBody } from './listener/http-routes';
+import { normalizeOpenArguments } from './open-options';
+import { HostHub } from './socket/host-hub';
+import { UsageLog } from './telemetry/usage-log';
+import { BoundedQueue } from './util/bounded-queue';
+import { createLogger, type Logger } from './util/log';
+import { VERSION } from './version';
+
+/** Events of the server object: the server → parent messages except the cipher replies. */
+export type EntryServerEvents = {
+  [K in Exclude<ServerToParentKey, 'encrypt' | 'decrypt'>]: [value: ServerToParentMessages[K]];
+};
+
+export interface EntryServerOptions extends ModuleHandlers {
+  /** Compat with the original: `true` serves plain http/ws only, even when a certificate is given. */
+  http?: boolean;
+  /** Port to listen on or join. Default 23518. */
+  port?: number;
+  /** Certificate for https/wss on the same port. */
+  certificate?: LoadedCertificate;
+  /** Extra allowed browser origins (added to the defaults). */
+  allowedOrigins?: string[];
+  logger?: Logger;
+  /** Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000. */
+  peerQueueLimit?: number;
+}
+
+/**
+ * The Entry HW server.
+ *
+ * @example
+ * const server = new EntryServer({ http: true, handleModuleListRequest: () => modules });
+ * server.on('runningModeChanged', (mode) => console.log(mode === RunningMode.server ? 'host' : 'peer'));
+ * server.on('data', (value) => device.write(value));
+ * await server.open();
+ * server.sendToClient({ company: 1, model: 1, a0: 512 });
+ */
+export class EntryServer extends EventEmitter<EntryServerEvents> {
+  private readonly port: number;
+  private readonly logger: Logger;
+  private readonly certificate: LoadedCertificate | undefined;
+  private readonly outbox: BoundedQueue<unknown>;
+  private extraOrigins: string[];
+  private election: ElectionState = INITIAL_ELECTION;
+  private hub: HostHub | undefined;
+  private listener: HostListener | undefined;
+  private link: PeerLink | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private ownRoomId: string | undefined;
+  private usage: UsageLog | undefined;
+  private opened: Promise<void> | undefined;
+  private settle: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+  private runningMode: RunningModeValue | undefined;
+  private cloudMode: CloudModeValue | undefined;
+  private tlsActive = false;
+
+  constructor(private readonly options: EntryServerOptions = {}) {
+    super();
+    this.port = options.port ?? DEFAULT_PORT;
+    this.logger = options.logger ?? createLogger();
+    this.certificate = options.http ? undefined : options.certificate;
+    this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
+    this.extraOrigins = [...(options.allowedOrigins ?? [])];
+  }
+
+  /** Current role, once `open` has settled. */
+  get mode(): { runningMode: RunningModeValue | undefined; cloudMode: CloudModeValue | undefined } {
+    return { runningMode: this.runningMode, cloudMode: this.cloudMode };
+  }
+
+  /**
+   * Starts the server: listens as host or joins the host as a peer. Resolves when the role is
+   * settled. A second call returns the first call's promise.
+   *
+   * @example
+   * await server.open('production');
+   * await server.open('2.1.0', 'https://example.org/count'); // entry-offline: version and telemetry URL
+   * await server.open({ allowedOrigins: ['https://school.example'] });
+   */
+  open(modeOrOptions?: string | OpenOptions, telemetryUrl?: string): Promise<void> {
+    if (this.opened) {
+      this.logger.info('open: already open, nothing to do');
+      return this.opened;
+    }
+    const options = normalizeOpenArguments(modeOrOptions, telemetryUrl);
+    if (options.allowedOrigins) this.extraOrigins.push(...options.allowedOrigins);
+    if (options.telemetryUrl) {
+      this.usage = new UsageLog({
+        endpoint: options.telemetryUrl,
+        offlineVersion: options.offlineVersion,
+        onError: (message) => this.logger.warnOnce(`usage:${message}`, message),
+      });
+      this.usage.record('start_app', false);
+    }
+    this.reportCertificateHealth();
+    this.opened = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    this.dispatch({ type: 'open' });
+    return this.opened;
+  }
+
+  /**
+   * Sets this instance's roomId (cloud PC mode). As a peer, tells the host at once.
+   *
+   * @example
+   * server.addRoomId('0a1b2c3d4e');
+   */
+  addRoomId(roomId: string): void {
+    if (!isValidRoomId(roomId)) {
+      this.logger.warn('addRoomId: ignoring an empty, too long or non-string roomId');
+      return;
+    }
+    this.ownRoomId = roomId;
+    if (this.election.phase === 'peer') this.link?.matchRoom(roomId);
+  }
+
+  /**
+   * Sends a value to the browser(s) this instance serves, wrapped as `{ data: value }`.
+   * While a peer is between hosts the value is queued and delivered after the rematch.
+   *
+   * @example
+   * server.sendToClient({ company: 1, model: 1, a0: 512 });
+   */
+  sendToClient(value: unknown): void {
+    if (this.election.phase === 'host' && this.hub) {
+      this.hub.sendFromParent(value);
+    } else if (this.election.phase === 'peer' && this.link?.connected) {
+      this.link.send({ data: value });
+    } else {
+      this.outbox.push(value);
+      if (this.outbox.dropped === 1) {
+        this.logger.warn(`no host yet: keeping the last ${this.outbox.capacity} sends, dropping older ones`);
+      }
+    }
+  }
+
+  /** Tells the browser the device went away (the legacy string the workspace understands). */
+  disconnectHardware(): void {
+    this.sendToClient('disconnectHardware');
+  }
+
+  /** Telemetry: a device connected (`connectHardwareSuccess`). */
+  reportDeviceConnected(hardwareId: string): void {
+    this.usage?.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud);
+  }
+
+  /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
+  reportDeviceFailed(): void {
+    this.usage?.deviceFailed(this.cloudMode === CloudMode.cloud);
+  }
+
+  /** What `GET /status` answers. */
+  status(): StatusBody {
+    return {
+      name: 'entry-hw-server',
+      version: VERSION,
+      runningMode: this.runningMode ?? null,
+      cloudMode: this.cloudMode ?? null,
+      browsers: this.hub?.browserCount ?? 0,
+      peers: this.hub?.peerCount ?? 0,
+      tls: {
+        enabled: this.tlsActive,
+        notAfter: this.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
+      },
+    };
+  }
+
+  /**
+   * Closes every socket and the listener (or the link to the host). Safe to call twice.
+   *
+   * @example
+   * process.once('SIGTERM', () => server.close().then(() => process.exit(0)));
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = this.shutdown();
+      this.dispatch({ type: 'close' });
+    }
+    return this.closing;
+  }
+
+  /** Emits `error` only when someone listens: an unheard 'error' event would crash an embedder. */
+  private report(info: ServerErrorInfo): void {
+    this.logger.warn(`${info.code}: ${info.message}`);
+    if (this.listenerCount('error') > 0) this.emit('error', info);
+  }
+
+  private reportCertificateHealth(): void {
+    if (!this.certificate) {
+      this.logger.info(
+        this.options.http
+          ? 'serving plain http/ws only (http option)'
+          : 'no certificate: serving plain http/ws only',
+      );
+      return;
+    }
+    const health = certificateHealth(this.certificate.notAfter);
+    const until = this.certificate.notAfter.toISOString();
+    if (health.state === 'expired') {
+      this.report({
+        code: 'CERT_EXPIRED',
+        message: `the certificate expired on ${until}; serving plain http/ws only`,
+      });
+    } else if (health.state === 'expiring-soon') {
+      this.report({
+        code: 'CERT_EXPIRING_SOON',
+        message: `the certificate expires on ${until} (${health.daysLeft} days left)`,
+      });
+    }
+  }
+
+  private usableCertificate(): LoadedCertificate | undefined {
+    if (!this.certificate || certificateHealth(this.certificate.notAfter).state === 'expired')
+      return undefined;
+    return this.certificate;
+  }
+
+  private dispatch(event: ElectionEvent): void {
+    const step = electHost(this.election, event);
+    this.election = step.state;
+    for (const action of step.actions) this.perform(action);
+  }
+
+  private perform(action: ElectionAction): void {
+    switch (action.type) {
+      case 'listen':
+        return this.tryListen();
+      case 'probe':
+        probePortHolder(this.port).then((holder) =>
+          this.dispatch(
+            holder.kind === 'foreign'
+              ? { type: 'probed', holder: 'foreign', detail: holder.detail }
+              : { type: 'probed', holder: holder.kind },
+          ),
+        );
+        return;
+      case 'join':
+        return this.tryJoin();
+      case 'becomeHost':
+        return this.becomeHost();
+      case 'becomePeer':
+        return this.becomePeer();
+      case 'retryAfter':
+        this.retryTimer = setTimeout(() => this.dispatch({ type: 'retryDue' }), action.ms);
+        return;
+      case 'report':
+        return this.report({ code: action.code, message: action.message });
+      case 'shutdown':
+        return; // the work is in shutdown(), started by close()
+    }
+  }
+
+  private tryListen(): void {
+    const hub = new HostHub({
+      logger: this.logger,
+      allowedOrigins: () => this.extraOrigins,
+      ownRoomId: () => this.ownRoomId,
+    });
+    const certificate = this.usableCertificate();
+    const listener = new HostListener({
+      hub,
+      logger: this.logger,
+      certificate,
+      status: () => this.status(),
+      handleModuleListRequest: this.options.handleModuleListRequest,
+      handleModuleFileRequest: this.options.handleModuleFileRequest,
+    });
+    listener.listen(this.port, LISTEN_HOST).then(
+      () => {
+        if (this.election.phase !== 'binding') {
+          void listener.close();
+          void hub.close();
+          return;
+        }
+        this.hub = hub;
+        this.listener = listener;
+        this.tlsActive = listener.tlsEnabled;
+        this.dispatch({ type: 'bound' });
+      },
+      (error: NodeJS.ErrnoException) => {
+        void hub.close();
+        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message });
+      },
+    );
+  }
+
+  private tryJoin(): void {
+    const link = new PeerLink(this.port);
+    this.link = link;
+    link.on('data', (value) => this.emit('data', value));
+    link.connect(this.ownRoomId).then(
+      () => {
+        if (this.election.phase !== 'joining') {
+          link.close();
+          return;
+        }
+        link.once('lost', (reason) => {
+          this.logger.info(`lost the host (${reason}); electing a new one`);
+          link.close();
+          if (this.link === link) this.link = undefined;
+          this.dispatch({ type: 'hostLost' });
+        });
+        this.dispatch({ type: 'joined' });
+      },
+      (error: Error) => {
+        link.close();
+        if (this.link === link) this.link = undefined;
+        this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
+      },
+    );
+  }
+
+  private becomeHost(): void {
+    const hub = this.hub as HostHub;
+    hub.on('data', (value) => this.emit('data', value));
+    hub.on('connection', (info) => {
+      if (info.kind === 'browser') this.usage?.browserConnected(this.cloudMode === CloudMode.cloud);
+      this.emit('connection', info);
+    });
+    hub.on('close', (info) => {
+      if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
+      this.emit('close', info.roomId);
+    });
+    hub.on('peerCountChanged', (count) =>
+      this.setModes(RunningMode.server, count > 0 ? CloudMode.cloud : CloudMode.singleServer),
+    );
+    this.logger.info(
+      `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
+    );
+    this.setModes(RunningMode.server, hub.peerCount > 0 ? CloudMode.cloud : CloudMode.singleServer);
+    for (const value of this.outbox.drain()) hub.sendFromParent(value);
+  }
+
+  private becomePeer(): void {
+    this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
+    this.setModes(RunningMode.client, CloudMode.cloud);
+    for (const value of this.outbox.drain()) this.link?.send({ data: value });
+  }
+
+  /** Settles `open` on the first role and reports each mode when it changes. */
+  private setModes(running: RunningModeValue, cloud: CloudModeValue): void {
+    if (this.closing) return;
+    const first = this.settle !== undefined;
+    if (first || running !== this.runningMode) {
+      this.runningMode = running;
+      this.emit('runningModeChanged', running);
+    }
+    if (first || cloud !== this.cloudMode) {
+      this.cloudMode = cloud;
+      this.emit('cloudModeChanged', cloud);
+    }
+    this.settle?.();
+    this.settle = undefined;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.link?.close();
+    this.link = undefined;
+    const hub = this.hub;
+    const listener = this.listener;
+    this.hub = undefined;
+    this.listener = undefined;
+    await Promise.allSettled([hub?.close(), listener?.close()]);
+    this.settle?.();
+  }
+}
