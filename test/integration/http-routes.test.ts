@@ -1,0 +1,127 @@
+// PROTOCOL.md §3 HTTP routes and §10 preflight: `/` answers hello entry, `/status` identifies the
+// program, every other path is 404, and preflights from allowed origins allow private network access.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { randomRoomId } from '../helpers/browser-client';
+import { type Started, startServer } from '../helpers/fixtures';
+import { request } from '../helpers/http';
+
+interface Status {
+  name: unknown;
+  version: unknown;
+  runningMode: unknown;
+  cloudMode: unknown;
+  browsers: unknown;
+  peers: unknown;
+  tls: { enabled: unknown; notAfter?: unknown } | undefined;
+}
+
+describe('HTTP routes', () => {
+  let started: Started;
+  before(async () => {
+    started = await startServer({ name: 'http-routes', env: { ENTRY_HW_CERT_DIR: undefined } });
+  });
+  after(async () => {
+    await started?.stop();
+  });
+
+  it('GET / answers 200 hello entry', async () => {
+    const res = await request({ port: started.port, path: '/' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'hello entry');
+  });
+
+  it('GET /status answers JSON that identifies the program', async () => {
+    const res = await request({ port: started.port, path: '/status' });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /application\/json/);
+    const status = JSON.parse(res.body) as Status;
+    assert.equal(status.name, 'entry-hw-server');
+    assert.equal(typeof status.version, 'string');
+    assert.equal(status.runningMode, 2);
+    assert.equal(status.cloudMode, 0);
+    assert.equal(status.browsers, 0);
+    assert.equal(status.peers, 0);
+    assert.equal(typeof status.tls, 'object', '/status must carry tls: { enabled, notAfter }');
+    assert.equal(typeof status.tls?.enabled, 'boolean');
+    if (!process.env.ENTRY_HW_TEST_BIN) {
+      // node dist/main.cjs has no embedded certificate; a packaged executable may have one.
+      assert.equal(status.tls?.enabled, false, 'no ENTRY_HW_CERT_DIR: TLS must be off');
+    }
+  });
+
+  it('GET /status counts connected browsers', async () => {
+    const browser = await started.pool.connect({ version: 'v2', url: started.url, roomId: randomRoomId() });
+    const status = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Status;
+    assert.equal(status.browsers, 1);
+    const from = started.server.messages.length;
+    browser.close();
+    await started.server.waitFor('close', () => true, { from });
+    const after = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Status;
+    assert.equal(after.browsers, 0);
+  });
+
+  it('answers 404 for every other path', async () => {
+    for (const path of [
+      '/nope',
+      '/index.html',
+      '/hello',
+      '/modules',
+      '/modules/x/files/y',
+      '/status/x',
+      '/%2e%2e/etc/passwd',
+    ]) {
+      const res = await request({ port: started.port, path });
+      assert.equal(res.status, 404, `GET ${path} should be 404, got ${res.status} ${res.body.slice(0, 80)}`);
+    }
+  });
+
+  it('answers a preflight from an allowed origin with Access-Control-Allow-Private-Network: true', async () => {
+    // Chrome's Private Network Access preflights every request from a public page to loopback,
+    // including a simple GET of / or /status, so every route needs a good preflight answer.
+    const problems: string[] = [];
+    for (const origin of ['https://playentry.org', 'http://localhost:8080']) {
+      for (const path of [
+        '/',
+        '/status',
+        '/socket.io/?EIO=3&transport=polling',
+        '/socket.io/?EIO=4&transport=polling',
+      ]) {
+        const res = await request({
+          port: started.port,
+          path,
+          method: 'OPTIONS',
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': 'GET',
+            'Access-Control-Request-Private-Network': 'true',
+          },
+        });
+        const pna = res.headers['access-control-allow-private-network'];
+        const acao = res.headers['access-control-allow-origin'];
+        if (res.status < 200 || res.status >= 300 || pna !== 'true' || (acao !== origin && acao !== '*')) {
+          problems.push(
+            `OPTIONS ${path} from ${origin}: status ${res.status}, allow-private-network ${pna}, allow-origin ${acao}`,
+          );
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('does not grant private network access to a disallowed origin', async () => {
+    const res = await request({
+      port: started.port,
+      path: '/socket.io/?EIO=4&transport=polling',
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://evil.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Private-Network': 'true',
+      },
+    });
+    assert.notEqual(res.headers['access-control-allow-private-network'], 'true');
+    assert.notEqual(res.headers['access-control-allow-origin'], 'https://evil.example');
+    assert.notEqual(res.headers['access-control-allow-origin'], '*');
+  });
+});
