@@ -56,6 +56,14 @@ export const INITIAL_ELECTION: ElectionState = { phase: 'idle', failures: 0, rep
 export const RETRY_BASE_MS = 250;
 export const RETRY_MAX_MS = 5000;
 
+/**
+ * Quick retries when the port is in use but nobody answers on it: a host killed with SIGKILL
+ * may still hold its listening socket for a moment after its connections dropped. Past this
+ * many in a row, the port counts as held by another program.
+ */
+export const QUICK_RETRIES = 3;
+export const QUICK_RETRY_MS = 20;
+
 /** Backoff for the n-th consecutive failure (1-based): 250, 500, 1000, ... up to 5000 ms. */
 export function retryDelay(failures: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
@@ -105,7 +113,16 @@ export function electHost(state: ElectionState, event: ElectionEvent): ElectionS
       if (event.type !== 'probed') return same;
       if (event.holder === 'entry-hw-server')
         return { state: { ...state, phase: 'joining' }, actions: [{ type: 'join' }] };
-      if (event.holder === 'nobody') return listen; // the holder left between our listen and the probe
+      if (event.holder === 'nobody') {
+        // The holder vanished between our listen and the probe: usually a dying host. Try again soon.
+        if (state.failures < QUICK_RETRIES) {
+          return {
+            state: { ...state, phase: 'waiting', failures: state.failures + 1 },
+            actions: [{ type: 'retryAfter', ms: QUICK_RETRY_MS }],
+          };
+        }
+        return backOff(state, 'PORT_HELD_BY_OTHER_PROGRAM', 'the port is in use but nothing answers on it');
+      }
       return backOff(
         state,
         'PORT_HELD_BY_OTHER_PROGRAM',
@@ -113,7 +130,14 @@ export function electHost(state: ElectionState, event: ElectionEvent): ElectionS
       );
     case 'joining':
       if (event.type === 'joined') return { state: settled('peer'), actions: [{ type: 'becomePeer' }] };
-      if (event.type === 'joinFailed') return backOff(state, undefined, event.message);
+      if (event.type === 'joinFailed') {
+        // A host that keeps refusing us is reported, not retried in silence.
+        return backOff(
+          state,
+          state.failures + 1 >= QUICK_RETRIES ? 'LISTEN_FAILED' : undefined,
+          event.message,
+        );
+      }
       return same;
     case 'peer':
       return event.type === 'hostLost' ? listen : same;

@@ -77,7 +77,8 @@ export function probePortHolder(port: number, host = '127.0.0.1', timeoutMs = 15
       finish({ kind: 'foreign', detail: `no answer to GET /status within ${timeoutMs} ms` });
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED') finish({ kind: 'nobody' });
+      // Refused, or reset before any answer: nobody (or a dying process) holds the port.
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') finish({ kind: 'nobody' });
       else finish({ kind: 'foreign', detail: `GET /status failed: ${error.code ?? error.message}` });
     });
     req.end();

@@ -16,7 +16,7 @@ export interface PeerLinkEvents {
  *
  * @example
  * const link = new PeerLink(23518);
- * await link.connect('0a1b2c3d4e');       // sends matchTarget as soon as it is connected
+ * await link.connect(() => '0a1b2c3d4e'); // sends matchTarget as soon as it is connected
  * link.on('data', (value) => parent.send({ key: 'data', value }));
  * link.send({ data: { a0: 512 } });
  */
@@ -35,8 +35,11 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     return this.socket?.connected === true;
   }
 
-  /** Connects and announces the roomId (if any); rejects when the host cannot be reached. */
-  connect(roomId: string | undefined, timeoutMs = 2000): Promise<void> {
+  /**
+   * Connects and announces the roomId (read when the connection opens, so a roomId set while
+   * connecting is not missed); rejects when the host cannot be reached.
+   */
+  connect(roomId: () => string | undefined, timeoutMs = 2000): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = io(`http://${this.host}:${this.port}`, {
         query: { childServer: 'true' },
@@ -47,7 +50,8 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       });
       this.socket = socket;
       socket.once('connect', () => {
-        if (roomId !== undefined) socket.emit('matchTarget', roomId);
+        const current = roomId();
+        if (current !== undefined) socket.emit('matchTarget', current);
         socket.on('disconnect', (reason) => {
           if (!this.closed) this.emit('lost', String(reason));
         });

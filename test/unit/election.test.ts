@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type ElectionEvent,
+  type ElectionState,
+  electHost,
+  INITIAL_ELECTION,
+  QUICK_RETRIES,
+  RETRY_MAX_MS,
+  retryDelay,
+} from '../../src/cloud/elect-host';
+
+function run(events: ElectionEvent[], from: ElectionState = INITIAL_ELECTION) {
+  let state = from;
+  const actions: string[] = [];
+  for (const event of events) {
+    const step = electHost(state, event);
+    state = step.state;
+    actions.push(...step.actions.map((a) => (a.type === 'report' ? `report:${a.code}` : a.type)));
+  }
+  return { state, actions };
+}
+
+const inUse: ElectionEvent = { type: 'bindFailed', code: 'EADDRINUSE', message: 'in use' };
+
+describe('electHost', () => {
+  it('becomes host when the port binds', () => {
+    const { state, actions } = run([{ type: 'open' }, { type: 'bound' }]);
+    assert.equal(state.phase, 'host');
+    assert.deepEqual(actions, ['listen', 'becomeHost']);
+  });
+
+  it('joins an Entry HW host as a peer when the port is in use', () => {
+    const { state, actions } = run([
+      { type: 'open' },
+      inUse,
+      { type: 'probed', holder: 'entry-hw-server' },
+      { type: 'joined' },
+    ]);
+    assert.equal(state.phase, 'peer');
+    assert.deepEqual(actions, ['listen', 'probe', 'join', 'becomePeer']);
+  });
+
+  it('reports a foreign program once and keeps retrying with growing delays', () => {
+    const foreign: ElectionEvent = { type: 'probed', holder: 'foreign', detail: 'nginx' };
+    const { state, actions } = run([
+      { type: 'open' },
+      inUse,
+      foreign,
+      { type: 'retryDue' },
+      inUse,
+      foreign,
+      { type: 'retryDue' },
+      { type: 'bound' },
+    ]);
+    assert.deepEqual(actions, [
+      'listen',
+      'probe',
+      'report:PORT_HELD_BY_OTHER_PROGRAM',
+      'retryAfter',
+      'listen',
+      'probe',
+      'retryAfter',
+      'listen',
+      'becomeHost',
+    ]);
+    assert.equal(state.phase, 'host');
+    assert.equal(state.failures, 0);
+  });
+
+  it('reports other listen errors as LISTEN_FAILED and retries', () => {
+    const { state, actions } = run([
+      { type: 'open' },
+      { type: 'bindFailed', code: 'EACCES', message: 'denied' },
+    ]);
+    assert.equal(state.phase, 'waiting');
+    assert.deepEqual(actions, ['listen', 'report:LISTEN_FAILED', 'retryAfter']);
+  });
+
+  it('retries quickly when the holder vanished, then reports after repeated silence', () => {
+    const nobody: ElectionEvent = { type: 'probed', holder: 'nobody' };
+    const events: ElectionEvent[] = [{ type: 'open' }];
+    for (let i = 0; i <= QUICK_RETRIES; i += 1) events.push(inUse, nobody, { type: 'retryDue' });
+    const { actions } = run(events);
+    assert.equal(actions.filter((a) => a === 'report:PORT_HELD_BY_OTHER_PROGRAM').length, 1);
+    const probesBeforeReport = actions
+      .slice(0, actions.indexOf('report:PORT_HELD_BY_OTHER_PROGRAM'))
+      .filter((a) => a === 'probe');
+    assert.equal(probesBeforeReport.length, QUICK_RETRIES + 1);
+  });
+
+  it('elects again when the host is lost, and a peer never ignores that', () => {
+    const peer = run([
+      { type: 'open' },
+      inUse,
+      { type: 'probed', holder: 'entry-hw-server' },
+      { type: 'joined' },
+    ]).state;
+    const { state, actions } = run([{ type: 'hostLost' }, { type: 'bound' }], peer);
+    assert.equal(state.phase, 'host');
+    assert.deepEqual(actions, ['listen', 'becomeHost']);
+  });
+
+  it('reports a host that keeps refusing the join instead of looping silently', () => {
+    const events: ElectionEvent[] = [{ type: 'open' }];
+    for (let i = 0; i < QUICK_RETRIES; i += 1) {
+      events.push(
+        inUse,
+        { type: 'probed', holder: 'entry-hw-server' },
+        { type: 'joinFailed', message: 'refused' },
+        { type: 'retryDue' },
+      );
+    }
+    assert.ok(run(events).actions.includes('report:LISTEN_FAILED'));
+  });
+
+  it('ignores events that do not apply, and everything after close', () => {
+    const host = run([{ type: 'open' }, { type: 'bound' }]).state;
+    assert.deepEqual(electHost(host, { type: 'hostLost' }), { state: host, actions: [] });
+    const closed = electHost(host, { type: 'close' });
+    assert.deepEqual(closed.actions, [{ type: 'shutdown' }]);
+    assert.deepEqual(electHost(closed.state, { type: 'open' }).actions, []);
+    assert.deepEqual(electHost(closed.state, { type: 'bound' }).actions, []);
+  });
+
+  it('backs off exponentially up to a cap', () => {
+    assert.equal(retryDelay(1), 250);
+    assert.equal(retryDelay(2), 500);
+    assert.ok(retryDelay(3) > retryDelay(2));
+    assert.equal(retryDelay(50), RETRY_MAX_MS);
+  });
+});

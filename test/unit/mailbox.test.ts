@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
+import { BoundedQueue } from '../../src/util/bounded-queue';
+
+describe('reconnect mailbox', () => {
+  it('hands held messages to the first taker, in order, once', () => {
+    const box = new ReconnectMailbox<number>();
+    box.hold('room:a', 1);
+    box.hold('room:a', 2);
+    box.hold('room:b', 3);
+    assert.deepEqual(box.take('room:a'), [1, 2]);
+    assert.deepEqual(box.take('room:a'), []);
+    assert.deepEqual(box.take('room:b'), [3]);
+  });
+
+  it('forgets messages older than maxAgeMs', () => {
+    let now = 0;
+    const box = new ReconnectMailbox<string>({ maxAgeMs: 100, now: () => now });
+    box.hold('k', 'old');
+    now = 80;
+    box.hold('k', 'new');
+    now = 150;
+    assert.deepEqual(box.take('k'), ['new']);
+  });
+
+  it('is bounded per key and in keys', () => {
+    const box = new ReconnectMailbox<number>({ maxPerKey: 3, maxKeys: 2 });
+    for (let i = 0; i < 10; i += 1) box.hold('k', i);
+    assert.deepEqual(box.take('k'), [7, 8, 9]);
+    box.hold('a', 1);
+    box.hold('b', 2);
+    box.hold('c', 3);
+    assert.equal(box.size('a') + box.size('b') + box.size('c'), 2);
+    assert.equal(box.size('c'), 1);
+  });
+});
+
+describe('bounded queue', () => {
+  it('drops the oldest beyond capacity and counts drops', () => {
+    const queue = new BoundedQueue<number>(3);
+    for (let i = 1; i <= 5; i += 1) queue.push(i);
+    assert.equal(queue.dropped, 2);
+    assert.deepEqual(queue.drain(), [3, 4, 5]);
+    assert.equal(queue.length, 0);
+    assert.equal(queue.dropped, 0);
+  });
+});

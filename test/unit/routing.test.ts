@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ackValue,
+  isUnmatchedBrowser,
+  type RoutingSnapshot,
+  roomIdFromMatchTarget,
+  routeBrowserMessage,
+  routeParentSend,
+  routePeerMessage,
+} from '../../src/routing/host-routing';
+
+function snapshot(ownRoomId: string | undefined, peers: Record<string, string>): RoutingSnapshot {
+  return {
+    ownRoomId,
+    peerCount: Object.keys(peers).length > 0 ? new Set(Object.values(peers)).size : 0,
+    peerForRoom: (r) => peers[r],
+  };
+}
+
+describe('host routing: single-server mode (no peers)', () => {
+  it('sends every browser message to the parent, whatever its roomId', () => {
+    for (const room of [undefined, 'mine', 'other']) {
+      assert.deepEqual(routeBrowserMessage(snapshot('mine', {}), room), { to: 'parent' });
+      assert.deepEqual(routeBrowserMessage(snapshot(undefined, {}), room), { to: 'parent' });
+    }
+  });
+  it('sends parent messages to every browser', () => {
+    assert.deepEqual(routeParentSend(snapshot('mine', {})), { to: 'all-browsers' });
+    assert.deepEqual(routeParentSend(snapshot(undefined, {})), { to: 'all-browsers' });
+  });
+});
+
+describe('host routing: cloud mode', () => {
+  const peers = { roomB: 'peer-b', roomC: 'peer-c' };
+  it('sends a browser message of a matched room to that peer', () => {
+    assert.deepEqual(routeBrowserMessage(snapshot('roomA', peers), 'roomB'), {
+      to: 'peer',
+      peerId: 'peer-b',
+    });
+    assert.deepEqual(routeBrowserMessage(snapshot(undefined, peers), 'roomC'), {
+      to: 'peer',
+      peerId: 'peer-c',
+    });
+  });
+  it("sends the host's own room to the host's parent", () => {
+    assert.deepEqual(routeBrowserMessage(snapshot('roomA', peers), 'roomA'), { to: 'parent' });
+  });
+  it('drops unknown rooms when the host has a roomId of its own', () => {
+    assert.equal(routeBrowserMessage(snapshot('roomA', peers), 'roomZ').to, 'drop');
+    assert.equal(routeBrowserMessage(snapshot('roomA', peers), undefined).to, 'drop');
+  });
+  it('gives unmatched browsers to a host without a roomId (improved rule)', () => {
+    assert.deepEqual(routeBrowserMessage(snapshot(undefined, peers), 'roomZ'), { to: 'parent' });
+    assert.deepEqual(routeBrowserMessage(snapshot(undefined, peers), undefined), { to: 'parent' });
+  });
+  it("sends the host parent's messages only to its own room, or to unmatched browsers", () => {
+    assert.deepEqual(routeParentSend(snapshot('roomA', peers)), { to: 'room', roomId: 'roomA' });
+    assert.deepEqual(routeParentSend(snapshot(undefined, peers)), { to: 'unmatched-browsers' });
+  });
+  it('classifies unmatched browsers', () => {
+    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), 'roomB'), false);
+    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), 'roomZ'), true);
+    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), undefined), true);
+  });
+  it("routes a peer's message to its room, and drops it before matchTarget", () => {
+    assert.deepEqual(routePeerMessage('roomB'), { to: 'room', roomId: 'roomB' });
+    assert.equal(routePeerMessage(undefined).to, 'drop');
+  });
+});
+
+describe('matchTarget and acknowledgements', () => {
+  it('accepts a roomId string or { roomId }', () => {
+    assert.equal(roomIdFromMatchTarget('abc'), 'abc');
+    assert.equal(roomIdFromMatchTarget({ roomId: 'abc' }), 'abc');
+    assert.equal(roomIdFromMatchTarget(null), null);
+  });
+  it('acknowledges with message.key when present, else true', () => {
+    assert.equal(ackValue({ key: 'k1', data: 1 }), 'k1');
+    assert.equal(ackValue({ data: 1 }), true);
+    assert.equal(ackValue('text'), true);
+    assert.equal(ackValue(null), true);
+    assert.equal(ackValue({ key: 0 }), 0);
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { recognizeStatusBody } from '../../src/cloud/host-probe';
+import { protocolForFirstByte } from '../../src/listener/dual-protocol-listener';
+import { isSafePathSegment } from '../../src/listener/http-routes';
+import { UsageLog, type UsageReport } from '../../src/telemetry/usage-log';
+
+describe('usage log', () => {
+  it('posts the batch once a device and a browser are both connected, then clears it', async () => {
+    const posted: UsageReport[] = [];
+    const log = new UsageLog({
+      endpoint: 'https://log.test/c',
+      offlineVersion: '2.1.0',
+      now: () => 42,
+      post: async (_u, b) => void posted.push(b),
+    });
+    log.record('start_app', false);
+    log.browserConnected(false);
+    assert.equal(posted.length, 0);
+    log.deviceConnected('520101', true);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(posted.length, 1);
+    const report = posted[0] as UsageReport;
+    assert.deepEqual(
+      report.logs.map((e) => e.type),
+      ['start_app', 'connect_ws_success', 'connect_device_success', 'connect_all'],
+    );
+    assert.deepEqual(report.logs[0], { data: 42, type: 'start_app', isCloudMode: false });
+    assert.equal(report.hardwareId, '520101');
+    assert.equal(report.offlineVer, '2.1.0');
+    assert.match(report.instanceHashId, /^[0-9a-f]{64}$/);
+    assert.deepEqual(Object.keys(report.osInfo).sort(), ['arch', 'platform', 'release']);
+    assert.equal(log.pending.length, 0);
+  });
+
+  it('keeps events when the endpoint fails, bounded, and never throws', async () => {
+    const errors: string[] = [];
+    const log = new UsageLog({
+      endpoint: 'https://log.test/c',
+      maxQueue: 5,
+      post: async () => {
+        throw new Error('offline');
+      },
+      onError: (m) => errors.push(m),
+    });
+    for (let i = 0; i < 20; i += 1) log.record('disconnect_ws', false);
+    log.deviceConnected('1', false);
+    log.browserConnected(false);
+    await log.send();
+    assert.equal(log.pending.length, 5);
+    assert.ok(errors.some((e) => e.includes('offline')));
+  });
+});
+
+describe('small decisions', () => {
+  it('recognises an Entry HW host by its /status name only', () => {
+    assert.equal(
+      recognizeStatusBody(200, JSON.stringify({ name: 'entry-hw-server', version: '3.0.0' })).kind,
+      'entry-hw-server',
+    );
+    assert.equal(recognizeStatusBody(200, '{"name":"other"}').kind, 'foreign');
+    assert.equal(recognizeStatusBody(404, 'not found').kind, 'foreign');
+    assert.match(JSON.stringify(recognizeStatusBody(200, 'hello entry')), /older entry-hw-server/);
+  });
+  it('sends TLS handshakes to TLS only when a certificate is loaded', () => {
+    assert.equal(protocolForFirstByte(0x16, true), 'tls');
+    assert.equal(protocolForFirstByte(0x16, false), 'plain');
+    assert.equal(protocolForFirstByte('G'.charCodeAt(0), true), 'plain');
+    assert.equal(protocolForFirstByte(undefined, true), 'plain');
+  });
+  it('refuses module names that could leave their folder', () => {
+    assert.equal(isSafePathSegment('microbit2'), true);
+    assert.equal(isSafePathSegment('block.js'), true);
+    for (const bad of ['', '..', '../x', 'a/b', 'a\\b', 'a\u0000b', 'x'.repeat(201)])
+      assert.equal(isSafePathSegment(bad), false, bad);
+  });
+});
