@@ -1,6 +1,8 @@
 // PROTOCOL.md §3 HTTP routes and §10 preflight: `/` answers hello entry, `/status` identifies the
 // program, every other path is 404, and preflights from allowed origins allow private network access.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { randomRoomId } from '../helpers/browser-client';
 import { type Started, startServer } from '../helpers/fixtures';
@@ -59,6 +61,31 @@ describe('HTTP routes', () => {
     await started.server.waitFor('close', () => true, { from });
     const after = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Status;
     assert.equal(after.browsers, 0);
+  });
+
+  it('listens on 127.0.0.1 only (never on other addresses)', async () => {
+    const others = ['127.0.0.2', '::1'];
+    for (const list of Object.values(networkInterfaces())) {
+      for (const nic of list ?? [])
+        if (!nic.internal && !nic.address.startsWith('fe80')) others.push(nic.address);
+    }
+    const reachable: string[] = [];
+    for (const host of others) {
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = connect({ host, port: started.port });
+        socket.setTimeout(1000, () => {
+          socket.destroy();
+          resolve('timeout');
+        });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+      if (outcome === 'connected') reachable.push(host);
+    }
+    assert.deepEqual(reachable, [], `the port must be bound to 127.0.0.1 only (tried ${others.join(', ')})`);
   });
 
   it('answers 404 for every other path', async () => {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CloudMode, RunningMode } from '../../src/ipc/messages';
-import { assertStillRouting, type Started, sleep, startServer } from '../helpers/fixtures';
+import { assertRoundTrip, assertStillRouting, type Started, sleep, startServer } from '../helpers/fixtures';
+import { freePort } from '../helpers/server-process';
 
 describe('open', () => {
   let started: Started | undefined;
@@ -41,5 +42,31 @@ describe('open', () => {
       'a second open must not report an error (e.g. LISTEN_FAILED for its own port)',
     );
     await assertStillRouting(started);
+  });
+});
+
+describe('open with a telemetry URL (entry-offline style) and telemetry messages', () => {
+  let started: Started | undefined;
+  after(async () => {
+    await started?.stop();
+  });
+
+  it('becomes the host and keeps routing while the telemetry endpoint is dead', async () => {
+    // Nothing listens on the endpoint's port: telemetry must fail quietly (PROTOCOL.md §7).
+    const deadPort = await freePort();
+    started = await startServer({ name: 'open-telemetry', open: `http://127.0.0.1:${deadPort}/log` });
+    await started.server.waitFor('cloudModeChanged', (m) => m.value === CloudMode.singleServer);
+    const browser = await started.pool.connect({ version: 'v2', url: started.url, roomId: '0a1b2c3d4e' });
+    started.server.send({ key: 'connectHardwareSuccess', value: '520101' });
+    started.server.send({ key: 'connectHardwareFailed', value: undefined });
+    started.server.send({ key: 'connectHardwareSuccess', value: '520101' });
+    await sleep(500);
+    assert.ok(started.server.alive, 'the process died with a dead telemetry endpoint');
+    await assertRoundTrip(started.server, browser);
+    assert.deepEqual(
+      started.server.all('error').map((m) => m.value.code),
+      [],
+      'a failing telemetry endpoint is not an error for the app',
+    );
   });
 });

@@ -107,7 +107,9 @@ describe('lifetime', () => {
 
   it('exits 0 on SIGTERM before open', async () => {
     started = await startServer({ name: 'lifetime-sigterm-unopened', open: false });
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the program is up (it answers IPC) so the signal handlers are installed.
+    started.server.send({ key: 'encrypt', value: 'ping', id: 'ready' });
+    await started.server.waitFor('encrypt', (m) => m.id === 'ready');
     started.server.child.kill('SIGTERM');
     const exit = await exitWithin(started, GRACEFUL_EXIT_MS, 'SIGTERM before open');
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null });
