@@ -318,26 +318,28 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     const link = new PeerLink(this.port);
     this.link = link;
     link.on('data', (value) => this.emit('data', value));
-    link.connect(this.ownRoomId).then(
-      () => {
-        if (this.election.phase !== 'joining') {
-          link.close();
-          return;
-        }
-        link.once('lost', (reason) => {
-          this.logger.info(`lost the host (${reason}); electing a new one`);
+    link
+      .connect(() => this.ownRoomId)
+      .then(
+        () => {
+          if (this.election.phase !== 'joining') {
+            link.close();
+            return;
+          }
+          link.once('lost', (reason) => {
+            this.logger.info(`lost the host (${reason}); electing a new one`);
+            link.close();
+            if (this.link === link) this.link = undefined;
+            this.dispatch({ type: 'hostLost' });
+          });
+          this.dispatch({ type: 'joined' });
+        },
+        (error: Error) => {
           link.close();
           if (this.link === link) this.link = undefined;
-          this.dispatch({ type: 'hostLost' });
-        });
-        this.dispatch({ type: 'joined' });
-      },
-      (error: Error) => {
-        link.close();
-        if (this.link === link) this.link = undefined;
-        this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
-      },
-    );
+          this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
+        },
+      );
   }
 
   private becomeHost(): void {

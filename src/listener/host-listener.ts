@@ -45,7 +45,12 @@ export class HostListener {
     this.http = createHttpServer({ keepAliveTimeout: 5000 });
     this.http.on('request', (req, res) => {
       if (HostHub.isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
-      else handleHttpRequest(req, res, { ...options, onWarning: (m) => options.logger.warn(m) });
+      else
+        handleHttpRequest(req, res, {
+          ...options,
+          isOriginAllowed: (origin) => options.hub.isOriginAllowed(origin),
+          onWarning: (m) => options.logger.warn(m),
+        });
     });
     this.http.on('upgrade', (req, socket, head) => {
       if (HostHub.isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);

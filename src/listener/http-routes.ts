@@ -25,6 +25,8 @@ export interface ModuleHandlers {
 
 export interface HttpRoutesOptions extends ModuleHandlers {
   status: () => StatusBody;
+  /** Origin check for CORS on these routes (the same policy as socket.io handshakes). */
+  isOriginAllowed: (origin: string | undefined) => boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -95,6 +97,26 @@ async function serveModuleFile(
 }
 
 /**
+ * CORS headers for an allowed browser origin, including Chrome's Private Network Access grant
+ * (a public https page reaching 127.0.0.1 asks for it in the preflight). Nothing for others.
+ */
+function corsHeaders(req: IncomingMessage, options: HttpRoutesOptions): Record<string, string> {
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || !options.isOriginAllowed(origin)) return {};
+  const headers: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin' };
+  if (req.method === 'OPTIONS') {
+    headers['access-control-allow-methods'] = 'GET, HEAD, OPTIONS';
+    const requested = req.headers['access-control-request-headers'];
+    if (typeof requested === 'string') headers['access-control-allow-headers'] = requested;
+    if (req.headers['access-control-request-private-network'] === 'true') {
+      headers['access-control-allow-private-network'] = 'true';
+    }
+    headers['access-control-max-age'] = '600';
+  }
+  return headers;
+}
+
+/**
  * Answers one HTTP request that is not for socket.io.
  *
  * @example
@@ -112,7 +134,12 @@ export function handleHttpRequest(
   } catch {
     return sendText(res, 400, 'bad request');
   }
-  if (method !== 'GET' && method !== 'HEAD') return sendText(res, 404, 'not found');
+  for (const [name, value] of Object.entries(corsHeaders(req, options))) res.setHeader(name, value);
+  if (method === 'OPTIONS') {
+    res.writeHead(res.hasHeader('access-control-allow-origin') ? 204 : 403);
+    return void res.end();
+  }
+  if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'method not allowed');
 
   if (pathname === '/') return sendText(res, 200, 'hello entry');
   if (pathname === '/status') return sendJson(res, 200, options.status());

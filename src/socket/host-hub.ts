@@ -82,7 +82,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
         callback(decision.admit ? null : decision.reason, decision.admit);
       },
       cors: {
-        origin: (origin, callback) => callback(null, isOriginAllowed(origin, options.allowedOrigins())),
+        origin: (origin, callback) => callback(null, this.isOriginAllowed(origin)),
         credentials: true,
       },
     });
@@ -99,6 +99,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     return this.peers;
   }
 
+  /** The origin policy in force (defaults plus configured extras). */
+  isOriginAllowed(origin: string | undefined): boolean {
+    return isOriginAllowed(origin, this.options.allowedOrigins());
+  }
+
   /** True when a request URL belongs to socket.io. */
   static isSocketIoPath(url: string | undefined): boolean {
     return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
@@ -110,7 +115,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     if (
       req.method === 'OPTIONS' &&
       req.headers['access-control-request-private-network'] === 'true' &&
-      isOriginAllowed(origin, this.options.allowedOrigins())
+      this.isOriginAllowed(origin)
     ) {
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
