@@ -93,7 +93,9 @@ describe('EntryServer in-process (entry-offline style)', () => {
     });
     const [info] = await once(server, 'connection');
     assert.deepEqual(info, { kind: 'browser', roomId: 'lib0000001' });
-    const received = once(socket, 'message');
+    const received = new Promise<unknown[]>((resolve) =>
+      socket.once('message', (...args: unknown[]) => resolve(args)),
+    );
     server.sendToClient({ a0: 512 });
     assert.deepEqual((await received)[0], { data: { a0: 512 } });
     const data = once(server, 'data');
