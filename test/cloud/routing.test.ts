@@ -1,0 +1,272 @@
+// Cloud PC mode, routing (PROTOCOL.md §4, §5; issue 3): several server processes share one port,
+// each with its own IPC parent (the test) and its own roomId; browsers are socket.io-client 2.5.0
+// (the deployed entryjs client) plus one 4.x. Every message is tagged with its sender's room, so a
+// message that reaches the wrong parent or browser is detected, not only missing ones.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  browserPayload,
+  CloudCluster,
+  type Instance,
+  lastValue,
+  makeRoomId,
+  parentTags,
+  roundTrip,
+  sleep,
+  type Tag,
+  type TestBrowser,
+  until,
+} from '../helpers/cloud-cluster';
+import { freePort } from '../helpers/server-process';
+
+/** Tags of messages a parent received that did not come from `allowed` rooms. */
+function foreignAtParent(instance: Instance, allowed: ReadonlySet<string>, from = 0): Tag[] {
+  return parentTags(instance.proc, from).filter((t) => !allowed.has(t.room));
+}
+
+function foreignAtBrowser(browser: TestBrowser, allowed: ReadonlySet<string>, from = 0): Tag[] {
+  return browser.tags(from).filter((t) => !allowed.has(t.room));
+}
+
+/** Sends `count` tagged messages each way for every pair and waits until each arrived. */
+async function exchange(
+  pairs: { instance: Instance; browser: TestBrowser; room: string; sender: string }[],
+  count = 5,
+): Promise<void> {
+  const nonce = makeRoomId();
+  const marks = pairs.map((p) => ({
+    parent: p.instance.proc.messages.length,
+    browser: p.browser.received.length,
+  }));
+  // An instance serving several browsers (a host without roomId) sends each message once.
+  const senders = [...new Map(pairs.map((p) => [p.instance, p.sender])).entries()];
+  for (let seq = 1; seq <= count; seq += 1) {
+    for (const p of pairs) {
+      assert.ok(
+        p.browser.emit(browserPayload({ room: p.room, kind: 'check', seq, nonce })),
+        `${p.browser.name} is not connected`,
+      );
+    }
+    for (const [instance, sender] of senders) {
+      instance.proc.send({ key: 'send', value: { room: sender, kind: 'check', seq, nonce } });
+    }
+  }
+  await Promise.all(
+    pairs.map(async (p, i) => {
+      const mark = marks[i] as { parent: number; browser: number };
+      const atParent = () =>
+        parentTags(p.instance.proc, mark.parent)
+          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.room)
+          .map((t) => t.seq);
+      const atBrowser = () =>
+        p.browser
+          .tags(mark.browser)
+          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.sender)
+          .map((t) => t.seq);
+      await until(() => atParent().length >= count && atBrowser().length >= count, {
+        timeoutMs: 5000,
+        describe: () =>
+          `${count} messages each way between ${p.instance.name} and ${p.browser.name}: parent got [${atParent()}], browser got [${atBrowser()}]`,
+      });
+      const expected = Array.from({ length: count }, (_, k) => k + 1);
+      assert.deepEqual(
+        atParent(),
+        expected,
+        `${p.instance.name}'s parent: browser messages out of order or duplicated`,
+      );
+      assert.deepEqual(atBrowser(), expected, `${p.browser.name}: parent sends out of order or duplicated`);
+    }),
+  );
+}
+
+test('three instances: first is host, others peers; every room reaches only its own parent and browser', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomA, roomB, roomC] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+
+  const a = await cluster.start('A', { roomId: roomA });
+  assert.equal(
+    lastValue(a.proc, 'runningModeChanged'),
+    2,
+    `first instance must be host; ${cluster.describe()}`,
+  );
+  // B gets its roomId before `open` (matchTarget on connect), C after (matchTarget on addRoomId).
+  const b = await cluster.start('B', { roomId: roomB, roomIdFirst: true });
+  const c = await cluster.start('C', { roomId: roomC });
+  assert.equal(
+    lastValue(b.proc, 'runningModeChanged'),
+    3,
+    `second instance must be a peer; ${cluster.describe()}`,
+  );
+  assert.equal(
+    lastValue(c.proc, 'runningModeChanged'),
+    3,
+    `third instance must be a peer; ${cluster.describe()}`,
+  );
+  for (const peer of [b, c]) {
+    await peer.proc.waitFor('cloudModeChanged', (m) => m.value === 1, { timeoutMs: 5000 });
+    assert.ok(
+      peer.proc.all('cloudModeChanged').every((m) => m.value === 1),
+      `a peer is always cloudMode 1; ${cluster.describe()}`,
+    );
+  }
+  await a.proc.waitFor('cloudModeChanged', (m) => m.value === 1, { timeoutMs: 5000 });
+  assert.equal(
+    a.proc.all('cloudModeChanged')[0]?.value,
+    0,
+    `a lone host starts in cloudMode 0; ${cluster.describe()}`,
+  );
+
+  const browserA = cluster.browser({ roomId: roomA, version: 2, name: 'browserA(v2)' });
+  const browserB = cluster.browser({ roomId: roomB, version: 2, name: 'browserB(v2)' });
+  const browserC = cluster.browser({ roomId: roomC, version: 4, name: 'browserC(v4)' });
+  await Promise.all([browserA, browserB, browserC].map((br) => br.waitConnected()));
+
+  // Converge: each pair round-trips (the host has processed every matchTarget).
+  await roundTrip(a, browserA);
+  await roundTrip(b, browserB);
+  await roundTrip(c, browserC);
+
+  const status = await cluster.status();
+  assert.ok(status, 'GET /status must answer as entry-hw-server');
+  assert.equal(status.runningMode, 2);
+  assert.equal(status.cloudMode, 1);
+  assert.equal(status.peers, 2, `/status peers: ${JSON.stringify(status)}`);
+  assert.equal(status.browsers, 3, `/status browsers: ${JSON.stringify(status)}`);
+
+  await exchange([
+    { instance: a, browser: browserA, room: roomA, sender: roomA },
+    { instance: b, browser: browserB, room: roomB, sender: roomB },
+    { instance: c, browser: browserC, room: roomC, sender: roomC },
+  ]);
+  await sleep(300); // let any misrouted copy arrive
+
+  // Every instance has its own roomId, so nothing may ever have crossed rooms, probes included.
+  for (const [instance, room] of [
+    [a, roomA],
+    [b, roomB],
+    [c, roomC],
+  ] as const) {
+    const foreign = foreignAtParent(instance, new Set([room]));
+    assert.deepEqual(foreign, [], `${instance.name}'s parent received other rooms' browser messages`);
+  }
+  for (const [browser, room] of [
+    [browserA, roomA],
+    [browserB, roomB],
+    [browserC, roomC],
+  ] as const) {
+    const foreign = foreignAtBrowser(browser, new Set([room]));
+    assert.deepEqual(foreign, [], `${browser.name} received other rooms' parent sends`);
+  }
+
+  // Peers leave one by one: the host stays cloud until the last one is gone. Entry HW resets its
+  // device on `close` with its own roomId or undefined, so a peer leaving must report the peer's room.
+  const closeFrom = a.proc.messages.length;
+  b.proc.disconnectParent();
+  await b.proc.exited;
+  const closeB = await a.proc.waitFor('close', (m) => m.value === roomB, {
+    from: closeFrom,
+    timeoutMs: 5000,
+  });
+  assert.ok(closeB);
+  await roundTrip(c, browserC, { label: 'after B left' });
+  assert.equal(
+    lastValue(a.proc, 'cloudModeChanged'),
+    1,
+    `host must stay cloud while C is connected; ${cluster.describe()}`,
+  );
+  const cloudFrom = a.proc.messages.length;
+  c.proc.child.kill('SIGKILL');
+  await a.proc.waitFor('cloudModeChanged', (m) => m.value === 0, { from: cloudFrom, timeoutMs: 5000 });
+  await a.proc.waitFor('close', (m) => m.value === roomC, { from: closeFrom, timeoutMs: 5000 });
+  const ownOrUndefined = a.proc.messages
+    .slice(closeFrom)
+    .filter((m) => m.key === 'close' && (m.value === roomA || m.value === undefined));
+  assert.deepEqual(
+    ownOrUndefined,
+    [],
+    "peers leaving must not send close with the host's roomId or undefined (Entry HW would reset the host's device)",
+  );
+  const after = await until(
+    async () => {
+      const s = await cluster.status();
+      return s && s.peers === 0 ? s : undefined;
+    },
+    { timeoutMs: 3000, describe: () => '/status peers to drop to 0' },
+  );
+  assert.equal(after.cloudMode, 0);
+});
+
+test('host without its own roomId serves only browsers whose roomId no peer has matched', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomB, roomC, roomX] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+
+  const host = await cluster.start('host', {});
+  assert.equal(lastValue(host.proc, 'runningModeChanged'), 2);
+  const b = await cluster.start('B', { roomId: roomB });
+  const c = await cluster.start('C', { roomId: roomC, roomIdFirst: true });
+  const browserB = cluster.browser({ roomId: roomB, version: 2, name: 'browserB(v2)' });
+  const browserC = cluster.browser({ roomId: roomC, version: 4, name: 'browserC(v4)' });
+  const browserX = cluster.browser({ roomId: roomX, version: 2, name: 'browserX(v2, unmatched room)' });
+  const browserN = cluster.browser({ version: 4, name: 'browserN(v4, no roomId)' });
+  await Promise.all(cluster.browsers.map((br) => br.waitConnected()));
+  await roundTrip(b, browserB);
+  await roundTrip(c, browserC);
+  await roundTrip(host, browserX);
+  await roundTrip(host, browserN);
+
+  // From here on the rooms are matched; before, B's and C's browsers were legitimately unmatched.
+  const marks = {
+    host: host.proc.messages.length,
+    b: b.proc.messages.length,
+    c: c.proc.messages.length,
+    browserB: browserB.received.length,
+    browserC: browserC.received.length,
+    browserX: browserX.received.length,
+    browserN: browserN.received.length,
+  };
+  await exchange([
+    { instance: host, browser: browserX, room: roomX, sender: 'host' },
+    { instance: host, browser: browserN, room: 'none', sender: 'host' },
+    { instance: b, browser: browserB, room: roomB, sender: roomB },
+    { instance: c, browser: browserC, room: roomC, sender: roomC },
+  ]);
+  await sleep(300);
+
+  assert.deepEqual(
+    foreignAtParent(host, new Set([roomX, 'none']), marks.host),
+    [],
+    'host without roomId received messages of browsers matched to peers',
+  );
+  assert.deepEqual(
+    foreignAtParent(b, new Set([roomB]), marks.b),
+    [],
+    'peer B received foreign browser messages',
+  );
+  assert.deepEqual(
+    foreignAtParent(c, new Set([roomC]), marks.c),
+    [],
+    'peer C received foreign browser messages',
+  );
+  assert.deepEqual(
+    foreignAtBrowser(browserB, new Set([roomB]), marks.browserB),
+    [],
+    "browser of peer B's room received the host's sends (the original broadcast leak)",
+  );
+  assert.deepEqual(
+    foreignAtBrowser(browserC, new Set([roomC]), marks.browserC),
+    [],
+    "browser of peer C's room received the host's sends (the original broadcast leak)",
+  );
+  assert.deepEqual(
+    foreignAtBrowser(browserX, new Set(['host']), marks.browserX),
+    [],
+    'unmatched browser X got peer traffic',
+  );
+  assert.deepEqual(
+    foreignAtBrowser(browserN, new Set(['host']), marks.browserN),
+    [],
+    'browser without roomId got peer traffic',
+  );
+});
