@@ -1,0 +1,541 @@
+// The real browser path, end to end: Chromium loads an https test page that runs the
+// socket.io-client 2.5.0 browser bundle and connects to the server the way the Entry workspace
+// (entryjs) does; the test plays Entry HW on the other side of the server's IPC channel.
+//
+//   A  valid certificate: wss://hw.playentry.org, 60 Hz page → parent, parent `send` → page
+//   C  a page from a disallowed origin is refused; its parent sees nothing
+//   E  Chrome's Local Network Access: a page from a public address is blocked even on
+//      wss://hw.playentry.org (it resolves to 127.0.0.1) until the permission is granted
+//   B  expired certificate, and no certificate: the page ends up on ws://127.0.0.1, same port
+//   D  cloud PC mode: two instances on one port, two pages with different roomIds
+//
+// Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ServerMessage } from '../../src/ipc/messages';
+import { makeTestPki, type TestPki } from '../helpers/certs';
+import { freePort, REPO_ROOT, type ServerProcess, spawnServer } from '../helpers/server-process';
+import { chromiumAvailability, launchChromium } from './chromium';
+import { type PageServer, startPageServer } from './page-server';
+
+const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'browser');
+const ALLOWED_PAGE_HOST = 'playentry.test';
+const REFUSED_PAGE_HOST = 'evil.test';
+const HOSTS = ['hw.playentry.org', 'hardware.playentry.org', ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST];
+/** The entryjs cascade over three addresses, 4 tries each, takes ~10 s to fail (~6 s to fall back); allow for slow CI. */
+const CASCADE_TIMEOUT_MS = 30_000;
+
+/** What the page exposes as `window.entryHw` (see page/entry-hw-page.js). */
+interface PageState {
+  origin: string;
+  roomId: string;
+  label: string;
+  status: 'connecting' | 'connected' | 'disconnected' | 'failed';
+  addresses: string[];
+  attempts: { url: string; outcome: string; errors: string[] }[];
+  connectedUrl: string | null;
+  connectedAfterMs: number | null;
+  transport: string | null;
+  ack: unknown;
+  sent: number;
+  receivedCount: number;
+  received: unknown[];
+  events: string[];
+}
+
+/** One WebSocket the browser opened, as Chromium reported it. */
+interface SocketRecord {
+  url: string;
+  errors: string[];
+  framesReceived: number;
+  framesSent: number;
+  closed: boolean;
+}
+
+interface Workspace {
+  page: Page;
+  sockets: SocketRecord[];
+  state(): Promise<PageState>;
+}
+
+declare global {
+  interface Window {
+    entryHw: PageState;
+  }
+}
+
+const { skip, failure } = chromiumAvailability();
+if (skip) console.log(`browser suite ${skip}`);
+
+/** A roomId like entryjs makes: 10 hex characters. */
+function newRoomId(): string {
+  return randomBytes(5).toString('hex');
+}
+
+/** The parent's `data` messages that came from the page labelled `label`, in arrival order. */
+function dataFrom(server: ServerProcess, label: string): { data: string; type: string }[] {
+  const out: { data: string; type: string }[] = [];
+  for (const message of server.messages) {
+    if (message.key !== 'data') continue;
+    const value = message.value as { data?: unknown; type?: unknown } | null;
+    if (value === null || typeof value !== 'object' || typeof value.data !== 'string') continue;
+    try {
+      if ((JSON.parse(value.data) as { from?: unknown }).from === label)
+        out.push(value as { data: string; type: string });
+    } catch {
+      // not one of ours
+    }
+  }
+  return out;
+}
+
+/** Waits until `check()` is true, polling; fails with `what` and `explain()` after `timeoutMs`. */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  explain: () => string | Promise<string> = () => '',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms: ${what}\n${await explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function summary(state: PageState, sockets: SocketRecord[]): string {
+  const { received, events, ...rest } = state;
+  return JSON.stringify(
+    { ...rest, lastReceived: received.slice(-3), events: events.slice(-15), websockets: sockets },
+    null,
+    2,
+  );
+}
+
+function parentSummary(server: ServerProcess): string {
+  const counts = new Map<string, number>();
+  for (const m of server.messages) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
+  const other = server.messages
+    .filter((m) => m.key !== 'data')
+    .map((m) => `${m.key}=${JSON.stringify(m.value)}`);
+  return `${server.name} messages: ${JSON.stringify(Object.fromEntries(counts))}; non-data: ${other.join(', ').slice(0, 1500)}`;
+}
+
+describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection cascade', { skip }, () => {
+  let work: string;
+  let browser: Browser;
+  let pageServer: PageServer;
+  /** Same pages, but Chromium treats this server's address as public (Local Network Access). */
+  let publicPageServer: PageServer;
+  let validPki: TestPki;
+  let expiredPki: TestPki;
+  let pagePki: TestPki;
+  let emptyCertDir: string;
+  let trustMode = '';
+  const servers: ServerProcess[] = [];
+  const contexts: BrowserContext[] = [];
+  /** The host of scenarios A, C and E (valid certificate). */
+  let hostA: ServerProcess;
+
+  before(async () => {
+    if (failure) throw new Error(failure);
+    if (!process.env.ENTRY_HW_TEST_BIN && !existsSync(join(REPO_ROOT, 'dist', 'main.cjs'))) {
+      throw new Error('dist/main.cjs is missing: run `npm run build:js` first (`npm test` does)');
+    }
+    work = mkdtempSync(join(tmpdir(), 'entry-hw-browser-'));
+    validPki = makeTestPki({ baseDir: work });
+    expiredPki = makeTestPki({ baseDir: work, leafDays: -5 });
+    pagePki = makeTestPki({ baseDir: work, dnsNames: [ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST] });
+    emptyCertDir = join(work, 'no-certs');
+    mkdirSync(emptyCertDir);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    pageServer = await startPageServer(pagePki.dir);
+    publicPageServer = await startPageServer(pagePki.dir);
+    const launched = await launchChromium({
+      workDir: work,
+      trusted: [validPki, pagePki],
+      trustedRootsOnly: [expiredPki],
+      hosts: HOSTS,
+      extraArgs: [`--ip-address-space-overrides=127.0.0.1:${publicPageServer.port}=public`],
+    });
+    browser = launched.browser;
+    trustMode = launched.trustMode;
+    console.log(`chromium ${browser.version()}, test CAs trusted via ${trustMode}`);
+    hostA = await startServer('A', await freePort(), validPki.dir);
+    assert.equal(await hostA.open(), 2, 'a lone instance is the host');
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await Promise.all(servers.map((server) => server.stop().catch(() => {})));
+    await pageServer?.close().catch(() => {});
+    await publicPageServer?.close().catch(() => {});
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function startServer(name: string, port: number, certDir: string): Promise<ServerProcess> {
+    const server = spawnServer({
+      port,
+      name,
+      env: {
+        ENTRY_HW_CERT_DIR: certDir,
+        ENTRY_HW_ALLOWED_ORIGINS: [pageServer, publicPageServer]
+          .map((s) => s.origin(ALLOWED_PAGE_HOST))
+          .join(','),
+      },
+    });
+    servers.push(server);
+    return server;
+  }
+
+  /** Opens the test page from `host` in a fresh browser context, recording its WebSockets. */
+  async function openWorkspace(
+    host: string,
+    port: number,
+    roomId: string,
+    label: string,
+    { pages = pageServer, grantLocalNetworkAccess = false } = {},
+  ): Promise<Workspace> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    if (grantLocalNetworkAccess) {
+      await context.grantPermissions(['local-network-access'], { origin: pages.origin(host) });
+    }
+    const page = await context.newPage();
+    const sockets: SocketRecord[] = [];
+    page.on('websocket', (ws) => {
+      const record: SocketRecord = {
+        url: ws.url(),
+        errors: [],
+        framesReceived: 0,
+        framesSent: 0,
+        closed: false,
+      };
+      sockets.push(record);
+      ws.on('socketerror', (error) => record.errors.push(String(error)));
+      ws.on('framereceived', () => {
+        record.framesReceived += 1;
+      });
+      ws.on('framesent', () => {
+        record.framesSent += 1;
+      });
+      ws.on('close', () => {
+        record.closed = true;
+      });
+    });
+    page.on('pageerror', (error) => console.log(`[${label}] page error: ${error.message}`));
+    const url = `${pages.origin(host)}/?port=${port}&roomId=${roomId}&label=${encodeURIComponent(label)}`;
+    const response = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+    assert.equal(response?.status(), 200, `test page ${url} did not load`);
+    return { page, sockets, state: () => page.evaluate(() => window.entryHw) };
+  }
+
+  async function waitForStatus(ws: Workspace, status: PageState['status'], what: string): Promise<PageState> {
+    let last: PageState | undefined;
+    await until(
+      async () => {
+        last = await ws.state();
+        return last.status === status || last.status === 'failed' || last.status === 'connected';
+      },
+      what,
+      CASCADE_TIMEOUT_MS,
+      async () => summary(last ?? (await ws.state()), ws.sockets),
+    );
+    const state = last as PageState;
+    assert.equal(state.status, status, `${what}\n${summary(state, ws.sockets)}`);
+    return state;
+  }
+
+  /** The parent's `send` reaches the page as a socket.io `message` event `{ data: value }`. */
+  async function assertParentToPage(server: ServerProcess, ws: Workspace, value: unknown): Promise<void> {
+    const expected = JSON.stringify({ data: value });
+    const before = (await ws.state()).receivedCount;
+    server.send({ key: 'send', value });
+    await until(
+      async () =>
+        await ws.page.evaluate((e) => window.entryHw.received.some((m) => JSON.stringify(m) === e), expected),
+      `page did not receive ${expected} after the parent's send`,
+      5000,
+      async () => summary(await ws.state(), ws.sockets),
+    );
+    const state = await ws.state();
+    assert.ok(state.receivedCount > before);
+    const received = state.received.find((m) => JSON.stringify(m) === expected);
+    assert.deepEqual(received, { data: value });
+  }
+
+  /**
+   * The page's 60 Hz `message`s reach the parent as `data`, unchanged and in order; returns the
+   * measured rate. Also checks the acknowledgement the page asked for on its first message.
+   */
+  async function assertPageToParent(server: ServerProcess, ws: Workspace, label: string): Promise<number> {
+    await until(
+      () => dataFrom(server, label).length >= 10,
+      `parent did not get 10 data messages from page ${label}`,
+      10_000,
+      async () => `${parentSummary(server)}\n${summary(await ws.state(), ws.sockets)}`,
+    );
+    const start = dataFrom(server, label).length;
+    const t0 = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const messages = dataFrom(server, label);
+    const rate = ((messages.length - start) * 1000) / (Date.now() - t0);
+    for (const message of messages) {
+      assert.deepEqual(
+        Object.keys(message).sort(),
+        ['data', 'type'],
+        'payload must reach the parent unchanged',
+      );
+      assert.equal(message.type, 'utf8');
+    }
+    const seqs = messages.map((m) => (JSON.parse(m.data) as { seq: number }).seq);
+    for (let i = 1; i < seqs.length; i += 1) {
+      assert.ok(
+        (seqs[i] as number) > (seqs[i - 1] as number),
+        `out of order at ${i}: ${seqs.slice(i - 2, i + 2)}`,
+      );
+    }
+    assert.ok(rate >= 30, `page → parent rate ${rate.toFixed(1)}/s, expected about 60/s`);
+    const state = await ws.state();
+    assert.equal(state.ack, true, 'the server acknowledges a message without key with `true`');
+    return rate;
+  }
+
+  function socketTo(ws: Workspace, prefix: string): SocketRecord {
+    const found = ws.sockets.find((s) => s.url.startsWith(prefix));
+    assert.ok(found, `no WebSocket to ${prefix}; seen: ${ws.sockets.map((s) => s.url).join(', ')}`);
+    return found;
+  }
+
+  function assertEntryjsHandshake(url: string, roomId: string): void {
+    const query = new URL(url).searchParams;
+    assert.equal(new URL(url).pathname, '/socket.io/');
+    assert.equal(query.get('EIO'), '3', 'socket.io-client 2.x speaks Engine.IO 3');
+    assert.equal(query.get('transport'), 'websocket');
+    assert.equal(query.get('client'), 'true');
+    assert.equal(query.get('roomId'), roomId);
+  }
+
+  it('A: valid certificate: wss://hw.playentry.org, 60 Hz to the parent, parent send to the page', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = hostA;
+    const port = server.port;
+    const roomId = newRoomId();
+    const ws = await openWorkspace(ALLOWED_PAGE_HOST, port, roomId, 'A');
+
+    const state = await waitForStatus(ws, 'connected', 'page did not connect');
+    assert.equal(state.connectedUrl, `https://hw.playentry.org:${port}`, 'the first address (wss) must work');
+    assert.equal(state.transport, 'websocket');
+    assert.deepEqual(
+      state.attempts.map((a) => a.outcome),
+      ['connected'],
+      'no fallback needed',
+    );
+    const socket = socketTo(ws, `wss://hw.playentry.org:${port}/socket.io/`);
+    assertEntryjsHandshake(socket.url, roomId);
+    assert.deepEqual(socket.errors, []);
+
+    const connection = await server.waitFor('connection', () => true, { timeoutMs: 5000 });
+    if (connection.value !== undefined) assert.deepEqual(connection.value, { kind: 'browser', roomId });
+
+    const rate = await assertPageToParent(server, ws, 'A');
+    t.diagnostic(`page → parent: ${rate.toFixed(1)} messages/s over wss`);
+    await assertParentToPage(server, ws, { company: 1, model: 1, a0: 512 });
+    await assertParentToPage(server, ws, 'disconnectHardware');
+
+    await ws.page.screenshot({ path: join(SCREENSHOT_DIR, 'scenario-a-wss.png'), fullPage: true });
+    t.diagnostic(`screenshot: ${join('test-output', 'browser', 'scenario-a-wss.png')}`);
+
+    const from = server.messages.length;
+    await ws.page.context().close();
+    const closed = await server.waitFor('close', () => true, { from, timeoutMs: 5000 });
+    assert.equal(closed.value, roomId, 'close carries the roomId of the browser that left');
+  });
+
+  it('C: a page from a disallowed origin is refused and its parent sees nothing', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = hostA;
+    assert.ok(server.alive);
+    const from = server.messages.length;
+    const roomId = newRoomId();
+    const ws = await openWorkspace(REFUSED_PAGE_HOST, server.port, roomId, 'C');
+
+    const state = await waitForStatus(ws, 'failed', 'page from https://evil.test was not refused');
+    assert.deepEqual(
+      state.attempts.map((a) => [a.url, a.outcome]),
+      state.addresses.map((url) => [url, 'failed']),
+      'every address of the cascade must fail',
+    );
+    // The browser did reach the server (TLS fine, name mapped): the refusal is the server's.
+    const socket = socketTo(ws, `wss://hw.playentry.org:${server.port}/socket.io/`);
+    assert.equal(socket.framesReceived, 0, 'no Engine.IO frame may reach a refused page');
+    t.diagnostic(`Chromium's error for the refused handshake: ${socket.errors[0] ?? '(none reported)'}`);
+    assert.match(socket.errors.join(' '), /\b403\b/, 'the server refuses a disallowed origin with HTTP 403');
+    assert.ok(
+      ws.sockets.every((s) => s.framesReceived === 0),
+      `a refused page got frames: ${JSON.stringify(ws.sockets)}`,
+    );
+    await ws.page.screenshot({ path: join(SCREENSHOT_DIR, 'scenario-c-refused.png'), fullPage: true });
+    await ws.page.context().close();
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seen = server.messages
+      .slice(from)
+      .filter((m: ServerMessage) => m.key === 'connection' || m.key === 'data');
+    assert.deepEqual(seen, [], 'the parent must see no connection and no data from a refused origin');
+    assert.ok(server.alive);
+  });
+
+  it('E: Local Network Access: a public page is blocked even on wss://hw.playentry.org until permitted', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = hostA;
+    const options = { pages: publicPageServer };
+
+    // Not permitted (what a user who dismisses Chrome's prompt gets): every address is blocked.
+    const from = server.messages.length;
+    const blocked = await openWorkspace(ALLOWED_PAGE_HOST, server.port, newRoomId(), 'E-blocked', options);
+    const state = await waitForStatus(
+      blocked,
+      'failed',
+      'a public page reached loopback without the permission',
+    );
+    assert.deepEqual(
+      state.attempts.map((a) => a.outcome),
+      ['failed', 'failed', 'failed'],
+    );
+    const errors = blocked.sockets.flatMap((s) => s.errors);
+    t.diagnostic(`Chromium: ${[...new Set(errors)].join(' | ')}`);
+    for (const prefix of [`wss://hw.playentry.org:${server.port}/`, `ws://127.0.0.1:${server.port}/`]) {
+      const socket = socketTo(blocked, prefix);
+      assert.match(
+        socket.errors.join(' '),
+        /LOCAL_NETWORK_ACCESS/,
+        `${prefix} must be blocked by Local Network Access`,
+      );
+    }
+    await blocked.page.context().close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      server.messages.slice(from).filter((m: ServerMessage) => m.key === 'connection' || m.key === 'data'),
+      [],
+      'a blocked page never reaches the server',
+    );
+
+    // Permitted (the user clicked Allow, or the school set LocalNetworkAccessAllowedForUrls): wss works.
+    const roomId = newRoomId();
+    const allowed = await openWorkspace(ALLOWED_PAGE_HOST, server.port, roomId, 'E-allowed', {
+      ...options,
+      grantLocalNetworkAccess: true,
+    });
+    const connected = await waitForStatus(allowed, 'connected', 'a permitted public page did not connect');
+    assert.equal(connected.connectedUrl, `https://hw.playentry.org:${server.port}`);
+    assertEntryjsHandshake(socketTo(allowed, `wss://hw.playentry.org:${server.port}/socket.io/`).url, roomId);
+    await assertPageToParent(server, allowed, 'E-allowed');
+    await assertParentToPage(server, allowed, { company: 1, model: 1, a0: 512 });
+    await allowed.page.context().close();
+  });
+
+  for (const variant of [
+    { name: 'expired certificate', cert: 'expired' as const },
+    { name: 'no certificate', cert: 'none' as const },
+  ]) {
+    it(`B: ${variant.name}: the page falls back to ws://127.0.0.1 on the same port`, {
+      timeout: 60_000,
+    }, async (t) => {
+      const port = await freePort();
+      const certDir = variant.cert === 'expired' ? expiredPki.dir : emptyCertDir;
+      const server = await startServer(`B-${variant.cert}`, port, certDir);
+      assert.equal(await server.open(), 2);
+      const label = `B-${variant.cert}`;
+      const roomId = newRoomId();
+      const ws = await openWorkspace(ALLOWED_PAGE_HOST, port, roomId, label);
+
+      const state = await waitForStatus(ws, 'connected', 'page did not reach the plain fallback');
+      assert.equal(state.connectedUrl, `http://127.0.0.1:${port}`);
+      assert.equal(state.transport, 'websocket');
+      assert.deepEqual(
+        state.attempts.map((a) => a.outcome),
+        ['failed', 'failed', 'connected'],
+        'both wss names fail, then http://127.0.0.1 works',
+      );
+      const socket = socketTo(ws, `ws://127.0.0.1:${port}/socket.io/`);
+      assertEntryjsHandshake(socket.url, roomId);
+      const wssErrors = ws.sockets.filter((s) => s.url.startsWith('wss://')).flatMap((s) => s.errors);
+      t.diagnostic(`wss attempts failed with: ${[...new Set(wssErrors)].join(' | ') || '(no error text)'}`);
+      t.diagnostic(`connected over ws://127.0.0.1 ${state.connectedAfterMs} ms after the page started`);
+
+      const rate = await assertPageToParent(server, ws, label);
+      t.diagnostic(`page → parent: ${rate.toFixed(1)} messages/s over ws://127.0.0.1`);
+      await assertParentToPage(server, ws, { company: 1, model: 1, a0: 512 });
+      await ws.page.screenshot({
+        path: join(SCREENSHOT_DIR, `scenario-b-${variant.cert}.png`),
+        fullPage: true,
+      });
+      await ws.page.context().close();
+      await server.stop();
+    });
+  }
+
+  it('D: cloud PC mode: two instances on one port, each page talks only to its own parent', {
+    timeout: 90_000,
+  }, async () => {
+    const port = await freePort();
+    const host = await startServer('D-host', port, validPki.dir);
+    assert.equal(await host.open(), 2, 'the first instance becomes the host');
+    const peer = await startServer('D-peer', port, validPki.dir);
+    assert.equal(await peer.open(), 3, 'the second instance on the same port becomes a peer');
+
+    const roomA = newRoomId();
+    const roomB = newRoomId();
+    host.send({ key: 'addRoomId', value: roomA });
+    peer.send({ key: 'addRoomId', value: roomB });
+    await host.waitFor('cloudModeChanged', (m) => m.value === 1, { timeoutMs: 10_000 });
+
+    const pageA = await openWorkspace(ALLOWED_PAGE_HOST, port, roomA, 'D-A');
+    const pageB = await openWorkspace(ALLOWED_PAGE_HOST, port, roomB, 'D-B');
+    for (const ws of [pageA, pageB]) {
+      const state = await waitForStatus(ws, 'connected', `page ${ws === pageA ? 'A' : 'B'} did not connect`);
+      assert.equal(state.connectedUrl, `https://hw.playentry.org:${port}`);
+    }
+
+    // Browser → parent: each parent gets its own page's messages and never the other's.
+    for (const [server, label, ws] of [
+      [host, 'D-A', pageA],
+      [peer, 'D-B', pageB],
+    ] as const) {
+      await until(
+        () => dataFrom(server, label).length >= 10,
+        `${server.name} did not get data from its page ${label}`,
+        15_000,
+        async () => `${parentSummary(server)}\n${summary(await ws.state(), ws.sockets)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(dataFrom(host, 'D-B').length, 0, "the host's parent got page B's data");
+    assert.equal(dataFrom(peer, 'D-A').length, 0, "the peer's parent got page A's data");
+
+    // Parent → browser: each parent's send reaches its own page only.
+    const forA = { company: 1, model: 1, a0: 101 };
+    const forB = { company: 1, model: 1, a0: 202 };
+    await assertParentToPage(host, pageA, forA);
+    await assertParentToPage(peer, pageB, forB);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const hasReceived = (ws: Workspace, value: unknown) =>
+      ws.page.evaluate(
+        (e) => window.entryHw.received.some((m) => JSON.stringify(m) === e),
+        JSON.stringify({ data: value }),
+      );
+    assert.equal(await hasReceived(pageB, forA), false, "page B got the host parent's send");
+    assert.equal(await hasReceived(pageA, forB), false, "page A got the peer parent's send");
+  });
+});
