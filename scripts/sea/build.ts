@@ -1,0 +1,346 @@
+// Builds the single executables (Node SEA) from dist/main.cjs:
+//   dist/bin/entry-hw-server-linux-x64, -win-x64.exe, -win-x86.exe, -darwin-x64
+//
+// Usage: node --import tsx scripts/sea/build.ts [options]      (npm run build runs build:js first)
+//   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all four
+//   --out DIR                     output directory (default dist/bin)
+//   --main FILE                   the bundled program (default dist/main.cjs)
+//   --no-code-cache               no V8 code cache even for linux-x64 (benchmarks)
+//   --jobs N                      targets built in parallel (default 2, or 1 on a 1-CPU machine)
+//   --fetch-only                  only fetch and verify the pinned runtimes
+//   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
+// Inputs: ENTRY_HW_CERT_DIR (hardware.key, cert.pem, ChainCA1.crt, RootCA.crt), ENTRY_HW_SECRET or
+// ENTRY_HW_SECRET_FILE. Cache: ENTRY_HW_SEA_CACHE (default .cache/sea-runtimes).
+// Exit codes: 0 built, 1 build failure, 2 refused input or bad usage.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type EmbeddedBuildInfo,
+  SEA_ASSETS,
+  type SecretPayload,
+  sealSecrets,
+} from '../../src/embedded/sealed-secrets';
+import { removeAuthenticodeSignature } from './authenticode';
+import {
+  BuildInputError,
+  type CheckedCertificate,
+  checkCertificateDirectory,
+  readPassphrase,
+} from './inputs';
+import { run } from './process';
+import { ensureRuntime, printHashes, type RuntimeManifest, readManifest, type TargetSpec } from './runtimes';
+
+const ROOT = resolve(__dirname, '..', '..');
+/** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+interface Options {
+  targets: string[];
+  out: string;
+  main: string;
+  codeCache: boolean;
+  jobs: number;
+  cacheDir: string;
+  fetchOnly: boolean;
+  printHashes: boolean;
+}
+
+function log(message: string): void {
+  console.log(`[build-sea] ${message}`);
+}
+
+/** A warning nobody should miss in a CI log. */
+function loud(message: string): void {
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n!! WARNING: ${message}\n${bar}\n`);
+}
+
+function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
+  const allTargets = Object.keys(manifest.targets);
+  const options: Options = {
+    targets: allTargets,
+    out: join(ROOT, 'dist', 'bin'),
+    main: join(ROOT, 'dist', 'main.cjs'),
+    codeCache: true,
+    jobs: Math.max(1, Math.min(2, availableParallelism())),
+    cacheDir: process.env.ENTRY_HW_SEA_CACHE || join(ROOT, '.cache', 'sea-runtimes'),
+    fetchOnly: false,
+    printHashes: false,
+  };
+  let targetList = process.env.ENTRY_HW_SEA_TARGETS || '';
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    const value = (): string => {
+      const next = inline ?? argv[++i];
+      if (next === undefined || next === '') throw new BuildInputError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--targets':
+        targetList = value();
+        break;
+      case '--out':
+        options.out = resolve(value());
+        break;
+      case '--main':
+        options.main = resolve(value());
+        break;
+      case '--no-code-cache':
+        options.codeCache = false;
+        break;
+      case '--jobs':
+        options.jobs = Math.max(1, Number.parseInt(value(), 10) || 1);
+        break;
+      case '--fetch-only':
+        options.fetchOnly = true;
+        break;
+      case '--print-hashes':
+        options.printHashes = true;
+        break;
+      default:
+        throw new BuildInputError(`unknown option ${arg}`);
+    }
+  }
+  if (targetList.trim() !== '' && targetList.trim() !== 'all') {
+    const wanted = targetList
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    const unknown = wanted.filter((t) => !allTargets.includes(t));
+    if (unknown.length > 0) {
+      throw new BuildInputError(`unknown target(s) ${unknown.join(', ')}; known: ${allTargets.join(', ')}`);
+    }
+    options.targets = allTargets.filter((t) => wanted.includes(t));
+  }
+  return options;
+}
+
+interface Secrets {
+  payload: SecretPayload;
+  certificate: CheckedCertificate | undefined;
+}
+
+function collectSecrets(): Secrets {
+  const payload: SecretPayload = {};
+  let certificate: CheckedCertificate | undefined;
+  const certDir = process.env.ENTRY_HW_CERT_DIR;
+  if (certDir) {
+    certificate = checkCertificateDirectory(resolve(certDir));
+    for (const warning of certificate.warnings) loud(warning);
+    payload.certificates = certificate.files;
+    log(
+      `certificate: ${certificate.leaf.subject.replace(/\n/g, ', ')}; chain valid until ${certificate.notAfter.toISOString()} (${certificate.daysLeft} days)`,
+    );
+  } else {
+    loud(
+      'ENTRY_HW_CERT_DIR is not set: building PLAIN-ONLY executables (http/ws, no https/wss). ' +
+        'Browsers that insist on wss (Safari) will not connect to them.',
+    );
+  }
+  const { passphrase, source } = readPassphrase();
+  if (passphrase) {
+    payload.passphrase = passphrase;
+    log(`passphrase: from ${source}`);
+  } else {
+    loud(
+      'neither ENTRY_HW_SECRET nor ENTRY_HW_SECRET_FILE is set: the executables use the DEVELOPMENT passphrase; ' +
+        'data they encrypt is readable by anyone.',
+    );
+  }
+  return { payload, certificate };
+}
+
+async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+interface BuiltTarget {
+  target: string;
+  path: string;
+  size: number;
+  seconds: number;
+}
+
+/** Runs `tasks` with at most `limit` in flight; rejects with the first failure after all settle. */
+async function inParallel<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await (tasks[index] as () => Promise<T>)();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+  return results;
+}
+
+async function main(): Promise<void> {
+  const manifest = readManifest();
+  const options = parseArgs(process.argv.slice(2), manifest);
+  if (options.printHashes) {
+    await printHashes(manifest, options.cacheDir);
+    return;
+  }
+
+  // Runtime fetches are shared between targets (win-x64 and darwin-x64 use the linux-x64 builder).
+  const runtimePromises = new Map<string, Promise<string>>();
+  const runtime = (id: string): Promise<string> => {
+    let promise = runtimePromises.get(id);
+    if (!promise) {
+      promise = ensureRuntime(manifest.runtimes[id] as NonNullable<RuntimeManifest['runtimes'][string]>, {
+        cacheDir: options.cacheDir,
+        log,
+      });
+      runtimePromises.set(id, promise);
+    }
+    return promise;
+  };
+
+  if (options.fetchOnly) {
+    const ids = new Set(
+      options.targets.flatMap((t) => [manifest.targets[t]?.runtime, manifest.targets[t]?.blobBuilder]),
+    );
+    await Promise.all([...ids].map((id) => runtime(id as string)));
+    log(`runtimes ready in ${options.cacheDir}`);
+    return;
+  }
+
+  if (!existsSync(options.main)) {
+    throw new BuildInputError(
+      `${options.main} does not exist; run \`npm run build:js\` first (or use \`npm run build\`)`,
+    );
+  }
+  const secrets = collectSecrets();
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const postject = require.resolve('postject/dist/cli.js');
+  await mkdir(options.out, { recursive: true });
+  const started = Date.now();
+  log(`targets: ${options.targets.join(', ')}; ${options.jobs} in parallel; output ${options.out}`);
+
+  const buildTarget = async (name: string): Promise<BuiltTarget> => {
+    const t0 = Date.now();
+    const target = manifest.targets[name] as TargetSpec;
+    const runtimeSpec = manifest.runtimes[target.runtime] as NonNullable<RuntimeManifest['runtimes'][string]>;
+    const [runtimeBinary, builderBinary] = await Promise.all([
+      runtime(target.runtime),
+      runtime(target.blobBuilder),
+    ]);
+    const work = await mkdtemp(join(tmpdir(), `entry-hw-sea-${name}-`));
+    const finalPath = join(options.out, target.output);
+    const partial = `${finalPath}.partial`;
+    try {
+      // Assets: sealed per target, so every binary has its own key.
+      const sealed = sealSecrets(secrets.payload);
+      const leaf = secrets.certificate?.leaf;
+      const info: EmbeddedBuildInfo = {
+        version: pkg.version,
+        target: name,
+        nodeVersion: runtimeSpec.version,
+        builtAt: new Date().toISOString(),
+        certificate: leaf
+          ? {
+              subject: leaf.subject.replace(/\n/g, ', '),
+              subjectAltName: leaf.subjectAltName ?? null,
+              notAfter: new Date(leaf.validTo).toISOString(),
+              fingerprint256: leaf.fingerprint256,
+            }
+          : null,
+        passphrase: secrets.payload.passphrase ? 'embedded' : 'dev-default',
+      };
+      const assetFiles = {
+        [SEA_ASSETS.secrets]: sealed.secrets,
+        [SEA_ASSETS.keyA]: sealed.keyA,
+        [SEA_ASSETS.keyB]: sealed.keyB,
+        [SEA_ASSETS.buildInfo]: Buffer.from(JSON.stringify(info)),
+      };
+      const assets: Record<string, string> = {};
+      let n = 0;
+      for (const [asset, data] of Object.entries(assetFiles)) {
+        const file = join(work, `asset-${n++}.bin`);
+        await writeFile(file, data, { mode: 0o600 });
+        assets[asset] = file;
+      }
+      // Code cache is only valid for the platform that made the blob (linux-x64 here).
+      const useCodeCache = target.codeCache && options.codeCache;
+      const blob = join(work, 'sea.blob');
+      const config = {
+        main: options.main,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useSnapshot: false,
+        useCodeCache,
+        assets,
+      };
+      const configPath = join(work, 'sea-config.json');
+      await writeFile(configPath, JSON.stringify(config, null, 2));
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      await run(builderBinary, ['--experimental-sea-config', configPath], {
+        cwd: work,
+        env,
+        label: `${name}: blob`,
+      });
+      // The sealed assets are inside the blob now; drop the loose copies at once.
+      for (const file of Object.values(assets)) await rm(file, { force: true });
+
+      await rm(partial, { force: true });
+      await copyFile(runtimeBinary, partial);
+      await chmod(partial, 0o755);
+      if (target.format === 'elf')
+        await run('strip', [partial], { label: `${name}: strip (apt install binutils)` });
+      if (target.format === 'pe') await removeAuthenticodeSignature(partial);
+      const injectArgs = [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
+      if (target.format === 'macho') injectArgs.push('--macho-segment-name', 'NODE_SEA');
+      await run(process.execPath, injectArgs, { env, label: `${name}: postject` });
+      await rename(partial, finalPath);
+      const built = {
+        target: name,
+        path: finalPath,
+        size: await fileSize(finalPath),
+        seconds: (Date.now() - t0) / 1000,
+      };
+      log(
+        `${name}: ${target.output} (${(built.size / 1048576).toFixed(1)} MiB, Node ${runtimeSpec.version}` +
+          `${useCodeCache ? ', code cache' : ''}) in ${built.seconds.toFixed(1)} s`,
+      );
+      return built;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      await rm(partial, { force: true });
+    }
+  };
+
+  const built = await inParallel(
+    options.targets.map((name) => () => buildTarget(name)),
+    options.jobs,
+  );
+  log(`built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!secrets.certificate) loud('these executables are PLAIN-ONLY (no certificate embedded)');
+  if (!secrets.payload.passphrase) loud('these executables use the DEVELOPMENT passphrase');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof BuildInputError) {
+    console.error(`[build-sea] refused: ${error.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(
+      `[build-sea] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exitCode = 1;
+  }
+});
