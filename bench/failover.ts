@@ -2,6 +2,8 @@
 //
 //   npm run bench:failover                      # sizes 2,5,20; 5 repetitions per size and kill method
 //   node --import tsx bench/failover.ts --sizes 2,5,20 --reps 5 --methods sigkill,disconnect
+//   ... --browser-reconnect-ms 1500   # browsers wait like entryjs: (c) without browser contention
+//   ... --verbose                     # keep the servers' log output
 //
 // Set-up per size N: N instances of `node dist/main.cjs` (or ENTRY_HW_TEST_BIN) on one free port,
 // each with its own IPC parent (this script) and roomId, and one socket.io-client 2.5.0 browser per
@@ -53,7 +55,7 @@ function arg(name: string, fallback: string): string {
 const sizes = arg('sizes', '2,5,20').split(',').map(Number);
 const reps = Number(arg('reps', '5'));
 const methods = arg('methods', 'sigkill,disconnect').split(',') as Method[];
-const BROWSER_RECONNECT_MS = 25;
+const BROWSER_RECONNECT_MS = Number(arg('browser-reconnect-ms', '25'));
 const PROBE_EVERY_MS = 10;
 const TIMEOUT_MS = 15_000;
 
@@ -74,7 +76,7 @@ class Bench {
   private counter = 0;
 
   constructor(port: number) {
-    this.cluster = new CloudCluster(port);
+    this.cluster = new CloudCluster(port, !process.argv.includes('--verbose'));
   }
 
   async add(): Promise<Instance> {
@@ -186,6 +188,8 @@ class Bench {
       for (const t of times) if (t.value === 2) newHostAt = Math.min(newHostAt, t.at);
     }
     await old.proc.exited;
+    const errors = survivors.flatMap((s) => s.proc.all('error').map((m) => `${s.name}: ${m.value.code}`));
+    if (errors.length > 0) process.stderr.write(`  errors reported to parents: ${errors.join(', ')}\n`);
     const claimed = survivors.filter((s) => lastValue(s.proc, 'runningModeChanged') === 2);
     if (claimed.length !== 1) throw new Error(`expected one new host: ${this.cluster.describe()}`);
     return {
@@ -232,7 +236,7 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const header = `${new Date().toISOString().slice(0, 10)}; ${machine()}; ${reps} repetitions per row; program: ${process.env.ENTRY_HW_TEST_BIN ?? 'node dist/main.cjs'}`;
+  const header = `${new Date().toISOString().slice(0, 10)}; ${machine()}; ${reps} repetitions per row; browsers reconnect ${BROWSER_RECONNECT_MS} ms after a disconnect; program: ${process.env.ENTRY_HW_TEST_BIN ?? 'node dist/main.cjs'}`;
   process.stderr.write(`${header}\n`);
   const rows: string[] = [];
   for (const n of sizes) {

@@ -129,6 +129,14 @@ async function failover(t: import('node:test').TestContext, method: KillMethod):
   assert.equal(lastValue(other.proc, 'cloudModeChanged'), 1);
   assert.equal(lastValue(newHost.proc, 'cloudModeChanged'), 1, 'the new host has a peer, so it is cloud');
 
+  for (const inst of survivors) {
+    assert.deepEqual(
+      inst.proc.all('error').map((m) => m.value),
+      [],
+      `${inst.name} must not report an error during a failover`,
+    );
+  }
+
   // Nothing crossed rooms, ever; the dead host's browser (reconnected to the new host) reaches no one.
   for (const inst of instances) {
     const foreign = parentTags(inst.proc).filter((tag) => tag.room !== inst.roomId);

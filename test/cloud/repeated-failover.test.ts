@@ -3,7 +3,8 @@
 // with a fresh roomId, so five instances stay alive and the newcomer's `open` races the election.
 // After each round: exactly one live instance's last runningModeChanged is 2, every other's is 3,
 // only one instance claimed host during the round, the host's /status counts the other four as
-// peers, and every live instance's room round-trips with its own browser.
+// peers, every live instance's room round-trips with its own browser, and nobody reported an
+// `error` to its parent. A second test opens five instances at the same moment.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -63,6 +64,13 @@ test('five instances, host killed five times in a row: always exactly one host, 
     assert.equal(hosts.length, 1, `round ${round}: ${cluster.describe()}`);
     assert.equal(peers.length, 4, `round ${round}: ${cluster.describe()}`);
     assert.equal(stable.status.peers, 4, `round ${round}: /status ${JSON.stringify(stable.status)}`);
+    for (const inst of live) {
+      assert.deepEqual(
+        inst.proc.all('error').map((m) => m.value),
+        [],
+        `round ${round}: ${inst.name} must not report an error during a failover (a false PORT_HELD_BY_OTHER_PROGRAM alarms the user)`,
+      );
+    }
     for (const p of peers)
       assert.equal(lastValue(p.proc, 'cloudModeChanged'), 1, `round ${round}: peer ${p.name} cloudMode`);
     const claimed = [...survivors, fresh].filter((s) =>
@@ -82,4 +90,25 @@ test('five instances, host killed five times in a row: always exactly one host, 
     host = stable.host;
   }
   t.diagnostic(timings.join('; '));
+});
+
+test('five instances opened at the same moment: exactly one host, four peers', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  await Promise.all(
+    [0, 1, 2, 3, 4].map((i) => cluster.start(`S${i}`, { roomId: makeRoomId(), waitForRole: false })),
+  );
+  const { host, status } = await cluster.waitForStableRoles(8000);
+  assert.equal(status.peers, 4);
+  const claimed = cluster.instances.filter((i) =>
+    i.proc.all('runningModeChanged').some((m) => m.value === 2),
+  );
+  assert.deepEqual(
+    claimed.map((i) => i.name),
+    [host.name],
+    `no instance may claim host and then fall back; ${cluster.describe()}`,
+  );
+  for (const inst of cluster.instances) {
+    assert.deepEqual(inst.proc.all('error'), [], `${inst.name} must not report an error on a normal start`);
+  }
 });

@@ -301,7 +301,10 @@ export class CloudCluster {
   readonly browsers: TestBrowser[] = [];
   private readonly cleanups: (() => void | Promise<void>)[] = [];
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private readonly quiet = false,
+  ) {}
 
   /** Spawns an instance; `addRoomId` is sent before `open` when `roomIdFirst`, else after. */
   async start(
@@ -313,7 +316,7 @@ export class CloudCluster {
       waitForRole = true,
     }: { roomId?: string; roomIdFirst?: boolean; env?: Record<string, string>; waitForRole?: boolean } = {},
   ): Promise<Instance> {
-    const proc = spawnServer({ port: this.port, name, env });
+    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet });
     const instance: Instance = { proc, name, roomId };
     this.instances.push(instance);
     if (roomId !== undefined && roomIdFirst) proc.send({ key: 'addRoomId', value: roomId });

@@ -35,6 +35,8 @@ export interface SpawnOptions {
   ipc?: boolean;
   /** Label used in timeout errors. */
   name?: string;
+  /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
+  quiet?: boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -57,7 +59,12 @@ export class ServerProcess {
     const args = bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')];
     const ipc = options.ipc ?? true;
     this.child = spawn(command, args, {
-      stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit'],
+      stdio: [
+        'ignore',
+        options.quiet ? 'ignore' : 'inherit',
+        options.quiet ? 'ignore' : 'inherit',
+        ...(ipc ? (['ipc'] as const) : []),
+      ],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
     });
     this.child.on('message', (message: ServerMessage) => {
