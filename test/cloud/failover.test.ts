@@ -19,7 +19,6 @@ import {
   makeRoomId,
   parentTags,
   roundTrip,
-  Stream,
   sequenceProblems,
   sleep,
   type TestBrowser,
@@ -49,12 +48,9 @@ async function failover(t: import('node:test').TestContext, method: KillMethod):
   const instances = [a, b, c] as [Instance, Instance, Instance];
   for (let i = 0; i < 3; i += 1) await roundTrip(instances[i] as Instance, browsers[i] as TestBrowser);
 
-  const streams = instances.map(
-    (inst, i) => new Stream(inst, browsers[i] as TestBrowser, rooms[i] as string),
+  const streams = instances.map((inst, i) =>
+    cluster.stream(inst, browsers[i] as TestBrowser, rooms[i] as string),
   );
-  t.after(() => {
-    for (const s of streams) s.stop();
-  });
   await sleep(400);
   for (const s of streams) {
     assert.ok(

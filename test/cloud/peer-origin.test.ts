@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { CloudCluster, makeRoomId, roundTrip, Stream, sleep, until } from '../helpers/cloud-cluster';
+import { CloudCluster, makeRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
 import { freePort } from '../helpers/server-process';
 
 /** Engine.IO polling handshake with the given headers; resolves status and body. */
@@ -16,7 +16,7 @@ function pollingHandshake(
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: `/socket.io/?${query}`, headers, timeout: 3000 },
+      { host: '127.0.0.1', port, path: `/socket.io/?${query}`, headers, timeout: 3000, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -41,10 +41,7 @@ test('childServer=true with an Origin header is refused and learns nothing', asy
   await Promise.all([browserA.waitConnected(), browserB.waitConnected()]);
   await roundTrip(a, browserA);
   await roundTrip(b, browserB);
-  const streams = [new Stream(a, browserA, roomA), new Stream(b, browserB, roomB)];
-  t.after(() => {
-    for (const s of streams) s.stop();
-  });
+  const streams = [cluster.stream(a, browserA, roomA), cluster.stream(b, browserB, roomB)];
 
   const hostMark = a.proc.messages.length;
   const origins = ['https://playentry.org', 'https://evil.example', 'null'];
@@ -125,4 +122,40 @@ test('childServer=true with an Origin header is refused and learns nothing', asy
   });
   await control.waitConnected(5000);
   control.close();
+});
+
+test('a connected browser cannot claim other rooms with matchTarget', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomA, roomB, roomEvil] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const a = await cluster.start('A', { roomId: roomA });
+  const b = await cluster.start('B', { roomId: roomB });
+  const browserA = cluster.browser({ roomId: roomA, version: 2, name: 'browserA' });
+  const browserB = cluster.browser({ roomId: roomB, version: 2, name: 'browserB' });
+  // An allowed origin and a roomId of its own: a legitimate browser connection, used maliciously.
+  const evil = cluster.browser({
+    roomId: roomEvil,
+    version: 2,
+    name: 'evil browser',
+    headers: { Origin: 'https://playentry.org' },
+  });
+  await Promise.all([browserA.waitConnected(), browserB.waitConnected(), evil.waitConnected()]);
+  await roundTrip(a, browserA);
+  await roundTrip(b, browserB);
+  const streams = [cluster.stream(a, browserA, roomA), cluster.stream(b, browserB, roomB)];
+  for (let i = 0; i < 20; i += 1) {
+    evil.emitRaw('matchTarget', roomA);
+    evil.emitRaw('matchTarget', { roomId: roomB });
+    await sleep(50);
+  }
+  await sleep(300);
+  for (const s of streams) s.stop();
+  assert.deepEqual(
+    evil.tags(),
+    [],
+    "a browser must not receive other rooms' traffic after sending matchTarget",
+  );
+  assert.equal((await cluster.status())?.peers, 1, 'a browser must not become a peer');
+  await roundTrip(a, browserA, { label: 'after the matchTarget attempts' });
+  await roundTrip(b, browserB, { label: 'after the matchTarget attempts' });
 });

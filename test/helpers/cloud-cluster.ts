@@ -299,6 +299,9 @@ export interface Instance {
 export class CloudCluster {
   readonly instances: Instance[] = [];
   readonly browsers: TestBrowser[] = [];
+  readonly streams: Stream[] = [];
+  /** 'error' events of the child processes (EPIPE from sends racing a kill), for diagnostics. */
+  readonly childErrors: string[] = [];
   private readonly cleanups: (() => void | Promise<void>)[] = [];
 
   constructor(
@@ -317,6 +320,9 @@ export class CloudCluster {
     }: { roomId?: string; roomIdFirst?: boolean; env?: Record<string, string>; waitForRole?: boolean } = {},
   ): Promise<Instance> {
     const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet });
+    // A send racing the process's death fails with EPIPE as an 'error' event on the child; without
+    // a listener that would be an uncaught exception blamed on whichever test is running.
+    proc.child.on('error', (error) => this.childErrors.push(`${name}: ${error.message}`));
     const instance: Instance = { proc, name, roomId };
     this.instances.push(instance);
     if (roomId !== undefined && roomIdFirst) proc.send({ key: 'addRoomId', value: roomId });
@@ -333,6 +339,13 @@ export class CloudCluster {
     const browser = new TestBrowser({ port: this.port, ...options });
     this.browsers.push(browser);
     return browser;
+  }
+
+  /** Starts a tracked {@link Stream}; destroy() stops it before killing anything. */
+  stream(instance: Instance, browser: TestBrowser, room: string, everyMs?: number): Stream {
+    const stream = new Stream(instance, browser, room, everyMs);
+    this.streams.push(stream);
+    return stream;
   }
 
   onCleanup(fn: () => void | Promise<void>): void {
@@ -399,6 +412,7 @@ export class CloudCluster {
 
   /** SIGKILLs every process, closes browsers, runs registered cleanups. Safe to call twice. */
   async destroy(): Promise<void> {
+    for (const s of this.streams) s.stop();
     for (const b of this.browsers) b.close();
     for (const fn of this.cleanups.splice(0)) {
       try {
