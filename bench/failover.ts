@@ -4,6 +4,7 @@
 //   node --import tsx bench/failover.ts --sizes 2,5,20 --reps 5 --methods sigkill,disconnect
 //   ... --browser-reconnect-ms 1500   # browsers wait like entryjs: (c) without browser contention
 //   ... --verbose                     # keep the servers' log output
+//   ... --detail                      # print every room's re-match time, sorted
 //
 // Set-up per size N: N instances of `node dist/main.cjs` (or ENTRY_HW_TEST_BIN) on one free port,
 // each with its own IPC parent (this script) and roomId, and one socket.io-client 2.5.0 browser per
@@ -192,6 +193,10 @@ class Bench {
     if (errors.length > 0) process.stderr.write(`  errors reported to parents: ${errors.join(', ')}\n`);
     const claimed = survivors.filter((s) => lastValue(s.proc, 'runningModeChanged') === 2);
     if (claimed.length !== 1) throw new Error(`expected one new host: ${this.cluster.describe()}`);
+    if (process.argv.includes('--detail')) {
+      const perRoom = [...firstDelivery.values()].map((at) => Math.round(at - t0)).sort((x, y) => x - y);
+      process.stderr.write(`  per-room first delivery, ms after t0: ${perRoom.join(' ')}\n`);
+    }
     return {
       newHostMs: newHostAt - t0,
       rematchMs: Math.max(...firstDelivery.values()) - t0,
