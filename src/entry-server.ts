@@ -82,6 +82,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   private runningMode: RunningModeValue | undefined;
   private cloudMode: CloudModeValue | undefined;
   private tlsActive = false;
+  /** True once this instance has been a peer: after a failover it keeps routing by room. */
+  private wasPeer = false;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
@@ -285,6 +287,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
+      startedInCloud: this.wasPeer,
     });
     const certificate = this.usableCertificate();
     const listener = new HostListener({
@@ -364,6 +367,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   }
 
   private becomePeer(): void {
+    this.wasPeer = true;
     this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
     this.setModes(RunningMode.client, CloudMode.cloud);
     for (const value of this.outbox.drain()) this.link?.send({ data: value });

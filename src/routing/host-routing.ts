@@ -6,8 +6,13 @@
 export interface RoutingSnapshot {
   /** The host's own roomId (from its parent's `addRoomId`), if any. */
   ownRoomId: string | undefined;
-  /** Number of peer instances connected (cloud mode while > 0). */
-  peerCount: number;
+  /**
+   * Whether rooms decide routing: while any peer is connected, and also after the last one left
+   * if this host has ever been part of a cloud (it had peers, or was a peer itself before a
+   * failover). A cloud that shrank to one instance must not start broadcasting one student's
+   * device data to every other student's tab.
+   */
+  cloud: boolean;
   /** Peer socket id serving a roomId, from `matchTarget`. */
   peerForRoom: (roomId: string) => string | undefined;
 }
@@ -21,14 +26,14 @@ export type BrowserMessageRoute =
  * Where a browser's `message` goes.
  *
  * @example
- * routeBrowserMessage({ ownRoomId: 'a', peerCount: 1, peerForRoom: (r) => (r === 'b' ? 'p1' : undefined) }, 'b')
+ * routeBrowserMessage({ ownRoomId: 'a', cloud: true, peerForRoom: (r) => (r === 'b' ? 'p1' : undefined) }, 'b')
  * // { to: 'peer', peerId: 'p1' }
  */
 export function routeBrowserMessage(
   state: RoutingSnapshot,
   browserRoomId: string | undefined,
 ): BrowserMessageRoute {
-  if (state.peerCount === 0) return { to: 'parent' };
+  if (!state.cloud) return { to: 'parent' };
   const peerId = browserRoomId === undefined ? undefined : state.peerForRoom(browserRoomId);
   if (peerId !== undefined) return { to: 'peer', peerId };
   if (state.ownRoomId === undefined) return { to: 'parent' };
@@ -45,11 +50,11 @@ export type ParentSendRoute =
  * Which browsers a `send` from the host's own parent reaches.
  *
  * @example
- * routeParentSend({ ownRoomId: undefined, peerCount: 2, peerForRoom: () => undefined })
+ * routeParentSend({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined })
  * // { to: 'unmatched-browsers' }  (never other students' browsers)
  */
 export function routeParentSend(state: RoutingSnapshot): ParentSendRoute {
-  if (state.peerCount === 0) return { to: 'all-browsers' };
+  if (!state.cloud) return { to: 'all-browsers' };
   if (state.ownRoomId !== undefined) return { to: 'room', roomId: state.ownRoomId };
   return { to: 'unmatched-browsers' };
 }

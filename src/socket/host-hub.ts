@@ -42,6 +42,8 @@ export interface HostHubOptions {
   allowedOrigins: () => readonly string[];
   /** This host's own roomId (from its parent). */
   ownRoomId: () => string | undefined;
+  /** True when this instance was a peer before (a failover): it routes by room from the start. */
+  startedInCloud?: boolean;
 }
 
 interface Member {
@@ -70,9 +72,12 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private readonly peerByRoom = new Map<string, string>();
   private readonly mailbox = new ReconnectMailbox<unknown>();
   private peers = 0;
+  /** Set once this host is part of a cloud; routing stays room-based after that. */
+  private everCloud: boolean;
 
   constructor(private readonly options: HostHubOptions) {
     super();
+    this.everCloud = options.startedInCloud ?? false;
     this.engine = new EngineServer({
       allowEIO3: true,
       transports: ['polling', 'websocket'],
@@ -170,7 +175,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private snapshot(): RoutingSnapshot {
     return {
       ownRoomId: this.options.ownRoomId(),
-      peerCount: this.peers,
+      cloud: this.peers > 0 || this.everCloud,
       peerForRoom: (roomId) => this.peerByRoom.get(roomId),
     };
   }
@@ -232,6 +237,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     const member: Member = { socket, kind: 'peer', roomId: undefined };
     this.members.set(socket.id, member);
     this.peers += 1;
+    this.everCloud = true;
 
     socket.on('matchTarget', (value: unknown) =>
       this.guard('matchTarget', () => this.matchPeer(member, value)),

@@ -10,12 +10,12 @@ import {
   routePeerMessage,
 } from '../../src/routing/host-routing';
 
-function snapshot(ownRoomId: string | undefined, peers: Record<string, string>): RoutingSnapshot {
-  return {
-    ownRoomId,
-    peerCount: Object.keys(peers).length > 0 ? new Set(Object.values(peers)).size : 0,
-    peerForRoom: (r) => peers[r],
-  };
+function snapshot(
+  ownRoomId: string | undefined,
+  peers: Record<string, string>,
+  everCloud = false,
+): RoutingSnapshot {
+  return { ownRoomId, cloud: Object.keys(peers).length > 0 || everCloud, peerForRoom: (r) => peers[r] };
 }
 
 describe('host routing: single-server mode (no peers)', () => {
@@ -66,6 +66,20 @@ describe('host routing: cloud mode', () => {
   it("routes a peer's message to its room, and drops it before matchTarget", () => {
     assert.deepEqual(routePeerMessage('roomB'), { to: 'room', roomId: 'roomB' });
     assert.equal(routePeerMessage(undefined).to, 'drop');
+  });
+});
+
+describe('host routing: a cloud that shrank to one instance', () => {
+  it("keeps the host's own room private instead of falling back to broadcast", () => {
+    const alone = snapshot('roomA', {}, true);
+    assert.deepEqual(routeParentSend(alone), { to: 'room', roomId: 'roomA' });
+    assert.deepEqual(routeBrowserMessage(alone, 'roomA'), { to: 'parent' });
+    assert.equal(routeBrowserMessage(alone, 'roomB').to, 'drop');
+  });
+  it('behaves like a single server when the host has no roomId of its own', () => {
+    const alone = snapshot(undefined, {}, true);
+    assert.deepEqual(routeBrowserMessage(alone, 'roomB'), { to: 'parent' });
+    assert.equal(isUnmatchedBrowser(alone, 'roomB'), true);
   });
 });
 
