@@ -58,6 +58,9 @@ export function makeTestPki(options: TestPkiOptions = {}): TestPki {
   const leafDays = options.leafDays ?? 30;
 
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  /** A fresh P-256 key and a certificate request for it. */
+  const newKeyAndRequest = (keyPath: string, requestPath: string, subject: string) =>
+    openssl(['req', '-new', ...ec, '-keyout', keyPath, '-out', requestPath, '-subj', subject], work);
   writeFileSync(
     join(work, 'ext.cnf'),
     [
@@ -113,20 +116,7 @@ export function makeTestPki(options: TestPkiOptions = {}): TestPki {
     work,
   );
   // Intermediate CA signed by the root.
-  openssl(
-    [
-      'req',
-      '-new',
-      ...ec,
-      '-keyout',
-      'inter.key',
-      '-out',
-      'inter.csr',
-      '-subj',
-      '/CN=Entry HW Test ChainCA1',
-    ],
-    work,
-  );
+  newKeyAndRequest('inter.key', 'inter.csr', '/CN=Entry HW Test ChainCA1');
   openssl(
     [
       'x509',
@@ -150,20 +140,7 @@ export function makeTestPki(options: TestPkiOptions = {}): TestPki {
     work,
   );
   // Leaf signed by the intermediate with explicit dates (openssl ca allows dates in the past).
-  openssl(
-    [
-      'req',
-      '-new',
-      ...ec,
-      '-keyout',
-      'certs/hardware.key',
-      '-out',
-      'leaf.csr',
-      '-subj',
-      `/CN=${dnsNames[0]}`,
-    ],
-    work,
-  );
+  newKeyAndRequest('certs/hardware.key', 'leaf.csr', `/CN=${dnsNames[0]}`);
   const now = Date.now();
   const day = 86_400_000;
   const notBefore = leafDays >= 0 ? new Date(now - 60_000) : new Date(now + (leafDays - 30) * day);
