@@ -3,7 +3,7 @@
 // console. It also owns the process's lifetime: signals, parent loss, last-resort error logging.
 import { DEV_PASSPHRASE, readEnvironment } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
-import { readEmbeddedSecrets } from './embedded/embedded-secrets';
+import { readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
 import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
@@ -33,6 +33,10 @@ function main(): void {
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +
       `certificate: ${certificate ? `${certificate.source}, valid until ${certificate.notAfter.toISOString()}` : 'none'}`,
   );
+  const build = readEmbeddedBuildInfo();
+  if (build) {
+    logger.info(`executable built ${build.builtAt} for ${build.target}; passphrase: ${build.passphrase}`);
+  }
 
   let exiting = false;
   const exit = (code: number, why: string): void => {
