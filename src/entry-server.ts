@@ -321,6 +321,14 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     const link = new PeerLink(this.port);
     this.link = link;
     link.on('data', (value) => this.emit('data', value));
+    link.on('browserConnected', (roomId) => {
+      this.usage?.browserConnected(true);
+      this.emit('connection', { kind: 'browser', roomId });
+    });
+    link.on('browserClosed', (roomId) => {
+      this.usage?.browserDisconnected(true);
+      this.emit('close', roomId);
+    });
     link
       .connect(() => this.ownRoomId)
       .then(

@@ -3,12 +3,18 @@
 // one connection; when it is lost the election decides what comes next.
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
+import { isValidRoomId } from '../ipc/messages';
+import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from '../socket/peer-events';
 
 export interface PeerLinkEvents {
   /** A message from the host for this instance's parent. */
   data: [value: unknown];
   /** The connection to the host ended without close() being called. */
   lost: [reason: string];
+  /** A browser of this instance's room connected to the host. */
+  browserConnected: [roomId: string];
+  /** A browser of this instance's room left the host. */
+  browserClosed: [roomId: string];
 }
 
 /**
@@ -51,7 +57,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       this.socket = socket;
       socket.once('connect', () => {
         const current = roomId();
-        if (current !== undefined) socket.emit('matchTarget', current);
+        if (current !== undefined) socket.emit(MATCH_TARGET_EVENT, current);
         socket.on('disconnect', (reason) => {
           if (!this.closed) this.emit('lost', String(reason));
         });
@@ -62,12 +68,18 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         reject(error);
       });
       socket.on('message', (value: unknown) => this.emit('data', value));
+      socket.on(ROOM_CONNECTION_EVENT, (roomId: unknown) => {
+        if (isValidRoomId(roomId)) this.emit('browserConnected', roomId);
+      });
+      socket.on(ROOM_CLOSE_EVENT, (roomId: unknown) => {
+        if (isValidRoomId(roomId)) this.emit('browserClosed', roomId);
+      });
     });
   }
 
   /** Tells the host which room this instance serves. */
   matchRoom(roomId: string): void {
-    this.socket?.emit('matchTarget', roomId);
+    this.socket?.emit(MATCH_TARGET_EVENT, roomId);
   }
 
   /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */

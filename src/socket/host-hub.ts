@@ -20,6 +20,7 @@ import {
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
+import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './peer-events';
 
 /** Path of the socket.io endpoint (compat). */
 export const SOCKET_IO_PATH = '/socket.io/';
@@ -231,6 +232,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
     for (const payload of this.heldFor(member)) socket.emit('message', payload);
     this.emit('connection', { kind: 'browser', roomId });
+    this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId);
   }
 
   private addPeer(socket: Socket): void {
@@ -239,7 +241,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.peers += 1;
     this.everCloud = true;
 
-    socket.on('matchTarget', (value: unknown) =>
+    socket.on(MATCH_TARGET_EVENT, (value: unknown) =>
       this.guard('matchTarget', () => this.matchPeer(member, value)),
     );
     socket.on('message', (message: unknown) =>
@@ -251,7 +253,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       }),
     );
     socket.onAny((event: string) => {
-      if (event !== 'message' && event !== 'matchTarget') {
+      if (event !== 'message' && event !== MATCH_TARGET_EVENT) {
         this.options.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
       }
     });
@@ -272,6 +274,16 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     }
     member.roomId = roomId;
     this.peerByRoom.set(roomId, member.socket.id);
+    // Browsers of this room that came back before their peer did (a failover) are announced now.
+    if ((this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0) > 0)
+      member.socket.emit(ROOM_CONNECTION_EVENT, roomId);
+  }
+
+  /** The peer socket serving a roomId, if one has matched it. */
+  private peerOfRoom(roomId: string | undefined): Socket | undefined {
+    if (roomId === undefined) return undefined;
+    const peerId = this.peerByRoom.get(roomId);
+    return peerId === undefined ? undefined : this.members.get(peerId)?.socket;
   }
 
   private remove(member: Member): void {
@@ -282,6 +294,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
         this.peerByRoom.delete(member.roomId);
       }
       this.emit('peerCountChanged', this.peers);
+    } else {
+      this.peerOfRoom(member.roomId)?.emit(ROOM_CLOSE_EVENT, member.roomId);
     }
     this.emit('close', { kind: member.kind, roomId: member.roomId });
   }
