@@ -24,7 +24,7 @@ import {
   type ServerToParentKey,
   type ServerToParentMessages,
 } from './ipc/messages';
-import { certificateHealth, type LoadedCertificate } from './listener/certificates';
+import { type CertificateHealth, certificateHealth, type LoadedCertificate } from './listener/certificates';
 import { HostListener } from './listener/host-listener';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
 import { normalizeOpenArguments } from './open-options';
@@ -33,6 +33,9 @@ import { UsageLog } from './telemetry/usage-log';
 import { BoundedQueue } from './util/bounded-queue';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
+
+/** How often a running server re-checks its certificate's expiry. */
+const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
 export type EntryServerEvents = {
@@ -51,6 +54,8 @@ export interface EntryServerOptions extends ModuleHandlers {
   logger?: Logger;
   /** Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000. */
   peerQueueLimit?: number;
+  /** How often a running server re-checks its certificate's expiry. Default one hour. */
+  certificateCheckMs?: number;
 }
 
 /**
@@ -82,6 +87,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   private runningMode: RunningModeValue | undefined;
   private cloudMode: CloudModeValue | undefined;
   private tlsActive = false;
+  private certificateState: CertificateHealth['state'] | undefined;
+  private certificateTimer: NodeJS.Timeout | undefined;
   /** True once this instance has been a peer: after a failover it keeps routing by room. */
   private wasPeer = false;
 
@@ -217,6 +224,10 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', info);
   }
 
+  /**
+   * Reports the certificate's expiry state to the parent when it changes: at `open`, then on an
+   * hourly check, so a server left running for days still warns before and at expiry.
+   */
   private reportCertificateHealth(): void {
     if (!this.certificate) {
       this.logger.info(
@@ -227,17 +238,26 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       return;
     }
     const health = certificateHealth(this.certificate.notAfter);
+    if (health.state === this.certificateState) return;
+    this.certificateState = health.state;
     const until = this.certificate.notAfter.toISOString();
     if (health.state === 'expired') {
-      this.report({
-        code: 'CERT_EXPIRED',
-        message: `the certificate expired on ${until}; serving plain http/ws only`,
-      });
+      const effect = this.tlsActive
+        ? 'browsers now fall back to ws://127.0.0.1 on the same port'
+        : 'serving plain http/ws only';
+      this.report({ code: 'CERT_EXPIRED', message: `the certificate expired on ${until}; ${effect}` });
     } else if (health.state === 'expiring-soon') {
       this.report({
         code: 'CERT_EXPIRING_SOON',
         message: `the certificate expires on ${until} (${health.daysLeft} days left)`,
       });
+    }
+    if (!this.certificateTimer && health.state !== 'expired') {
+      this.certificateTimer = setInterval(
+        () => this.reportCertificateHealth(),
+        this.options.certificateCheckMs ?? CERTIFICATE_CHECK_MS,
+      );
+      this.certificateTimer.unref();
     }
   }
 
@@ -399,6 +419,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
 
   private async shutdown(): Promise<void> {
     clearTimeout(this.retryTimer);
+    clearInterval(this.certificateTimer);
     this.link?.close();
     this.link = undefined;
     const hub = this.hub;
