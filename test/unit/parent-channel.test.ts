@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ServerMessage } from '../../src/ipc/messages';
+import { IpcParentChannel, type IpcProcess, MAX_IPC_BACKLOG_BYTES } from '../../src/ipc/parent-channel';
+import type { Logger } from '../../src/util/log';
+
+/** A parent that accepts writes but completes them only when told to (a parent that stopped reading). */
+class StalledParent implements IpcProcess {
+  connected = true;
+  readonly written: ServerMessage[] = [];
+  private readonly pending: ((error: Error | null) => void)[] = [];
+  send(message: unknown, callback: (error: Error | null) => void): boolean {
+    this.written.push(message as ServerMessage);
+    this.pending.push(callback);
+    return this.pending.length < 10;
+  }
+  on(): unknown {
+    return this;
+  }
+  /** The parent reads everything: every pending write completes. */
+  drain(): void {
+    for (const callback of this.pending.splice(0)) callback(null);
+  }
+}
+
+function recordingLogger(lines: string[]): Logger {
+  const push = (m: string) => void lines.push(m);
+  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m) };
+}
+
+describe('IPC channel backlog', () => {
+  it('drops browser data, and only that, while the parent is far behind; resumes when it catches up', () => {
+    const parent = new StalledParent();
+    const log: string[] = [];
+    const channel = new IpcParentChannel(parent, recordingLogger(log));
+    const chunk = 'x'.repeat(4096);
+    const flood = 3 * Math.ceil(MAX_IPC_BACKLOG_BYTES / 4096);
+    for (let i = 0; i < flood; i += 1) channel.send({ key: 'data', value: { data: chunk, seq: i } });
+    const delivered = parent.written.filter((m) => m.key === 'data').length;
+    assert.ok(delivered < flood / 2, `only about the bound is queued (${delivered} of ${flood})`);
+    assert.ok(delivered * 4096 >= MAX_IPC_BACKLOG_BYTES, 'up to the bound nothing is dropped');
+    assert.equal(channel.congested, true);
+
+    channel.send({ key: 'cloudModeChanged', value: 1 });
+    channel.send({ key: 'decrypt', value: '', error: 'x' });
+    assert.deepEqual(
+      parent.written.slice(-2).map((m) => m.key),
+      ['cloudModeChanged', 'decrypt'],
+      'control messages are never dropped',
+    );
+    assert.equal(log.filter((l) => l.includes('not reading')).length, 1, 'one warning per episode');
+
+    parent.drain();
+    assert.equal(channel.congested, false);
+    channel.send({ key: 'data', value: 'after' });
+    assert.deepEqual(parent.written.at(-1), { key: 'data', value: 'after' });
+    assert.ok(log.some((l) => new RegExp(`${flood - delivered} browser messages were dropped`).test(l)));
+  });
+
+  it('never throws when the channel is gone', () => {
+    const parent = new StalledParent();
+    parent.connected = false;
+    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    channel.send({ key: 'data', value: 1 });
+    assert.equal(parent.written.length, 0);
+    const throwing: IpcProcess = {
+      connected: true,
+      send: () => {
+        throw new Error('ERR_IPC_CHANNEL_CLOSED');
+      },
+      on: () => throwing,
+    };
+    new IpcParentChannel(throwing, recordingLogger([])).send({ key: 'data', value: 1 });
+  });
+});
