@@ -11,12 +11,13 @@ export interface ParentSink {
 }
 
 /**
- * Unsent bytes the IPC channel may hold before browser data is dropped. A parent that stops
- * reading (busy, hung) while a browser keeps sending would otherwise grow this process's memory
- * without limit. Device data is a stream of fresh values, so dropping the excess is the right
- * failure; mode changes, replies and errors are never dropped.
+ * Unsent bytes the IPC channel may hold before browser data is dropped: about 25 s of a full
+ * classroom of 200 browsers at 60 Hz. A parent that stops reading (busy, hung) while a browser
+ * keeps sending would otherwise grow this process's memory without limit. Device data is a
+ * stream of fresh values, so dropping the excess is the right failure; mode changes, replies and
+ * errors are never dropped.
  */
-export const MAX_IPC_BACKLOG_BYTES = 16 * 1024 * 1024;
+export const MAX_IPC_BACKLOG_BYTES = 32 * 1024 * 1024;
 /**
  * Sizes are only measured once this many messages are waiting (the parent is lagging), so a
  * parent that keeps up costs nothing extra.

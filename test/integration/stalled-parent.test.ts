@@ -73,10 +73,10 @@ test('a parent that stops reading costs dropped browser data, not unbounded memo
   await until(() => received.some((m) => m.key === 'runningModeChanged'), 'runningModeChanged');
   await until(() => browser.connected, 'the browser to connect');
 
-  // The parent stops reading; the browser streams 4 KiB messages, 64 MiB in all.
+  // The parent stops reading; the browser streams 4 KiB messages, 128 MiB in all (the bound is 32).
   parentEnd.pause();
   const chunk = 'x'.repeat(4096);
-  const flood = 16_384;
+  const flood = 32_768;
   for (let seq = 0; seq < flood; seq += 1) {
     browser.emit('message', { data: chunk, seq });
     if (seq % 512 === 511) await new Promise((r) => setImmediate(r));

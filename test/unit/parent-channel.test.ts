@@ -38,7 +38,8 @@ describe('IPC channel backlog', () => {
     for (let i = 0; i < flood; i += 1) channel.send({ key: 'data', value: { data: chunk, seq: i } });
     const delivered = parent.written.filter((m) => m.key === 'data').length;
     assert.ok(delivered < flood / 2, `only about the bound is queued (${delivered} of ${flood})`);
-    assert.ok(delivered * 4096 >= MAX_IPC_BACKLOG_BYTES, 'up to the bound nothing is dropped');
+    // Each message serializes to a little over 4 KiB; everything up to the bound goes through.
+    assert.ok(delivered >= Math.floor(MAX_IPC_BACKLOG_BYTES / 4200), 'up to the bound nothing is dropped');
     assert.equal(channel.congested, true);
 
     channel.send({ key: 'cloudModeChanged', value: 1 });
