@@ -23,7 +23,6 @@
 // For 'disconnect', t0 is the moment the parent closes the IPC channel, so the figures include
 // the old host noticing and shutting down; the table also shows t0 → exit event.
 // After each repetition a fresh instance and browser replace the killed one, so N stays constant.
-import { execSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import {
   browserPayload,
@@ -38,6 +37,7 @@ import {
   type TestBrowser,
 } from '../test/helpers/cloud-cluster';
 import { freePort } from '../test/helpers/server-process';
+import { loadAverage, machine } from './machine';
 
 type Method = 'sigkill' | 'disconnect';
 
@@ -228,20 +228,8 @@ async function runSize(n: number, method: Method): Promise<Sample[]> {
   }
 }
 
-function machine(): string {
-  let model = 'unknown CPU';
-  try {
-    model = execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'", { encoding: 'utf8' }).trim() || model;
-  } catch {
-    // not Linux
-  }
-  const cores = execSync('nproc', { encoding: 'utf8' }).trim();
-  const load = execSync('cat /proc/loadavg', { encoding: 'utf8' }).trim().split(' ').slice(0, 3).join(' ');
-  return `${model}, ${cores} cores, Node ${process.version}, load average before the run ${load}`;
-}
-
 async function main(): Promise<void> {
-  const header = `${new Date().toISOString().slice(0, 10)}; ${machine()}; ${reps} repetitions per row; browsers reconnect ${BROWSER_RECONNECT_MS} ms after a disconnect; program: ${process.env.ENTRY_HW_TEST_BIN ?? 'node dist/main.cjs'}`;
+  const header = `${new Date().toISOString().slice(0, 10)}; ${machine()}, load average before the run ${loadAverage()}; ${reps} repetitions per row; browsers reconnect ${BROWSER_RECONNECT_MS} ms after a disconnect; program: ${process.env.ENTRY_HW_TEST_BIN ?? 'node dist/main.cjs'}`;
   process.stderr.write(`${header}\n`);
   const rows: string[] = [];
   for (const n of sizes) {

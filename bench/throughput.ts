@@ -40,6 +40,7 @@ import { performance } from 'node:perf_hooks';
 import { type BrowserClient, type ClientVersion, connectBrowser } from '../test/helpers/browser-client';
 import { CloudCluster, fetchStatus, makeRoomId, sleep } from '../test/helpers/cloud-cluster';
 import { freePort, type ServerProcess, spawnServer } from '../test/helpers/server-process';
+import { commit, loadAverage, machine } from './machine';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -505,35 +506,6 @@ async function latencyPhase(routes: Record<Path, Route>): Promise<Record<Path, L
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function machine(): string {
-  let model = 'unknown CPU';
-  try {
-    model = execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'", { encoding: 'utf8' }).trim() || model;
-  } catch {
-    // not Linux
-  }
-  const cores = execSync('nproc', { encoding: 'utf8' }).trim();
-  return `${model}, ${cores} cores, Node ${process.version}`;
-}
-
-function loadAverage(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-}
-
-function commit(): string {
-  try {
-    const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-    const dirty = execSync('git status --porcelain -- src', { encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head} with uncommitted changes in src/` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 let shuttingDown = false;
 /** Set once the set-up has settled: role changes after that are incidents. */
