@@ -16,6 +16,7 @@ import { DEFAULT_PORT, LISTEN_HOST } from './config';
 import {
   CloudMode,
   type CloudModeValue,
+  type ConnectionInfo,
   isValidRoomId,
   type OpenOptions,
   RunningMode,
@@ -341,14 +342,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     const link = new PeerLink(this.port);
     this.link = link;
     link.on('data', (value) => this.emit('data', value));
-    link.on('browserConnected', (roomId) => {
-      this.usage?.browserConnected(true);
-      this.emit('connection', { kind: 'browser', roomId });
-    });
-    link.on('browserClosed', (roomId) => {
-      this.usage?.browserDisconnected(true);
-      this.emit('close', roomId);
-    });
+    link.on('browserConnected', (roomId) => this.announceConnection({ kind: 'browser', roomId }));
+    link.on('browserClosed', (roomId) => this.announceClose({ kind: 'browser', roomId }));
     link
       .connect(() => this.ownRoomId)
       .then(
@@ -376,14 +371,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   private becomeHost(): void {
     const hub = this.hub as HostHub;
     hub.on('data', (value) => this.emit('data', value));
-    hub.on('connection', (info) => {
-      if (info.kind === 'browser') this.usage?.browserConnected(this.cloudMode === CloudMode.cloud);
-      this.emit('connection', info);
-    });
-    hub.on('close', (info) => {
-      if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
-      this.emit('close', info.roomId);
-    });
+    hub.on('connection', (info) => this.announceConnection(info));
+    hub.on('close', (info) => this.announceClose(info));
     hub.on('peerCountChanged', (count) =>
       this.setModes(RunningMode.server, count > 0 ? CloudMode.cloud : CloudMode.singleServer),
     );
@@ -392,6 +381,18 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     );
     this.setModes(RunningMode.server, hub.peerCount > 0 ? CloudMode.cloud : CloudMode.singleServer);
     for (const value of this.outbox.drain()) hub.sendFromParent(value);
+  }
+
+  /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
+  private announceConnection(info: ConnectionInfo): void {
+    if (info.kind === 'browser') this.usage?.browserConnected(this.cloudMode === CloudMode.cloud);
+    this.emit('connection', info);
+  }
+
+  /** A socket left the host (for a peer: its own room's browser did): telemetry and `close`. */
+  private announceClose(info: ConnectionInfo): void {
+    if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
+    this.emit('close', info.roomId);
   }
 
   private becomePeer(): void {

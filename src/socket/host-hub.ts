@@ -156,8 +156,9 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
       else this.holdForOwnBrowsers(payload);
     } else {
+      const state = this.snapshot();
       const targets = [...this.members.values()].filter(
-        (m) => m.kind === 'browser' && isUnmatchedBrowser(this.snapshot(), m.roomId),
+        (m) => m.kind === 'browser' && isUnmatchedBrowser(state, m.roomId),
       );
       if (targets.length === 0) this.holdForOwnBrowsers(payload);
       for (const member of targets) member.socket.emit('message', payload);
@@ -275,8 +276,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     member.roomId = roomId;
     this.peerByRoom.set(roomId, member.socket.id);
     // Browsers of this room that came back before their peer did (a failover) are announced now.
-    if ((this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0) > 0)
-      member.socket.emit(ROOM_CONNECTION_EVENT, roomId);
+    if (this.browsersInRoom(roomId) > 0) member.socket.emit(ROOM_CONNECTION_EVENT, roomId);
   }
 
   /** The peer socket serving a roomId, if one has matched it. */
@@ -311,9 +311,13 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     }
   }
 
+  /** Browsers connected with this roomId (only browsers join rooms). */
+  private browsersInRoom(roomId: string): number {
+    return this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
+  }
+
   private deliverToRoom(roomId: string, payload: unknown): void {
-    const present = this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
-    if (present > 0) this.io.to(roomId).emit('message', payload);
+    if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
     else this.mailbox.hold(`room:${roomId}`, payload);
   }
 
