@@ -1,18 +1,76 @@
 // The program Entry HW spawns. It reads its settings and secrets, builds an EntryServer, and
 // connects it to the parent over IPC; started without a parent it is a developer run with a
-// console. It also owns the process's lifetime: signals, parent loss, last-resort error logging.
+// console. It also owns the process's lifetime: signals, parent loss, and the fatal path for a
+// bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
 import { DEV_PASSPHRASE, readEnvironment } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
-import { readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
+import { isSingleExecutable, readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
 import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
 import { loadCertificate } from './listener/certificates';
-import { createLogger } from './util/log';
+import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
 
 /** How long a graceful close may take before the process exits anyway. */
 const EXIT_GRACE_MS = 700;
+/** Exit code after a bug escaped every guard (Node's own code for an uncaught exception). */
+const FATAL_EXIT_CODE = 1;
+/** How long the fatal path waits for the parent to receive its `error` message. */
+const FATAL_NOTIFY_MS = 1000;
+/** Set once the fatal path has started; a second fault exits at once. */
+let fatalStarted = false;
+
+/**
+ * The last resort for a bug that escaped every guard (socket handlers, the IPC handler and the
+ * HTTP routes each guard themselves, so reaching here means state is no longer known to be
+ * right). It logs the stack, sends the parent `error { code: 'INTERNAL_ERROR' }` and exits with
+ * {@link FATAL_EXIT_CODE} without running any more server code: a server in an unknown state
+ * may route one student's data to another, while a dead one frees the port for a peer to take
+ * over (cloud PC) and shows up in Entry HW's log. The decision is in docs/ARCHITECTURE.md.
+ *
+ * @example
+ * process.on('uncaughtException', (error) => fatal(logger, 'uncaught exception', error));
+ */
+function fatal(logger: Logger, what: string, error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const exitNow = () => process.exit(FATAL_EXIT_CODE);
+  if (fatalStarted) return exitNow(); // the fatal path itself failed
+  fatalStarted = true;
+  logger.error(`fatal: ${what}, exiting with code ${FATAL_EXIT_CODE}: ${detail}`);
+  const message = `entry-hw-server stopped after an internal error (${what}): ${
+    error instanceof Error ? error.message : String(error)
+  }`.slice(0, 500);
+  try {
+    if (typeof process.send === 'function' && process.connected) {
+      setTimeout(exitNow, FATAL_NOTIFY_MS);
+      process.send({ key: 'error', value: { code: 'INTERNAL_ERROR', message } }, exitNow);
+      return;
+    }
+  } catch {
+    // the channel is gone: nobody to tell
+  }
+  exitNow();
+}
+/**
+ * Test-only fault injection: with `ENTRY_HW_TEST=1` and `ENTRY_HW_TEST_FAULT=uncaught` (or
+ * `rejection`), the program throws outside every guard once `open` has settled, so the
+ * integration suite can watch the fatal path. Inert inside the shipped executable, whatever the
+ * environment says.
+ */
+function armTestFault(server: EntryServer, logger: Logger): void {
+  if (process.env.ENTRY_HW_TEST !== '1' || isSingleExecutable()) return;
+  const fault = process.env.ENTRY_HW_TEST_FAULT;
+  if (fault !== 'uncaught' && fault !== 'rejection') return;
+  logger.warn(`test hook armed: ${fault} after open`);
+  server.once('runningModeChanged', () =>
+    setImmediate(() => {
+      const error = new Error('test fault injected by ENTRY_HW_TEST_FAULT');
+      if (fault === 'uncaught') throw error;
+      void Promise.reject(error);
+    }),
+  );
+}
 
 function main(): void {
   const logger = createLogger();
@@ -48,10 +106,9 @@ function main(): void {
   };
   process.on('SIGTERM', () => exit(0, 'SIGTERM'));
   process.on('SIGINT', () => exit(0, 'SIGINT'));
-  // Last resort: every entry point guards itself, so reaching here is a bug; log it and keep
-  // serving rather than drop every student's connection.
-  process.on('uncaughtException', (error) => logger.error(`uncaught: ${error.stack ?? error}`));
-  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${String(reason)}`));
+  process.on('uncaughtException', (error) => fatal(logger, 'uncaught exception', error));
+  process.on('unhandledRejection', (reason) => fatal(logger, 'unhandled promise rejection', reason));
+  armTestFault(server, logger);
 
   if (IpcParentChannel.isAvailable(process)) {
     const channel = new IpcParentChannel(process, logger);

@@ -97,3 +97,14 @@ export function readEmbeddedBuildInfo(): EmbeddedBuildInfo | undefined {
     return undefined;
   }
 }
+
+/**
+ * True inside the shipped single executable, false under `node dist/main.cjs`, tests and library
+ * use. Test-only hooks check it so that they can never fire in production.
+ *
+ * @example
+ * if (!isSingleExecutable() && process.env.ENTRY_HW_TEST === '1') armTestHooks();
+ */
+export function isSingleExecutable(): boolean {
+  return seaModule() !== undefined;
+}

@@ -62,7 +62,9 @@ export type ServerErrorCode =
   | 'PORT_HELD_BY_OTHER_PROGRAM'
   | 'CERT_EXPIRED'
   | 'CERT_EXPIRING_SOON'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  /** A bug escaped every guard; the server exits right after sending this (docs/ARCHITECTURE.md). */
+  | 'INTERNAL_ERROR';
 
 export interface ServerErrorInfo {
   code: ServerErrorCode;

@@ -37,6 +37,8 @@ export interface SpawnOptions {
   name?: string;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
   quiet?: boolean;
+  /** Keep a copy of the program's stderr in `stderr` (still echoed to the test's stderr). */
+  captureStderr?: boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -48,6 +50,8 @@ export class ServerProcess {
   readonly name: string;
   /** Every message the server sent to this parent, in order. */
   readonly messages: ServerMessage[] = [];
+  /** The program's stderr so far, when spawned with `captureStderr`. */
+  stderr = '';
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -62,10 +66,14 @@ export class ServerProcess {
       stdio: [
         'ignore',
         options.quiet ? 'ignore' : 'inherit',
-        options.quiet ? 'ignore' : 'inherit',
+        options.quiet ? 'ignore' : options.captureStderr ? 'pipe' : 'inherit',
         ...(ipc ? (['ipc'] as const) : []),
       ],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+      process.stderr.write(chunk);
     });
     this.child.on('message', (message: ServerMessage) => {
       this.messages.push(message);
