@@ -62,7 +62,11 @@ export type ServerErrorCode =
   | 'PORT_HELD_BY_OTHER_PROGRAM'
   | 'CERT_EXPIRED'
   | 'CERT_EXPIRING_SOON'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  /** Cloud PC mode: another instance already serves this roomId, or it is the host's own room. */
+  | 'ROOM_CLAIMED'
+  /** Cloud PC mode: the port's holder is an older entry-hw-server (v2) this version cannot join. */
+  | 'HOST_IS_OLDER_VERSION';
 
 export interface ServerErrorInfo {
   code: ServerErrorCode;

@@ -114,6 +114,28 @@ describe('electHost', () => {
     assert.ok(run(events).actions.includes('report:LISTEN_FAILED'));
   });
 
+  it('reports an older entry-hw-server host once, as HOST_IS_OLDER_VERSION, and keeps retrying', () => {
+    const older: ElectionEvent = { type: 'probed', holder: 'older-entry-hw-server', detail: 'v2' };
+    const { state, actions } = run([
+      { type: 'open' },
+      inUse,
+      older,
+      { type: 'retryDue' },
+      inUse,
+      older,
+      { type: 'retryDue' },
+      inUse,
+      older,
+    ]);
+    assert.deepEqual(
+      actions.filter((a) => a.startsWith('report:')),
+      ['report:HOST_IS_OLDER_VERSION'],
+    );
+    assert.equal(actions.filter((a) => a === 'retryAfter').length, 3);
+    assert.equal(state.phase, 'waiting');
+    assert.equal(state.failures, 3);
+  });
+
   it('ignores events that do not apply, and everything after close', () => {
     const host = run([{ type: 'open' }, { type: 'bound' }]).state;
     assert.deepEqual(electHost(host, { type: 'hostLost' }), { state: host, actions: [] });
