@@ -194,16 +194,15 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       this.deliverToRoom(route.roomId, payload);
     } else if (route.to === 'all-browsers') {
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
-      else this.holdForReturningTabs(payload, () => true);
+      this.holdForReturningTabs(payload, () => true);
     } else {
-      const targets = [...this.members.values()].filter(
-        (m) => m.kind === 'browser' && isUnmatchedBrowser(state, m.roomId),
+      for (const member of this.members.values()) {
+        if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId))
+          member.socket.emit('message', payload);
+      }
+      this.holdForReturningTabs(payload, (key) =>
+        isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
       );
-      if (targets.length === 0)
-        this.holdForReturningTabs(payload, (key) =>
-          isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
-        );
-      for (const member of targets) member.socket.emit('message', payload);
     }
   }
 
@@ -457,9 +456,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   /**
-   * Holds a parent message that reached no browser for every tab this send would have reached
-   * (`eligible`) that left less than the reconnect window ago. A tab that never connected gets
-   * nothing sent before it connected (PROTOCOL.md §4).
+   * Holds a parent message for every tab this send would have reached (`eligible`) that left
+   * less than the reconnect window ago and is not back yet (a room is out of the record as soon
+   * as one of its browsers connects). A tab that never connected gets nothing sent before it
+   * connected (PROTOCOL.md §4).
    */
   private holdForReturningTabs(payload: unknown, eligible: (key: HoldKey) => boolean): void {
     for (const key of this.departures.keysWithinWindow(Date.now())) {
