@@ -88,7 +88,8 @@ export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; re
  * routePeerMessage('0a1b2c3d4e') // { to: 'room', roomId: '0a1b2c3d4e' }
  */
 export function routePeerMessage(peerRoomId: string | undefined): PeerMessageRoute {
-  if (peerRoomId === undefined) return { to: 'drop', reason: 'peer has not sent matchTarget yet' };
+  if (peerRoomId === undefined)
+    return { to: 'drop', reason: 'the peer holds no room (no matchTarget yet, or its claim was refused)' };
   return { to: 'room', roomId: peerRoomId };
 }
 
