@@ -11,14 +11,15 @@ export const OLDER_SERVER_JOIN_MESSAGE =
 
 /**
  * True when a socket.io request looks like the original server joining as a peer:
- * `childServer=true` with Engine.IO protocol 3 or the polling transport. This version's peers
- * always use Engine.IO 4 over WebSocket. Pure, for the refusal path to call before it logs.
+ * `childServer=true` with Engine.IO protocol 3 (socket.io-client 2.x, which starts with polling).
+ * This version's peers always use Engine.IO 4 over WebSocket. A `childServer=true` polling
+ * request with Engine.IO 4 is not the original either (it is refused as a peer over polling,
+ * PROTOCOL.md §5), so it is not named as one. Pure, for the refusal path to call before it logs.
  *
  * @example
  * isOlderServerJoin('/socket.io/?childServer=true&EIO=3&transport=polling'); // true
  * isOlderServerJoin('/socket.io/?childServer=true&EIO=4&transport=websocket'); // false
  */
 export function isOlderServerJoin(url: string | undefined): boolean {
-  if (queryParam(url, 'childServer') !== 'true') return false;
-  return queryParam(url, 'EIO') === '3' || queryParam(url, 'transport') === 'polling';
+  return queryParam(url, 'childServer') === 'true' && queryParam(url, 'EIO') === '3';
 }
