@@ -101,6 +101,7 @@ test('an original instance joining (Engine.IO 3, polling first, no Origin) is re
   const host = spawnServer({ port, name: 'host', captureOutput: true });
   t.after(() => host.stop());
   assert.equal(await host.open('production'), 2);
+  await host.waitFor('cloudModeChanged', (m) => m.value === 0);
   const mark = host.messages.length;
 
   // socket.io-client 2.x defaults, as the original server's client mode used them.
