@@ -210,3 +210,27 @@ test('a room whose peer left is served by nobody: not by a host without a roomId
     "the host's parent sends must not reach the browser of a peer that left",
   );
 });
+
+test("a peer holding the roomId the host's parent then sets loses it: the host's own room wins", async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const roomX = makeRoomId();
+  const host = await cluster.start('host (roomId later)', {});
+  const early = await cluster.start('early claimer', { roomId: roomX });
+  const browserX = cluster.browser({ roomId: roomX, name: 'browserX' });
+  await browserX.waitConnected();
+  await roundTrip(early, browserX);
+
+  host.proc.send({ key: 'addRoomId', value: roomX });
+  await early.proc.waitFor('error', (m) => m.value.code === 'ROOM_CLAIMED', { timeoutMs: 5000 });
+  const marks = { early: early.proc.messages.length, browser: browserX.received.length };
+  await roundTrip(host, browserX, { label: "after the host's addRoomId" });
+  early.proc.send({ key: 'send', value: { room: 'early', kind: 'inject', seq: 1 } });
+  await sleep(300);
+  assert.deepEqual(parentTags(early.proc, marks.early), [], 'the revoked peer still reads the room');
+  assert.deepEqual(
+    browserX.tags(marks.browser).filter((tag) => tag.room === 'early'),
+    [],
+    'the revoked peer still reaches the browser',
+  );
+});
