@@ -92,6 +92,15 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   private certificateTimer: NodeJS.Timeout | undefined;
   /** True once this instance has been a peer: after a failover it keeps routing by room. */
   private wasPeer = false;
+  /** As a peer: browsers of this instance's room connected to the host (from the host's events). */
+  private ownRoomBrowsers = 0;
+  /**
+   * The host was lost while this instance's room had a browser connected to it: the next host
+   * (this instance, or the one it joins) holds the room's messages for the reconnecting tab.
+   */
+  private browserAtHostLoss = false;
+  /** The last roomId whose claim the host refused, so ROOM_CLAIMED is reported once. */
+  private refusedRoom: string | undefined;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
@@ -152,6 +161,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     }
     this.ownRoomId = roomId;
     if (this.election.phase === 'peer') this.link?.matchRoom(roomId);
+    if (this.election.phase === 'host') this.hub?.ownRoomIdChanged(roomId);
   }
 
   /**
@@ -281,8 +291,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       case 'probe':
         probePortHolder(this.port).then((holder) =>
           this.dispatch(
-            holder.kind === 'foreign'
-              ? { type: 'probed', holder: 'foreign', detail: holder.detail }
+            holder.kind === 'foreign' || holder.kind === 'older-entry-hw-server'
+              ? { type: 'probed', holder: holder.kind, detail: holder.detail }
               : { type: 'probed', holder: holder.kind },
           ),
         );
@@ -309,6 +319,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
       startedInCloud: this.wasPeer,
+      reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
     });
     const certificate = this.usableCertificate();
     const listener = new HostListener({
@@ -342,18 +353,40 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     const link = new PeerLink(this.port);
     this.link = link;
     link.on('data', (value) => this.emit('data', value));
-    link.on('browserConnected', (roomId) => this.announceConnection({ kind: 'browser', roomId }));
-    link.on('browserClosed', (roomId) => this.announceClose({ kind: 'browser', roomId }));
+    link.on('browserConnected', (roomId, browsers) => {
+      this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
+      this.announceConnection({ kind: 'browser', roomId });
+    });
+    link.on('browserClosed', (roomId, browsers) => {
+      this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
+      this.announceClose({ kind: 'browser', roomId });
+    });
+    link.on('claimRefused', (refusal) => {
+      if (refusal.roomId === this.refusedRoom) return;
+      this.refusedRoom = refusal.roomId;
+      this.report({ code: 'ROOM_CLAIMED', message: refusal.message });
+    });
+    this.ownRoomBrowsers = 0;
     link
-      .connect(() => this.ownRoomId)
+      .connect(() =>
+        this.ownRoomId === undefined
+          ? undefined
+          : {
+              roomId: this.ownRoomId,
+              ...(this.browserAtHostLoss ? { browserConnectedAtHostLoss: true } : {}),
+            },
+      )
       .then(
         () => {
           if (this.election.phase !== 'joining') {
             link.close();
             return;
           }
+          this.browserAtHostLoss = false;
           link.once('lost', (reason) => {
             this.logger.info(`lost the host (${reason}); electing a new one`);
+            this.browserAtHostLoss = this.ownRoomBrowsers > 0;
+            this.ownRoomBrowsers = 0;
             link.close();
             if (this.link === link) this.link = undefined;
             this.dispatch({ type: 'hostLost' });
@@ -370,6 +403,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
 
   private becomeHost(): void {
     const hub = this.hub as HostHub;
+    this.browserAtHostLoss = false;
     hub.on('data', (value) => this.emit('data', value));
     hub.on('connection', (info) => this.announceConnection(info));
     hub.on('close', (info) => this.announceClose(info));

@@ -28,7 +28,11 @@ export type ElectionEvent =
   | { type: 'open' }
   | { type: 'bound' }
   | { type: 'bindFailed'; code: string | undefined; message: string }
-  | { type: 'probed'; holder: 'entry-hw-server' | 'nobody' | 'foreign'; detail?: string }
+  | {
+      type: 'probed';
+      holder: 'entry-hw-server' | 'older-entry-hw-server' | 'nobody' | 'foreign';
+      detail?: string;
+    }
   | { type: 'joined' }
   | { type: 'joinFailed'; message: string }
   | { type: 'hostLost' }
@@ -122,6 +126,15 @@ export function electHost(state: ElectionState, event: ElectionEvent): ElectionS
           };
         }
         return backOff(state, 'PORT_HELD_BY_OTHER_PROGRAM', 'the port is in use but nothing answers on it');
+      }
+      if (event.holder === 'older-entry-hw-server') {
+        // The original v2 server: it cannot take this version's peers. Said once, retried.
+        return backOff(
+          state,
+          'HOST_IS_OLDER_VERSION',
+          event.detail ??
+            'an older entry-hw-server holds the port; every instance on one PC must run the same version',
+        );
       }
       return backOff(
         state,

@@ -1,10 +1,14 @@
 // Who holds the port? Asked after a listen fails with EADDRINUSE, before joining as a peer
-// (PROTOCOL.md §5): an Entry HW server answers GET /status with its name; anything else is a
-// foreign program, and joining it would hang silently.
-import { request } from 'node:http';
+// (PROTOCOL.md §5): an Entry HW server answers GET /status with its name; the original v2
+// server answers `hello entry` on every path, over TLS only (so it is asked over TLS too when
+// plain HTTP gets no usable answer); anything else is a foreign program, and joining it would
+// hang silently.
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import { request as tlsRequest } from 'node:https';
 
 export type PortHolder =
   | { kind: 'entry-hw-server'; version: string | undefined }
+  | { kind: 'older-entry-hw-server'; detail: string }
   | { kind: 'nobody' }
   | { kind: 'foreign'; detail: string };
 
@@ -25,8 +29,10 @@ export function recognizeStatusBody(statusCode: number | undefined, body: string
   }
   if (body.trim() === 'hello entry') {
     return {
-      kind: 'foreign',
-      detail: 'an older entry-hw-server (v2) holds the port; it cannot take peers from this version',
+      kind: 'older-entry-hw-server',
+      detail:
+        'an older entry-hw-server (v2) holds the port and cannot take peers from this version; ' +
+        'every instance on one PC must run the same version',
     };
   }
   return {
@@ -35,14 +41,10 @@ export function recognizeStatusBody(statusCode: number | undefined, body: string
   };
 }
 
-/**
- * Probes 127.0.0.1:port over plain HTTP.
- *
- * @example
- * const holder = await probePortHolder(23518);
- * if (holder.kind === 'entry-hw-server') joinAsPeer();
- */
-export function probePortHolder(port: number, host = '127.0.0.1', timeoutMs = 1500): Promise<PortHolder> {
+type Transport = 'plain' | 'tls';
+
+/** One GET /status over plain HTTP or TLS (any certificate: only the answer's words count). */
+function askStatus(transport: Transport, port: number, host: string, timeoutMs: number): Promise<PortHolder> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (holder: PortHolder) => {
@@ -50,28 +52,28 @@ export function probePortHolder(port: number, host = '127.0.0.1', timeoutMs = 15
       settled = true;
       resolve(holder);
     };
-    const req = request(
-      { host, port, path: '/status', method: 'GET', timeout: timeoutMs, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > 64 * 1024) {
-            req.destroy();
-            finish({ kind: 'foreign', detail: 'GET /status answered more than 64 KiB' });
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () =>
-          finish(recognizeStatusBody(res.statusCode, Buffer.concat(chunks).toString('utf8'))),
-        );
-        res.on('error', (error) =>
-          finish({ kind: 'foreign', detail: `GET /status failed: ${error.message}` }),
-        );
-      },
-    );
+    const options = { host, port, path: '/status', method: 'GET', timeout: timeoutMs, agent: false };
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > 64 * 1024) {
+          req.destroy();
+          finish({ kind: 'foreign', detail: 'GET /status answered more than 64 KiB' });
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () =>
+        finish(recognizeStatusBody(res.statusCode, Buffer.concat(chunks).toString('utf8'))),
+      );
+      res.on('error', (error) => finish({ kind: 'foreign', detail: `GET /status failed: ${error.message}` }));
+    };
+    const req: ClientRequest =
+      transport === 'plain'
+        ? request(options, onResponse)
+        : tlsRequest({ ...options, rejectUnauthorized: false, servername: 'hw.playentry.org' }, onResponse);
     req.on('timeout', () => {
       req.destroy();
       finish({ kind: 'foreign', detail: `no answer to GET /status within ${timeoutMs} ms` });
@@ -83,4 +85,41 @@ export function probePortHolder(port: number, host = '127.0.0.1', timeoutMs = 15
     });
     req.end();
   });
+}
+
+/**
+ * Whether a plain answer leaves room for a TLS-only server: the original closes or answers
+ * garbage (a TLS alert) when spoken to in plain HTTP.
+ */
+function worthAskingOverTls(holder: PortHolder): boolean {
+  if (holder.kind === 'nobody') return true;
+  // A silent holder (timeout) or one that answered HTTP is not a TLS server; a failed parse is.
+  return holder.kind === 'foreign' && holder.detail.startsWith('GET /status failed');
+}
+
+/**
+ * Probes 127.0.0.1:port over plain HTTP, then over TLS when plain HTTP got no usable answer.
+ *
+ * @example
+ * const holder = await probePortHolder(23518);
+ * if (holder.kind === 'entry-hw-server') joinAsPeer();
+ * else if (holder.kind === 'older-entry-hw-server') report('HOST_IS_OLDER_VERSION');
+ */
+export async function probePortHolder(
+  port: number,
+  host = '127.0.0.1',
+  timeoutMs = 1500,
+): Promise<PortHolder> {
+  const plain = await askStatus('plain', port, host, timeoutMs);
+  if (!worthAskingOverTls(plain)) return plain;
+  const tls = await askStatus('tls', port, host, timeoutMs);
+  if (tls.kind === 'older-entry-hw-server' || tls.kind === 'entry-hw-server') {
+    return tls.kind === 'entry-hw-server'
+      ? {
+          kind: 'foreign',
+          detail: 'an entry-hw-server answers over TLS only; this version joins over plain ws',
+        }
+      : tls;
+  }
+  return plain;
 }

@@ -4,17 +4,30 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
-import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from '../socket/peer-events';
+import {
+  MATCH_TARGET_EVENT,
+  type MatchTargetValue,
+  ROOM_CLAIM_REFUSED_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+  type RoomClaimRefusedValue,
+} from '../socket/peer-events';
 
 export interface PeerLinkEvents {
   /** A message from the host for this instance's parent. */
   data: [value: unknown];
   /** The connection to the host ended without close() being called. */
   lost: [reason: string];
-  /** A browser of this instance's room connected to the host. */
-  browserConnected: [roomId: string];
-  /** A browser of this instance's room left the host. */
-  browserClosed: [roomId: string];
+  /** A browser of this instance's room connected to the host; `browsers` is how many now are. */
+  browserConnected: [roomId: string, browsers: number | undefined];
+  /** A browser of this instance's room left the host; `browsers` is how many are left. */
+  browserClosed: [roomId: string, browsers: number | undefined];
+  /** The host refused this instance's claim of a room (another instance holds it). */
+  claimRefused: [refusal: RoomClaimRefusedValue];
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
 /**
@@ -22,7 +35,7 @@ export interface PeerLinkEvents {
  *
  * @example
  * const link = new PeerLink(23518);
- * await link.connect(() => '0a1b2c3d4e'); // sends matchTarget as soon as it is connected
+ * await link.connect(() => ({ roomId: '0a1b2c3d4e' })); // sends matchTarget as soon as it is connected
  * link.on('data', (value) => parent.send({ key: 'data', value }));
  * link.send({ data: { a0: 512 } });
  */
@@ -45,7 +58,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
    * Connects and announces the roomId (read when the connection opens, so a roomId set while
    * connecting is not missed); rejects when the host cannot be reached.
    */
-  connect(roomId: () => string | undefined, timeoutMs = 2000): Promise<void> {
+  connect(claim: () => MatchTargetValue | undefined, timeoutMs = 2000): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = io(`http://${this.host}:${this.port}`, {
         query: { childServer: 'true' },
@@ -56,7 +69,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       });
       this.socket = socket;
       socket.once('connect', () => {
-        const current = roomId();
+        const current = claim();
         if (current !== undefined) socket.emit(MATCH_TARGET_EVENT, current);
         socket.on('disconnect', (reason) => {
           if (!this.closed) this.emit('lost', String(reason));
@@ -68,18 +81,28 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         reject(error);
       });
       socket.on('message', (value: unknown) => this.emit('data', value));
-      socket.on(ROOM_CONNECTION_EVENT, (roomId: unknown) => {
-        if (isValidRoomId(roomId)) this.emit('browserConnected', roomId);
+      socket.on(ROOM_CONNECTION_EVENT, (roomId: unknown, browsers: unknown) => {
+        if (isValidRoomId(roomId)) this.emit('browserConnected', roomId, count(browsers));
       });
-      socket.on(ROOM_CLOSE_EVENT, (roomId: unknown) => {
-        if (isValidRoomId(roomId)) this.emit('browserClosed', roomId);
+      socket.on(ROOM_CLOSE_EVENT, (roomId: unknown, browsers: unknown) => {
+        if (isValidRoomId(roomId)) this.emit('browserClosed', roomId, count(browsers));
+      });
+      socket.on(ROOM_CLAIM_REFUSED_EVENT, (value: unknown) => {
+        const refusal = value as Partial<RoomClaimRefusedValue> | null;
+        if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
+        this.emit('claimRefused', {
+          roomId: refusal.roomId,
+          reason: refusal.reason === 'host-room' ? 'host-room' : 'held-by-another-peer',
+          message: typeof refusal.message === 'string' ? refusal.message.slice(0, 300) : 'room claimed',
+        });
       });
     });
   }
 
   /** Tells the host which room this instance serves. */
   matchRoom(roomId: string): void {
-    this.socket?.emit(MATCH_TARGET_EVENT, roomId);
+    const value: MatchTargetValue = { roomId };
+    this.socket?.emit(MATCH_TARGET_EVENT, value);
   }
 
   /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */

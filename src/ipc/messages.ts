@@ -63,6 +63,10 @@ export type ServerErrorCode =
   | 'CERT_EXPIRED'
   | 'CERT_EXPIRING_SOON'
   | 'LISTEN_FAILED'
+  /** Cloud PC mode: another instance already serves this roomId, or it is the host's own room. */
+  | 'ROOM_CLAIMED'
+  /** Cloud PC mode: the port's holder is an older entry-hw-server (v2) this version cannot join. */
+  | 'HOST_IS_OLDER_VERSION'
   /** A bug escaped every guard; the server exits right after sending this (docs/ARCHITECTURE.md). */
   | 'INTERNAL_ERROR';
 

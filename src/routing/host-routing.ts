@@ -15,6 +15,12 @@ export interface RoutingSnapshot {
   cloud: boolean;
   /** Peer socket id serving a roomId, from `matchTarget`. */
   peerForRoom: (roomId: string) => string | undefined;
+  /**
+   * Whether some peer has claimed this roomId on this host, even if it left since. Such a room
+   * is never served by a host without a roomId: its browser belongs to the peer (or to nobody
+   * while the peer is away), not to a stranger. Omitted: no room was ever claimed.
+   */
+  claimedBefore?: (roomId: string) => boolean;
 }
 
 export type BrowserMessageRoute =
@@ -36,7 +42,11 @@ export function routeBrowserMessage(
   if (!state.cloud) return { to: 'parent' };
   const peerId = browserRoomId === undefined ? undefined : state.peerForRoom(browserRoomId);
   if (peerId !== undefined) return { to: 'peer', peerId };
-  if (state.ownRoomId === undefined) return { to: 'parent' };
+  if (state.ownRoomId === undefined) {
+    if (browserRoomId !== undefined && state.claimedBefore?.(browserRoomId))
+      return { to: 'drop', reason: `the instance of room ${browserRoomId} left` };
+    return { to: 'parent' };
+  }
   if (browserRoomId === state.ownRoomId) return { to: 'parent' };
   return { to: 'drop', reason: `roomId ${browserRoomId ?? '(none)'} belongs to no instance` };
 }
@@ -61,10 +71,12 @@ export function routeParentSend(state: RoutingSnapshot): ParentSendRoute {
 
 /**
  * Whether a browser counts as served by the host itself when the host has no roomId of its own:
- * true when no peer has claimed its roomId.
+ * true when no peer holds its roomId and none ever claimed it (a room whose peer left is
+ * served by nobody until a peer claims it again, never by the host's parent).
  */
 export function isUnmatchedBrowser(state: RoutingSnapshot, browserRoomId: string | undefined): boolean {
-  return browserRoomId === undefined || state.peerForRoom(browserRoomId) === undefined;
+  if (browserRoomId === undefined) return true;
+  return state.peerForRoom(browserRoomId) === undefined && !state.claimedBefore?.(browserRoomId);
 }
 
 export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; reason: string };
@@ -76,8 +88,26 @@ export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; re
  * routePeerMessage('0a1b2c3d4e') // { to: 'room', roomId: '0a1b2c3d4e' }
  */
 export function routePeerMessage(peerRoomId: string | undefined): PeerMessageRoute {
-  if (peerRoomId === undefined) return { to: 'drop', reason: 'peer has not sent matchTarget yet' };
+  if (peerRoomId === undefined)
+    return { to: 'drop', reason: 'the peer holds no room (no matchTarget yet, or its claim was refused)' };
   return { to: 'room', roomId: peerRoomId };
+}
+
+/**
+ * Whether a `matchTarget` says the peer's room had a browser connected when the peer lost its
+ * previous host (a failover): the new host then holds that room's messages for the reconnect
+ * window although it never saw that browser itself.
+ *
+ * @example
+ * browserWasConnected({ roomId: '0a1b2c3d4e', browserConnectedAtHostLoss: true }); // true
+ * browserWasConnected('0a1b2c3d4e');                                                // false
+ */
+export function browserWasConnected(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { browserConnectedAtHostLoss?: unknown }).browserConnectedAtHostLoss === true
+  );
 }
 
 /** Reads the roomId out of a `matchTarget` value: a string or `{ roomId }`. */

@@ -1,7 +1,8 @@
 // Short-lived holding area for messages addressed to browsers that are not connected right now.
 // Browsers reconnect on their own (entryjs waits 1500 ms), and after a failover the new host
 // has no browsers for a moment: what arrives in that gap is held per recipient key, in order,
-// and handed to the first browser that connects for that key. Bounded in count and age.
+// and handed to the first browser that connects for that key. Bounded in count and age. Whether
+// a message is held at all is decided by routing/held-messages.ts (only for a reconnecting tab).
 
 export interface MailboxOptions {
   /** How long a held message stays deliverable. Default 5000 ms. */
@@ -26,8 +27,8 @@ interface Held<T> {
  * mailbox.hold('room:0a1b2c3d4e', { data: 1 });
  * mailbox.take('room:0a1b2c3d4e'); // [{ data: 1 }] if taken within 5 s, then empty
  */
-export class ReconnectMailbox<T> {
-  private readonly boxes = new Map<string, Held<T>[]>();
+export class ReconnectMailbox<T, K extends string = string> {
+  private readonly boxes = new Map<K, Held<T>[]>();
   private readonly maxAgeMs: number;
   private readonly maxPerKey: number;
   private readonly maxKeys: number;
@@ -41,12 +42,12 @@ export class ReconnectMailbox<T> {
   }
 
   /** Number of messages held under `key` that are still fresh. */
-  size(key: string): number {
+  size(key: K): number {
     this.expire(key);
     return this.boxes.get(key)?.length ?? 0;
   }
 
-  hold(key: string, value: T): void {
+  hold(key: K, value: T): void {
     let box = this.boxes.get(key);
     if (!box) {
       if (this.boxes.size >= this.maxKeys) this.dropStalestKey();
@@ -58,7 +59,7 @@ export class ReconnectMailbox<T> {
   }
 
   /** Removes and returns the fresh messages held under `key`, oldest first. */
-  take(key: string): T[] {
+  take(key: K): T[] {
     this.expire(key);
     const box = this.boxes.get(key);
     this.boxes.delete(key);
@@ -69,7 +70,7 @@ export class ReconnectMailbox<T> {
     this.boxes.clear();
   }
 
-  private expire(key: string): void {
+  private expire(key: K): void {
     const box = this.boxes.get(key);
     if (!box) return;
     const oldest = this.now() - this.maxAgeMs;
@@ -79,7 +80,7 @@ export class ReconnectMailbox<T> {
   }
 
   private dropStalestKey(): void {
-    let stalest: string | undefined;
+    let stalest: K | undefined;
     let stalestAt = Number.POSITIVE_INFINITY;
     for (const [key, box] of this.boxes) {
       const last = box[box.length - 1]?.at ?? 0;

@@ -6,10 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer, type Socket } from 'socket.io';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
 import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
 import { isOriginAllowed } from '../listener/origin-policy';
+import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
 import {
   ackValue,
+  browserWasConnected,
   isUnmatchedBrowser,
   type RoutingSnapshot,
   roomIdFromMatchTarget,
@@ -18,14 +21,31 @@ import {
   routePeerMessage,
 } from '../routing/host-routing';
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
+import {
+  ClaimedRooms,
+  decideRoomClaim,
+  describeRefusal,
+  type RoomClaimRefusal,
+} from '../routing/room-claims';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
-import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './peer-events';
+import {
+  MATCH_TARGET_EVENT,
+  ROOM_CLAIM_REFUSED_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+  type RoomClaimRefusedValue,
+} from './peer-events';
 
 /** Path of the socket.io endpoint (compat). */
 export const SOCKET_IO_PATH = '/socket.io/';
-/** Largest accepted socket.io message from a client, in bytes. */
-export const MAX_PAYLOAD_BYTES = 1_000_000;
+/** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
+export const MAX_PAYLOAD_BYTES = 100_000_000;
+/** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
+export const PING_INTERVAL_MS = 1000;
+export const PING_TIMEOUT_MS = 5000;
+/** Longest piece of outside text (an error description) put in one log line. */
+const MAX_LOGGED_TEXT = 200;
 /** socket.io room every browser joins, so a broadcast never reaches peers. Not a valid roomId. */
 const ALL_BROWSERS_ROOM = '\u0000browsers';
 
@@ -45,6 +65,12 @@ export interface HostHubOptions {
   ownRoomId: () => string | undefined;
   /** True when this instance was a peer before (a failover): it routes by room from the start. */
   startedInCloud?: boolean;
+  /**
+   * Rooms whose browser was connected when the previous host was lost (this instance's own
+   * room, when it was a peer): their messages are held for the reconnecting tab, as if this
+   * host had seen that browser leave at start-up.
+   */
+  reconnectingRooms?: readonly string[];
 }
 
 interface Member {
@@ -71,7 +97,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   readonly engine: EngineServer;
   private readonly members = new Map<string, Member>();
   private readonly peerByRoom = new Map<string, string>();
-  private readonly mailbox = new ReconnectMailbox<unknown>();
+  /** Rooms any peer has claimed here, kept after it leaves (never handed to a stranger). */
+  private readonly claimed = new ClaimedRooms();
+  /** When each room's browser left, so only a reconnecting tab gets held messages. */
+  private readonly departures = new RecentDepartures();
+  private readonly mailbox = new ReconnectMailbox<unknown, HoldKey>();
   private peers = 0;
   /** Set once this host is part of a cloud; routing stays room-based after that. */
   private everCloud: boolean;
@@ -83,6 +113,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       allowEIO3: true,
       transports: ['polling', 'websocket'],
       maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+      pingInterval: PING_INTERVAL_MS,
+      pingTimeout: PING_TIMEOUT_MS,
       allowRequest: (req, callback) => {
         const decision = this.admit(req);
         callback(decision.admit ? null : decision.reason, decision.admit);
@@ -95,6 +127,13 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.io = new IoServer({ serveClient: false, path: SOCKET_IO_PATH });
     this.io.bind(this.engine);
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
+    this.engine.on(
+      'connection',
+      (socket: { on(event: 'close', fn: (r: string, d?: unknown) => void): void }) =>
+        socket.on('close', (reason, description) => this.logAbnormalClose(reason, description)),
+    );
+    const now = Date.now();
+    for (const roomId of options.reconnectingRooms ?? []) this.departures.left(holdKey(roomId), now);
   }
 
   get browserCount(): number {
@@ -149,25 +188,43 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    */
   sendFromParent(value: unknown): void {
     const payload = { data: value };
-    const route = routeParentSend(this.snapshot());
+    const state = this.snapshot();
+    const route = routeParentSend(state);
     if (route.to === 'room') {
       this.deliverToRoom(route.roomId, payload);
     } else if (route.to === 'all-browsers') {
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
-      else this.holdForOwnBrowsers(payload);
+      this.holdForReturningTabs(payload, () => true);
     } else {
-      const state = this.snapshot();
-      const targets = [...this.members.values()].filter(
-        (m) => m.kind === 'browser' && isUnmatchedBrowser(state, m.roomId),
+      for (const member of this.members.values()) {
+        if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId))
+          member.socket.emit('message', payload);
+      }
+      this.holdForReturningTabs(payload, (key) =>
+        isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
       );
-      if (targets.length === 0) this.holdForOwnBrowsers(payload);
-      for (const member of targets) member.socket.emit('message', payload);
     }
+  }
+
+  /**
+   * The host's parent set (or changed) the host's own roomId: a peer holding that room loses it
+   * (the host's own room is never a peer's) and is told so.
+   *
+   * @example
+   * hub.ownRoomIdChanged('0a1b2c3d4e');
+   */
+  ownRoomIdChanged(roomId: string): void {
+    const holder = this.peerOfRoomMember(roomId);
+    if (!holder) return;
+    this.releaseClaim(holder);
+    holder.roomId = undefined;
+    this.refuseClaim(holder, roomId, 'host-room');
   }
 
   /** Disconnects everyone and stops the socket.io server. */
   async close(): Promise<void> {
     this.mailbox.clear();
+    this.departures.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     this.members.clear();
     this.peerByRoom.clear();
@@ -179,10 +236,35 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       ownRoomId: this.options.ownRoomId(),
       cloud: this.peers > 0 || this.everCloud,
       peerForRoom: (roomId) => this.peerByRoom.get(roomId),
+      claimedBefore: (roomId) => this.claimed.has(roomId),
     };
   }
 
+  /** A connection closed for a reason other than a normal leave gets a log line (bounded text). */
+  private logAbnormalClose(reason: string, description: unknown): void {
+    if (reason === 'transport close' || reason === 'forced close' || reason === 'server shutting down')
+      return;
+    const detail =
+      description instanceof Error
+        ? description.message
+        : typeof description === 'object' && description !== null && 'message' in description
+          ? String((description as { message: unknown }).message)
+          : description === undefined
+            ? ''
+            : String(description);
+    const text = detail.length > MAX_LOGGED_TEXT ? `${detail.slice(0, MAX_LOGGED_TEXT)}...` : detail;
+    const line = `a connection was closed: ${reason}${text ? ` (${text})` : ''}`;
+    if (reason === 'ping timeout') this.options.logger.info(line);
+    else this.options.logger.warn(line);
+  }
+
   private admit(req: IncomingMessage): HandshakeDecision {
+    if (isOlderServerJoin(req.url)) {
+      // The original v2 server joining as a peer: refused (Engine.IO 3 polling with no Origin is
+      // what a web page's <img> or <script> sends too), and said once, in words a person acts on.
+      this.options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
+      return { admit: false, reason: 'an older entry-hw-server tried to join' };
+    }
     const origin = headerValue(req.headers.origin);
     const decision = classifyHandshake({ url: req.url, origin }, this.options.allowedOrigins());
     if (!decision.admit)
@@ -231,9 +313,12 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     });
     socket.once('disconnect', () => this.guard('browser disconnect', () => this.remove(member)));
 
-    for (const payload of this.heldFor(member)) socket.emit('message', payload);
+    const key = holdKey(roomId);
+    this.departures.returned(key);
+    for (const payload of this.mailbox.take(key)) socket.emit('message', payload);
     this.emit('connection', { kind: 'browser', roomId });
-    this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId);
+    if (roomId !== undefined)
+      this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, this.browsersInRoom(roomId));
   }
 
   private addPeer(socket: Socket): void {
@@ -267,35 +352,76 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private matchPeer(member: Member, value: unknown): void {
     const roomId = roomIdFromMatchTarget(value);
     if (!isValidRoomId(roomId)) {
-      this.options.logger.warn(`ignoring matchTarget with an invalid roomId (${typeof roomId})`);
+      this.options.logger.warnOnce(
+        `matchTarget-invalid:${typeof roomId}`,
+        `ignoring matchTarget with an invalid roomId (${typeof roomId})`,
+      );
       return;
     }
-    if (member.roomId !== undefined && this.peerByRoom.get(member.roomId) === member.socket.id) {
-      this.peerByRoom.delete(member.roomId);
+    const decision = decideRoomClaim({
+      roomId,
+      claimant: member.socket.id,
+      holder: this.peerByRoom.get(roomId),
+      hostRoomId: this.options.ownRoomId(),
+    });
+    // Whatever this peer held before is released: it asked for another room, or was refused.
+    if (member.roomId !== roomId || !decision.grant) {
+      this.releaseClaim(member);
+      member.roomId = undefined;
+    }
+    if (!decision.grant) {
+      this.refuseClaim(member, roomId, decision.reason);
+      return;
     }
     member.roomId = roomId;
     this.peerByRoom.set(roomId, member.socket.id);
+    this.claimed.add(roomId);
+    const browsers = this.browsersInRoom(roomId);
+    // After a failover this host never saw the room's browser; the peer did: hold for the tab.
+    if (browserWasConnected(value) && browsers === 0) this.departures.left(holdKey(roomId), Date.now());
     // Browsers of this room that came back before their peer did (a failover) are announced now.
-    if (this.browsersInRoom(roomId) > 0) member.socket.emit(ROOM_CONNECTION_EVENT, roomId);
+    if (browsers > 0) member.socket.emit(ROOM_CONNECTION_EVENT, roomId, browsers);
+  }
+
+  /** Frees the room a peer holds (it leaves, asks for another room, or is refused). */
+  private releaseClaim(member: Member): void {
+    if (member.roomId !== undefined && this.peerByRoom.get(member.roomId) === member.socket.id) {
+      this.peerByRoom.delete(member.roomId);
+    }
+  }
+
+  /** Logs a refused claim once and tells the peer, whose parent then gets ROOM_CLAIMED. */
+  private refuseClaim(member: Member, roomId: string, reason: RoomClaimRefusal): void {
+    const message = describeRefusal(roomId, reason);
+    this.options.logger.warnOnce(`claim:${reason}:${roomId}`, `refused a peer's matchTarget: ${message}`);
+    const refusal: RoomClaimRefusedValue = { roomId, reason, message };
+    member.socket.emit(ROOM_CLAIM_REFUSED_EVENT, refusal);
+  }
+
+  /** The peer member serving a roomId, if one holds its claim. */
+  private peerOfRoomMember(roomId: string | undefined): Member | undefined {
+    if (roomId === undefined) return undefined;
+    const peerId = this.peerByRoom.get(roomId);
+    return peerId === undefined ? undefined : this.members.get(peerId);
   }
 
   /** The peer socket serving a roomId, if one has matched it. */
   private peerOfRoom(roomId: string | undefined): Socket | undefined {
-    if (roomId === undefined) return undefined;
-    const peerId = this.peerByRoom.get(roomId);
-    return peerId === undefined ? undefined : this.members.get(peerId)?.socket;
+    return this.peerOfRoomMember(roomId)?.socket;
   }
 
   private remove(member: Member): void {
     if (!this.members.delete(member.socket.id)) return;
     if (member.kind === 'peer') {
       this.peers -= 1;
-      if (member.roomId !== undefined && this.peerByRoom.get(member.roomId) === member.socket.id) {
-        this.peerByRoom.delete(member.roomId);
-      }
+      this.releaseClaim(member);
       this.emit('peerCountChanged', this.peers);
     } else {
-      this.peerOfRoom(member.roomId)?.emit(ROOM_CLOSE_EVENT, member.roomId);
+      const left =
+        member.roomId === undefined ? this.browsersWithoutRoom() : this.browsersInRoom(member.roomId);
+      if (left === 0) this.departures.left(holdKey(member.roomId), Date.now());
+      if (member.roomId !== undefined)
+        this.peerOfRoom(member.roomId)?.emit(ROOM_CLOSE_EVENT, member.roomId, left);
     }
     this.emit('close', { kind: member.kind, roomId: member.roomId });
   }
@@ -316,26 +442,32 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     return this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
   }
 
+  /** Browsers connected without a roomId. */
+  private browsersWithoutRoom(): number {
+    let count = 0;
+    for (const m of this.members.values()) if (m.kind === 'browser' && m.roomId === undefined) count += 1;
+    return count;
+  }
+
+  /** Delivers to a room's browsers, or holds for a tab of that room that left moments ago. */
   private deliverToRoom(roomId: string, payload: unknown): void {
     if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
-    else this.mailbox.hold(`room:${roomId}`, payload);
+    else this.holdIfReturning(holdKey(roomId), payload);
   }
 
   /**
-   * Holds a parent message while none of this host's own browsers is connected (a browser
-   * reconnecting, or the first moments after a failover): for its own room when it has one,
-   * else for the next browser that no peer claims. Never for another student's room.
+   * Holds a parent message for every tab this send would have reached (`eligible`) that left
+   * less than the reconnect window ago and is not back yet (a room is out of the record as soon
+   * as one of its browsers connects). A tab that never connected gets nothing sent before it
+   * connected (PROTOCOL.md §4).
    */
-  private holdForOwnBrowsers(payload: unknown): void {
-    const own = this.options.ownRoomId();
-    this.mailbox.hold(own === undefined ? 'unmatched' : `room:${own}`, payload);
+  private holdForReturningTabs(payload: unknown, eligible: (key: HoldKey) => boolean): void {
+    for (const key of this.departures.keysWithinWindow(Date.now())) {
+      if (eligible(key)) this.mailbox.hold(key, payload);
+    }
   }
 
-  /** Messages held for a browser that just connected, oldest first. */
-  private heldFor(member: Member): unknown[] {
-    const held: unknown[] = [];
-    if (member.roomId !== undefined) held.push(...this.mailbox.take(`room:${member.roomId}`));
-    if (isUnmatchedBrowser(this.snapshot(), member.roomId)) held.push(...this.mailbox.take('unmatched'));
-    return held;
+  private holdIfReturning(key: HoldKey, payload: unknown): void {
+    if (this.departures.isWithinWindow(key, Date.now())) this.mailbox.hold(key, payload);
   }
 }

@@ -317,9 +317,16 @@ export class CloudCluster {
       roomIdFirst = false,
       env,
       waitForRole = true,
-    }: { roomId?: string; roomIdFirst?: boolean; env?: Record<string, string>; waitForRole?: boolean } = {},
+      captureOutput = false,
+    }: {
+      roomId?: string;
+      roomIdFirst?: boolean;
+      env?: Record<string, string>;
+      waitForRole?: boolean;
+      captureOutput?: boolean;
+    } = {},
   ): Promise<Instance> {
-    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet });
+    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet, captureOutput });
     // A send racing the process's death fails with EPIPE as an 'error' event on the child; without
     // a listener that would be an uncaught exception blamed on whichever test is running.
     proc.child.on('error', (error) => this.childErrors.push(`${name}: ${error.message}`));

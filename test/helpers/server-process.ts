@@ -37,8 +37,8 @@ export interface SpawnOptions {
   name?: string;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
   quiet?: boolean;
-  /** Keep a copy of the program's stderr in `stderr` (still echoed to the test's stderr). */
-  captureStderr?: boolean;
+  /** Also keep the program's stdout/stderr text in `output` (still echoed unless `quiet`). */
+  captureOutput?: boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -50,8 +50,8 @@ export class ServerProcess {
   readonly name: string;
   /** Every message the server sent to this parent, in order. */
   readonly messages: ServerMessage[] = [];
-  /** The program's stderr so far, when spawned with `captureStderr`. */
-  stderr = '';
+  /** stdout and stderr text, when spawned with `captureOutput`. */
+  output = '';
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -62,19 +62,20 @@ export class ServerProcess {
     const command = bin ?? process.execPath;
     const args = bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')];
     const ipc = options.ipc ?? true;
+    const out = options.captureOutput ? 'pipe' : options.quiet ? 'ignore' : 'inherit';
     this.child = spawn(command, args, {
-      stdio: [
-        'ignore',
-        options.quiet ? 'ignore' : 'inherit',
-        options.quiet ? 'ignore' : options.captureStderr ? 'pipe' : 'inherit',
-        ...(ipc ? (['ipc'] as const) : []),
-      ],
+      stdio: ['ignore', out, out, ...(ipc ? (['ipc'] as const) : [])],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
     });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8');
-      process.stderr.write(chunk);
-    });
+    for (const [stream, echo] of [
+      [this.child.stdout, process.stdout],
+      [this.child.stderr, process.stderr],
+    ] as const) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.output += chunk.toString('utf8');
+        if (!options.quiet) echo.write(chunk);
+      });
+    }
     this.child.on('message', (message: ServerMessage) => {
       this.messages.push(message);
       for (const wake of [...this.waiters]) wake();
@@ -99,6 +100,11 @@ export class ServerProcess {
   /** Sends anything at all over IPC (for malformed-input tests). */
   sendRaw(message: unknown): void {
     this.child.send(message as never);
+  }
+
+  /** How many times `text` occurs in the captured output (see `captureOutput`). */
+  outputCount(text: string): number {
+    return this.output.split(text).length - 1;
   }
 
   /** Messages with the given key received so far. */

@@ -41,7 +41,7 @@ describe('an uncaught exception', { skip: underExecutable && 'the hook is inert 
       server = spawnServer({
         port,
         name: `fatal-${fault}`,
-        captureStderr: true,
+        captureOutput: true,
         env: { ENTRY_HW_TEST: '1', ENTRY_HW_TEST_FAULT: fault },
       });
       // Every IPC message is delivered before the channel's `disconnect`, so waiting for both
@@ -58,8 +58,8 @@ describe('an uncaught exception', { skip: underExecutable && 'the hook is inert 
       const info = last?.value as { code: string; message: string };
       assert.equal(info.code, 'INTERNAL_ERROR');
       assert.match(info.message, /test fault injected by ENTRY_HW_TEST_FAULT/);
-      assert.ok(server.stderr.includes(logged), `stderr lacks "${logged}":\n${server.stderr.slice(-2000)}`);
-      assert.ok(server.stderr.includes('test fault injected'), 'the stack is logged');
+      assert.ok(server.output.includes(logged), `output lacks "${logged}":\n${server.output.slice(-2000)}`);
+      assert.ok(server.output.includes('test fault injected'), 'the stack is logged');
       await assertPortFree(port);
     });
   }

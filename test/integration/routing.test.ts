@@ -198,3 +198,92 @@ describe('routing with both client versions connected at once', () => {
     assert.equal(status.browsers, browsers.length, '/status browsers counts the connected browsers');
   });
 });
+
+// PROTOCOL.md §4 improved (issue 8): messages sent while no browser is connected are held only
+// for a room whose browser was connected and left less than 5 s ago (a reload); a tab that never
+// connected gets nothing sent before it connected, as with the original, and so never a stale
+// `disconnectHardware`.
+describe('held messages go only to a reconnecting tab (single mode)', () => {
+  let started: Started;
+  before(async () => {
+    started = await startServer({ name: 'held-messages' });
+  });
+  after(async () => {
+    await started?.stop();
+  });
+
+  const connect = (roomId: string) =>
+    started.pool.connect({ version: 'v2', url: started.url, roomId, origin: 'https://playentry.org' });
+
+  const isMarker = (p: unknown) => typeof (p as { data?: { marker?: unknown } })?.data?.marker === 'string';
+
+  /**
+   * Sends a marker and returns what the browser received before it, markers (sent live to every
+   * connected tab) left out.
+   */
+  async function receivedUpToMarker(browser: BrowserClient): Promise<unknown[]> {
+    const marker = { marker: randomRoomId() };
+    started.server.send({ key: 'send', value: marker });
+    await browser.waitForMessage((p) => jsonEqual(p, { data: marker }));
+    const end = browser.received.findIndex((p) => jsonEqual(p, { data: marker }));
+    return browser.received.slice(0, end).filter((p) => !isMarker(p));
+  }
+
+  /** Closes a tab and waits until the parent saw it leave. */
+  async function leave(browser: BrowserClient): Promise<void> {
+    const from = started.server.messages.length;
+    browser.close();
+    await started.server.waitFor('close', (m) => m.value === browser.roomId, { from });
+  }
+
+  /** Connects, then leaves. */
+  async function visitAndLeave(roomId: string): Promise<void> {
+    await leave(await connect(roomId));
+  }
+
+  it('a brand-new tab gets nothing sent before it connected (no stale disconnectHardware)', async () => {
+    started.server.send({ key: 'send', value: { early: 1 } });
+    started.server.send({ key: 'disconnectHardware', value: undefined });
+    const tab = await connect(randomRoomId());
+    assert.deepEqual(await receivedUpToMarker(tab), []);
+    await leave(tab);
+  });
+
+  it('a tab of another room gets nothing held for a room that is reloading; the reload does', async () => {
+    const reloading = randomRoomId();
+    const other = await connect(randomRoomId()); // another tab stays connected meanwhile
+    await visitAndLeave(reloading);
+    started.server.send({ key: 'send', value: { forReloading: 1 } });
+    const stranger = await connect(randomRoomId());
+    assert.deepEqual(await receivedUpToMarker(stranger), []);
+    const back = await connect(reloading);
+    assert.deepEqual(await receivedUpToMarker(back), [{ data: { forReloading: 1 } }]);
+    for (const tab of [stranger, back, other]) await leave(tab);
+  });
+
+  it('a reload within 5 s gets the messages held for its room, in order', async () => {
+    const roomId = randomRoomId();
+    await visitAndLeave(roomId);
+    started.server.send({ key: 'send', value: { held: 1 } });
+    started.server.send({ key: 'send', value: { held: 2 } });
+    started.server.send({ key: 'disconnectHardware', value: undefined });
+    const reloaded = await connect(roomId);
+    assert.deepEqual(await receivedUpToMarker(reloaded), [
+      { data: { held: 1 } },
+      { data: { held: 2 } },
+      { data: 'disconnectHardware' },
+    ]);
+    await leave(reloaded);
+  });
+
+  it('a tab back after more than 5 s gets nothing', async () => {
+    const roomId = randomRoomId();
+    await visitAndLeave(roomId);
+    started.server.send({ key: 'send', value: { beforeWindowEnd: 1 } });
+    await sleep(5300); // the 5 s reconnect window passes
+    started.server.send({ key: 'send', value: { afterWindowEnd: 1 } });
+    const late = await connect(roomId);
+    assert.deepEqual(await receivedUpToMarker(late), []);
+    await leave(late);
+  });
+});

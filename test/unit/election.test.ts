@@ -9,6 +9,7 @@ import {
   RETRY_MAX_MS,
   retryDelay,
 } from '../../src/cloud/elect-host';
+import { isOlderServerJoin } from '../../src/cloud/older-version';
 
 function run(events: ElectionEvent[], from: ElectionState = INITIAL_ELECTION) {
   let state = from;
@@ -114,6 +115,28 @@ describe('electHost', () => {
     assert.ok(run(events).actions.includes('report:LISTEN_FAILED'));
   });
 
+  it('reports an older entry-hw-server host once, as HOST_IS_OLDER_VERSION, and keeps retrying', () => {
+    const older: ElectionEvent = { type: 'probed', holder: 'older-entry-hw-server', detail: 'v2' };
+    const { state, actions } = run([
+      { type: 'open' },
+      inUse,
+      older,
+      { type: 'retryDue' },
+      inUse,
+      older,
+      { type: 'retryDue' },
+      inUse,
+      older,
+    ]);
+    assert.deepEqual(
+      actions.filter((a) => a.startsWith('report:')),
+      ['report:HOST_IS_OLDER_VERSION'],
+    );
+    assert.equal(actions.filter((a) => a === 'retryAfter').length, 3);
+    assert.equal(state.phase, 'waiting');
+    assert.equal(state.failures, 3);
+  });
+
   it('ignores events that do not apply, and everything after close', () => {
     const host = run([{ type: 'open' }, { type: 'bound' }]).state;
     assert.deepEqual(electHost(host, { type: 'hostLost' }), { state: host, actions: [] });
@@ -128,5 +151,19 @@ describe('electHost', () => {
     assert.equal(retryDelay(2), 500);
     assert.ok(retryDelay(3) > retryDelay(2));
     assert.equal(retryDelay(50), RETRY_MAX_MS);
+  });
+});
+
+describe('isOlderServerJoin', () => {
+  it('recognises the original server joining (childServer with Engine.IO 3), nothing else', () => {
+    assert.equal(isOlderServerJoin('/socket.io/?childServer=true&EIO=3&transport=polling&t=N1'), true);
+    assert.equal(isOlderServerJoin('/socket.io/?childServer=true&EIO=3&transport=websocket'), true);
+    assert.equal(isOlderServerJoin('/socket.io/?childServer=true&EIO=4&transport=websocket'), false);
+    assert.equal(
+      isOlderServerJoin('/socket.io/?client=true&roomId=0a1b2c3d4e&EIO=3&transport=polling'),
+      false,
+    );
+    assert.equal(isOlderServerJoin('/socket.io/?childServer=true&EIO=4&transport=polling'), false);
+    assert.equal(isOlderServerJoin(undefined), false);
   });
 });

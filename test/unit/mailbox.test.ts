@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { holdKey, RECONNECT_WINDOW_MS, RecentDepartures, shouldHold } from '../../src/routing/held-messages';
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
 import { BoundedQueue } from '../../src/util/bounded-queue';
 
@@ -44,5 +45,32 @@ describe('bounded queue', () => {
     assert.deepEqual(queue.drain(), [3, 4, 5]);
     assert.equal(queue.length, 0);
     assert.equal(queue.dropped, 0);
+  });
+});
+
+describe('held messages only for a reconnecting tab (issue 8)', () => {
+  it('holds only within 5 s of the departure, never for a room nobody left', () => {
+    assert.equal(shouldHold({ leftAt: undefined, now: 10 }), false);
+    assert.equal(shouldHold({ leftAt: 1000, now: 1000 }), true);
+    assert.equal(shouldHold({ leftAt: 1000, now: 1000 + RECONNECT_WINDOW_MS - 1 }), true);
+    assert.equal(shouldHold({ leftAt: 1000, now: 1000 + RECONNECT_WINDOW_MS }), false);
+    assert.equal(shouldHold({ leftAt: 1000, now: 999 }), false, 'a clock step backwards holds nothing');
+    assert.equal(shouldHold({ leftAt: 0, now: 50, windowMs: 40 }), false);
+  });
+  it('keys rooms and browsers without a roomId apart', () => {
+    assert.equal(holdKey('0a1b2c3d4e'), 'room:0a1b2c3d4e');
+    assert.equal(holdKey(undefined), 'no-room');
+  });
+  it('tracks departures: a returned tab ends the window, stale ones are dropped', () => {
+    const recent = new RecentDepartures(100);
+    recent.left('room:a', 0);
+    recent.left('no-room', 50);
+    assert.deepEqual(recent.keysWithinWindow(60).sort(), ['no-room', 'room:a']);
+    assert.deepEqual(recent.keysWithinWindow(120), ['no-room']);
+    recent.returned('no-room');
+    assert.equal(recent.isWithinWindow('no-room', 60), false);
+    recent.left('room:b', 500); // drops entries already out of the window
+    assert.deepEqual(recent.keysWithinWindow(500), ['room:b']);
+    assert.equal(recent.isWithinWindow('room:a', 10), false, 'room:a was forgotten');
   });
 });

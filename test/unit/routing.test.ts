@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ackValue,
+  browserWasConnected,
   isUnmatchedBrowser,
   type RoutingSnapshot,
   roomIdFromMatchTarget,
@@ -9,6 +10,7 @@ import {
   routeParentSend,
   routePeerMessage,
 } from '../../src/routing/host-routing';
+import { ClaimedRooms, decideRoomClaim, describeRefusal } from '../../src/routing/room-claims';
 
 function snapshot(
   ownRoomId: string | undefined,
@@ -95,5 +97,62 @@ describe('matchTarget and acknowledgements', () => {
     assert.equal(ackValue('text'), true);
     assert.equal(ackValue(null), true);
     assert.equal(ackValue({ key: 0 }), 0);
+  });
+});
+
+describe('room claims (issue 8)', () => {
+  const base = { roomId: 'r1', claimant: 'p2', holder: undefined, hostRoomId: undefined };
+  it('grants the first claim of a free room', () => {
+    assert.deepEqual(decideRoomClaim(base), { grant: true, renewed: false });
+  });
+  it('refuses a room another connected peer holds', () => {
+    assert.deepEqual(decideRoomClaim({ ...base, holder: 'p1' }), {
+      grant: false,
+      reason: 'held-by-another-peer',
+    });
+  });
+  it("refuses the host's own room, even when nobody else holds it", () => {
+    assert.deepEqual(decideRoomClaim({ ...base, hostRoomId: 'r1' }), { grant: false, reason: 'host-room' });
+    assert.deepEqual(decideRoomClaim({ ...base, holder: 'p2', hostRoomId: 'r1' }), {
+      grant: false,
+      reason: 'host-room',
+    });
+  });
+  it('renews a claim the same peer re-sends (a reconnect)', () => {
+    assert.deepEqual(decideRoomClaim({ ...base, holder: 'p2' }), { grant: true, renewed: true });
+  });
+  it('describes refusals for the log and the peer', () => {
+    assert.match(describeRefusal('r1', 'host-room'), /host's own room/);
+    assert.match(describeRefusal('r1', 'held-by-another-peer'), /already served/);
+  });
+  it('remembers claimed rooms, bounded, oldest forgotten first', () => {
+    const claimed = new ClaimedRooms(2);
+    claimed.add('a');
+    claimed.add('b');
+    claimed.add('a'); // refreshed: b is now the oldest
+    claimed.add('c');
+    assert.equal(claimed.has('a'), true);
+    assert.equal(claimed.has('b'), false);
+    assert.equal(claimed.has('c'), true);
+  });
+  it('never gives a room whose peer left to a host without a roomId (no stranger serves it)', () => {
+    const state: RoutingSnapshot = {
+      ownRoomId: undefined,
+      cloud: true,
+      peerForRoom: () => undefined,
+      claimedBefore: (r) => r === 'left',
+    };
+    assert.equal(routeBrowserMessage(state, 'left').to, 'drop');
+    assert.equal(isUnmatchedBrowser(state, 'left'), false);
+    assert.deepEqual(routeBrowserMessage(state, 'never-claimed'), { to: 'parent' });
+    assert.equal(isUnmatchedBrowser(state, 'never-claimed'), true);
+    assert.equal(isUnmatchedBrowser(state, undefined), true);
+  });
+  it('reads the failover flag of a matchTarget', () => {
+    assert.equal(browserWasConnected({ roomId: 'r1', browserConnectedAtHostLoss: true }), true);
+    assert.equal(browserWasConnected({ roomId: 'r1' }), false);
+    assert.equal(browserWasConnected('r1'), false);
+    assert.equal(browserWasConnected(null), false);
+    assert.equal(roomIdFromMatchTarget({ roomId: 'r1', browserConnectedAtHostLoss: true }), 'r1');
   });
 });

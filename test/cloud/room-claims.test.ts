@@ -1,0 +1,236 @@
+// Room claims on a shared PC (PROTOCOL.md §5 improved; issue 8). Any local program can connect as
+// a peer, so a fake one (socket.io-client 4, childServer=true over WebSocket, no Origin: exactly
+// what a real peer sends) tries to take a student's room and the host's own room while both rooms
+// stream. The first claim must win: the fake reads nothing, injects nothing, and each browser
+// still reaches only its own parent. A real instance that claims a taken room is refused with
+// `error ROOM_CLAIMED`; a room whose peer left is served by nobody, never by the host's parent.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { io, type Socket } from 'socket.io-client';
+import {
+  browserPayload,
+  CloudCluster,
+  type Instance,
+  makeRoomId,
+  parentTags,
+  roundTrip,
+  sleep,
+  type TestBrowser,
+} from '../helpers/cloud-cluster';
+import { freePort } from '../helpers/server-process';
+
+interface FakePeer {
+  socket: Socket;
+  /** Every event the host sent it, with its arguments. */
+  events: { event: string; args: unknown[] }[];
+}
+
+/** A local program posing as a peer instance. */
+async function fakePeer(port: number): Promise<FakePeer> {
+  const socket = io(`http://127.0.0.1:${port}`, {
+    query: { childServer: 'true' },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const fake: FakePeer = { socket, events: [] };
+  socket.onAny((event: string, ...args: unknown[]) => fake.events.push({ event, args }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return fake;
+}
+
+/** What the fake got that a thief wants: browser messages or room announcements. */
+function loot(fake: FakePeer): string[] {
+  return fake.events.filter((e) => e.event !== 'roomClaimRefused').map((e) => e.event);
+}
+
+function foreignAt(instance: Instance, room: string, from = 0): string[] {
+  return parentTags(instance.proc, from)
+    .filter((t) => t.room !== room)
+    .map((t) => `${t.room}/${t.kind}`);
+}
+
+function foreignAtBrowser(browser: TestBrowser, room: string, from = 0): string[] {
+  return browser
+    .tags(from)
+    .filter((t) => t.room !== room)
+    .map((t) => `${t.room}/${t.kind}`);
+}
+
+test("a fake local peer cannot take a student's room or the host's own room", async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const a = await cluster.start('A', { roomId: roomA, captureOutput: true });
+  const b = await cluster.start('B', { roomId: roomB });
+  const browserA = cluster.browser({ roomId: roomA, name: 'browserA(v2)' });
+  const browserB = cluster.browser({ roomId: roomB, name: 'browserB(v2)' });
+  await Promise.all([browserA.waitConnected(), browserB.waitConnected()]);
+  await roundTrip(a, browserA);
+  await roundTrip(b, browserB);
+  const streams = [cluster.stream(a, browserA, roomA), cluster.stream(b, browserB, roomB)];
+
+  const fake = await fakePeer(a.proc.port);
+  t.after(() => fake.socket.close());
+  // Both claim forms, repeatedly, and injected traffic in between.
+  let seq = 0;
+  const attack = setInterval(() => {
+    seq += 1;
+    fake.socket.emit('matchTarget', roomB);
+    fake.socket.emit('matchTarget', { roomId: roomA });
+    fake.socket.emit('message', { data: { room: 'fake', kind: 'inject', seq } });
+  }, 50);
+  t.after(() => clearInterval(attack));
+  await sleep(2000);
+  clearInterval(attack);
+  await roundTrip(a, browserA, { label: 'during the attack' });
+  await roundTrip(b, browserB, { label: 'during the attack' });
+  for (const s of streams) s.stop();
+  await sleep(200);
+
+  assert.deepEqual(loot(fake), [], 'the fake peer must read nothing');
+  const refusals = fake.events.filter((e) => e.event === 'roomClaimRefused').map((e) => e.args[0]);
+  assert.ok(
+    refusals.some((r) => (r as { roomId?: string }).roomId === roomB) &&
+      refusals.some((r) => (r as { roomId?: string }).roomId === roomA),
+    `the host must tell the fake its claims were refused: ${JSON.stringify(refusals.slice(0, 2))}`,
+  );
+  assert.deepEqual(foreignAt(a, roomA), [], "A's parent received foreign data");
+  assert.deepEqual(foreignAt(b, roomB), [], "B's parent received foreign data");
+  assert.deepEqual(foreignAtBrowser(browserA, roomA), [], 'browserA received foreign sends');
+  assert.deepEqual(foreignAtBrowser(browserB, roomB), [], 'browserB received foreign sends');
+  for (const s of streams) assert.ok(s.b2pReceived().length > 0 && s.p2bReceived().length > 0);
+  assert.deepEqual(b.proc.all('error'), [], 'the rightful peer keeps its room without any error');
+  assert.equal(
+    a.proc.outputCount(`refused a peer's matchTarget: room ${roomB}`),
+    1,
+    `the host logs a refused claim once: ${a.proc.output.slice(-2000)}`,
+  );
+});
+
+test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; the rightful owner keeps it', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const a = await cluster.start('A', { roomId: roomA });
+  const b = await cluster.start('B', { roomId: roomB });
+  const browserB = cluster.browser({ roomId: roomB, name: 'browserB' });
+  const browserA = cluster.browser({ roomId: roomA, name: 'browserA' });
+  await Promise.all([browserA.waitConnected(), browserB.waitConnected()]);
+  await roundTrip(b, browserB);
+  await roundTrip(a, browserA);
+
+  const thiefB = await cluster.start('C (claims B)', { roomId: roomB });
+  const thiefA = await cluster.start('D (claims A)', { roomId: roomA, roomIdFirst: true });
+  for (const thief of [thiefB, thiefA]) {
+    const error = await thief.proc.waitFor('error', (m) => m.value.code === 'ROOM_CLAIMED', {
+      timeoutMs: 5000,
+    });
+    assert.ok(error.value.message.length > 0);
+  }
+  // The thieves send and their browsers' counterparts would read: nothing may cross.
+  const marks = { a: a.proc.messages.length, b: b.proc.messages.length, bb: browserB.received.length };
+  for (let seq = 1; seq <= 5; seq += 1) {
+    thiefB.proc.send({ key: 'send', value: { room: 'thief', kind: 'inject', seq } });
+    thiefA.proc.send({ key: 'send', value: { room: 'thief', kind: 'inject', seq } });
+    browserB.emit(browserPayload({ room: roomB, kind: 'b2p', seq }));
+    browserA.emit(browserPayload({ room: roomA, kind: 'b2p', seq }));
+  }
+  await roundTrip(b, browserB, { label: 'after the refused claims' });
+  await roundTrip(a, browserA, { label: 'after the refused claims' });
+  await sleep(200);
+  assert.deepEqual(parentTags(thiefB.proc), [], "the refused instance read B's browser");
+  assert.deepEqual(parentTags(thiefA.proc), [], "the refused instance read the host's browser");
+  assert.deepEqual(foreignAtBrowser(browserB, roomB, marks.bb), [], 'browserB got the thief sends');
+  assert.deepEqual(foreignAtBrowser(browserA, roomA), [], 'browserA got the thief sends');
+  assert.equal(
+    parentTags(b.proc, marks.b).filter((tag) => tag.kind === 'b2p').length,
+    5,
+    "B's browser still reaches B",
+  );
+  assert.equal(thiefB.proc.all('error').length, 1, 'ROOM_CLAIMED is reported once');
+
+  // Re-sending its own claim (Entry HW repeats addRoomId) is fine; changing roomId frees the old one.
+  b.proc.send({ key: 'addRoomId', value: roomB });
+  await roundTrip(b, browserB, { label: 'after re-claiming' });
+  assert.deepEqual(b.proc.all('error'), []);
+  const roomB2 = makeRoomId();
+  b.proc.send({ key: 'addRoomId', value: roomB2 });
+  const fake = await fakePeer(a.proc.port);
+  t.after(() => fake.socket.close());
+  const browserB2 = cluster.browser({ roomId: roomB2, name: 'browserB2' });
+  await browserB2.waitConnected();
+  await roundTrip(b, browserB2, { label: 'after changing roomId' });
+  fake.socket.emit('matchTarget', roomB);
+  await sleep(500);
+  assert.deepEqual(
+    fake.events.filter((e) => e.event === 'roomClaimRefused'),
+    [],
+    'a room its peer gave up is free to claim',
+  );
+});
+
+test('a room whose peer left is served by nobody: not by a host without a roomId', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const roomB = makeRoomId();
+  const host = await cluster.start('host (no roomId)', {});
+  const b = await cluster.start('B', { roomId: roomB });
+  const browserB = cluster.browser({ roomId: roomB, name: 'browserB' });
+  await browserB.waitConnected();
+  await roundTrip(b, browserB);
+
+  b.proc.disconnectParent();
+  await b.proc.exited;
+  await host.proc.waitFor('close', (m) => m.value === roomB, { timeoutMs: 5000 });
+  const hostMark = host.proc.messages.length;
+  const browserMark = browserB.received.length;
+  for (let seq = 1; seq <= 20; seq += 1) {
+    browserB.emit(browserPayload({ room: roomB, kind: 'orphan', seq }));
+    host.proc.send({ key: 'send', value: { room: 'host', kind: 'stranger', seq } });
+    await sleep(25);
+  }
+  // A browser of a never-claimed room proves the host is still serving its own browsers.
+  const own = cluster.browser({ roomId: makeRoomId(), name: 'host browser' });
+  await own.waitConnected();
+  await roundTrip(host, own);
+  await sleep(200);
+  assert.ok(browserB.connected, 'the orphaned browser stays connected');
+  assert.deepEqual(
+    parentTags(host.proc, hostMark).filter((tag) => tag.room === roomB),
+    [],
+    "the host's parent must not receive the browser of a peer that left",
+  );
+  assert.deepEqual(
+    browserB.tags(browserMark),
+    [],
+    "the host's parent sends must not reach the browser of a peer that left",
+  );
+});
+
+test("a peer holding the roomId the host's parent then sets loses it: the host's own room wins", async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const roomX = makeRoomId();
+  const host = await cluster.start('host (roomId later)', {});
+  const early = await cluster.start('early claimer', { roomId: roomX });
+  const browserX = cluster.browser({ roomId: roomX, name: 'browserX' });
+  await browserX.waitConnected();
+  await roundTrip(early, browserX);
+
+  host.proc.send({ key: 'addRoomId', value: roomX });
+  await early.proc.waitFor('error', (m) => m.value.code === 'ROOM_CLAIMED', { timeoutMs: 5000 });
+  const marks = { early: early.proc.messages.length, browser: browserX.received.length };
+  await roundTrip(host, browserX, { label: "after the host's addRoomId" });
+  early.proc.send({ key: 'send', value: { room: 'early', kind: 'inject', seq: 1 } });
+  await sleep(300);
+  assert.deepEqual(parentTags(early.proc, marks.early), [], 'the revoked peer still reads the room');
+  assert.deepEqual(
+    browserX.tags(marks.browser).filter((tag) => tag.room === 'early'),
+    [],
+    'the revoked peer still reaches the browser',
+  );
+});
