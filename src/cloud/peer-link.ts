@@ -4,7 +4,12 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
-import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from '../socket/peer-events';
+import {
+  DIAGNOSTICS_REPORT_EVENT,
+  MATCH_TARGET_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+} from '../socket/peer-events';
 
 export interface PeerLinkEvents {
   /** A message from the host for this instance's parent. */
@@ -80,6 +85,11 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   /** Tells the host which room this instance serves. */
   matchRoom(roomId: string): void {
     this.socket?.emit(MATCH_TARGET_EVENT, roomId);
+  }
+
+  /** Tells the host what this instance's Entry HW reported (for the host's diagnostics page). */
+  report(value: unknown): void {
+    this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, value);
   }
 
   /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */

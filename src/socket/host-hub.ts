@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer, type Socket } from 'socket.io';
+import type { RoomStats } from '../diagnostics/room-stats';
+import type { HubFacts } from '../diagnostics/snapshot';
 import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
 import { isOriginAllowed } from '../listener/origin-policy';
 import {
@@ -20,7 +22,12 @@ import {
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
-import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './peer-events';
+import {
+  DIAGNOSTICS_REPORT_EVENT,
+  MATCH_TARGET_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+} from './peer-events';
 
 /** Path of the socket.io endpoint (compat). */
 export const SOCKET_IO_PATH = '/socket.io/';
@@ -45,12 +52,16 @@ export interface HostHubOptions {
   ownRoomId: () => string | undefined;
   /** True when this instance was a peer before (a failover): it routes by room from the start. */
   startedInCloud?: boolean;
+  /** Per-room counters for the diagnostics page; undefined counts nothing. */
+  stats?: RoomStats;
 }
 
 interface Member {
   socket: Socket;
   kind: 'browser' | 'peer';
   roomId: string | undefined;
+  /** A peer's last diagnostics report (unchecked; src/diagnostics parses it). */
+  report?: unknown;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -153,6 +164,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     if (route.to === 'room') {
       this.deliverToRoom(route.roomId, payload);
     } else if (route.to === 'all-browsers') {
+      this.options.stats?.toEachBrowser(this.members.values());
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
       else this.holdForOwnBrowsers(payload);
     } else {
@@ -161,8 +173,23 @@ export class HostHub extends EventEmitter<HostHubEvents> {
         (m) => m.kind === 'browser' && isUnmatchedBrowser(state, m.roomId),
       );
       if (targets.length === 0) this.holdForOwnBrowsers(payload);
-      for (const member of targets) member.socket.emit('message', payload);
+      for (const member of targets) {
+        this.options.stats?.toBrowser(member.roomId);
+        member.socket.emit('message', payload);
+      }
     }
+  }
+
+  /** Read-only facts for the diagnostics page (src/diagnostics/snapshot.ts). */
+  diagnosticsFacts(): HubFacts {
+    const members = [...this.members.values()];
+    return {
+      cloud: this.snapshot().cloud,
+      ownRoomId: this.options.ownRoomId(),
+      browsers: members.filter((m) => m.kind === 'browser').map((m) => m.roomId),
+      peers: members.filter((m) => m.kind === 'peer').map((m) => ({ roomId: m.roomId, report: m.report })),
+      held: (roomId) => this.mailbox.size(roomId === undefined ? 'unmatched' : `room:${roomId}`),
+    };
   }
 
   /** Disconnects everyone and stops the socket.io server. */
@@ -245,6 +272,9 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     socket.on(MATCH_TARGET_EVENT, (value: unknown) =>
       this.guard('matchTarget', () => this.matchPeer(member, value)),
     );
+    socket.on(DIAGNOSTICS_REPORT_EVENT, (value: unknown) => {
+      member.report = value;
+    });
     socket.on('message', (message: unknown) =>
       this.guard('peer message', () => {
         const route = routePeerMessage(member.roomId);
@@ -254,7 +284,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       }),
     );
     socket.onAny((event: string) => {
-      if (event !== 'message' && event !== MATCH_TARGET_EVENT) {
+      if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
         this.options.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
       }
     });
@@ -301,12 +331,14 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   private routeFromBrowser(member: Member, message: unknown): void {
+    this.options.stats?.fromBrowser(member.roomId);
     const route = routeBrowserMessage(this.snapshot(), member.roomId);
     if (route.to === 'parent') {
       this.emit('data', message);
     } else if (route.to === 'peer') {
       this.members.get(route.peerId)?.socket.emit('message', message);
     } else {
+      this.options.stats?.dropped(member.roomId, 'no-instance-for-room');
       this.options.logger.warnOnce(`drop:${member.roomId}`, `dropping a browser message: ${route.reason}`);
     }
   }
@@ -317,6 +349,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   private deliverToRoom(roomId: string, payload: unknown): void {
+    this.options.stats?.toBrowser(roomId);
     if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
     else this.mailbox.hold(`room:${roomId}`, payload);
   }

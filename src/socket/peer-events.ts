@@ -12,3 +12,10 @@ export const MATCH_TARGET_EVENT = 'matchTarget';
  */
 export const ROOM_CONNECTION_EVENT = 'roomConnection';
 export const ROOM_CLOSE_EVENT = 'roomClose';
+
+/**
+ * Peer → host (extension): what this instance's Entry HW reported about its device, so the host's
+ * diagnostics page shows the whole classroom (src/diagnostics/snapshot.ts PeerReport). Sent after
+ * each (re)connection and on each change. Hosts of the original server ignore it.
+ */
+export const DIAGNOSTICS_REPORT_EVENT = 'diagnosticsReport';
