@@ -3,6 +3,8 @@
 // console. It also owns the process's lifetime: signals, parent loss, last-resort error logging.
 import { DEV_PASSPHRASE, readEnvironment } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
+import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
+import { ProblemLog, recordProblems } from './diagnostics/problems';
 import { readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
 import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
@@ -15,7 +17,8 @@ import { VERSION } from './version';
 const EXIT_GRACE_MS = 700;
 
 function main(): void {
-  const logger = createLogger();
+  const problems = new ProblemLog();
+  const logger = recordProblems(createLogger(), problems);
   const settings = readEnvironment(process.env, logger.warn);
   const embedded = readEmbeddedSecrets(logger.warn);
   const certificate = loadCertificate(
@@ -28,11 +31,15 @@ function main(): void {
     certificate,
     allowedOrigins: settings.allowedOrigins,
     logger,
+    problems,
+    // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
+    roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
   });
   logger.info(
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +
       `certificate: ${certificate ? `${certificate.source}, valid until ${certificate.notAfter.toISOString()}` : 'none'}`,
   );
+  logger.info(`diagnostics page: http://127.0.0.1:${settings.port}${DIAGNOSTICS_PATH}`);
   const build = readEmbeddedBuildInfo();
   if (build) {
     logger.info(`executable built ${build.builtAt} for ${build.target}; passphrase: ${build.passphrase}`);
