@@ -53,7 +53,6 @@ export async function checkDnsName(name: string, resolve: Resolver, timeoutMs = 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((done) => {
     timer = setTimeout(() => done('timeout'), timeoutMs);
-    timer.unref?.();
   });
   try {
     const answer = await Promise.race([resolve(name), timeout]);
