@@ -2,7 +2,7 @@
 // and errors, fed by wrapping the program's logger. Every line is scrubbed of personal facts and
 // truncated when it is recorded, so attacker-supplied text (an origin, an event name) is bounded.
 import type { Logger } from '../util/log';
-import { MAX_TEXT_CHARS, truncate } from './mask';
+import { localPrivateFacts, MAX_TEXT_CHARS, scrubText, truncate } from './mask';
 
 /** How many problems the page and the bundle show. */
 export const MAX_PROBLEMS = 50;
@@ -15,7 +15,7 @@ export interface Problem {
 }
 
 export interface ProblemLogOptions {
-  /** Removes personal facts from a line (see mask.ts scrubText). Default: leaves it as is. */
+  /** Removes personal facts from a line. Default: mask.ts scrubText with this PC's facts, no roomIds. */
   scrub?: (text: string) => string;
   capacity?: number;
   now?: () => Date;
@@ -38,7 +38,12 @@ export class ProblemLog {
   constructor(options: ProblemLogOptions = {}) {
     this.capacity = options.capacity ?? MAX_PROBLEMS;
     this.now = options.now ?? (() => new Date());
-    this.scrub = options.scrub ?? ((text) => text);
+    if (options.scrub) {
+      this.scrub = options.scrub;
+    } else {
+      const facts = { ...localPrivateFacts(), roomIds: [] };
+      this.scrub = (text) => scrubText(text, facts);
+    }
   }
 
   /** Replaces the scrubber (the server sets one that knows its rooms). */
