@@ -19,18 +19,18 @@ const PATHS = ['/diagnostics', '/diagnostics.json'];
 
 /** This machine's identifying facts, as the bundle must never contain them. */
 function privateFacts(): { label: string; pattern: RegExp }[] {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const facts = [
-    { label: 'hostname', pattern: new RegExp(`\\b${escape(hostname())}\\b`, 'i') },
-    { label: 'user name', pattern: new RegExp(`\\b${escape(userInfo().username)}\\b`, 'i') },
-    { label: 'home path', pattern: new RegExp(escape(homedir())) },
+    { label: 'hostname', pattern: new RegExp(`\\b${escapeRe(hostname())}\\b`, 'i') },
+    { label: 'user name', pattern: new RegExp(`\\b${escapeRe(userInfo().username)}\\b`, 'i') },
+    { label: 'home path', pattern: new RegExp(escapeRe(homedir())) },
   ];
   for (const [name, entries] of Object.entries(networkInterfaces())) {
     for (const entry of entries ?? []) {
       if (entry.mac !== '00:00:00:00:00:00')
-        facts.push({ label: `MAC of ${name}`, pattern: new RegExp(escape(entry.mac), 'i') });
+        facts.push({ label: `MAC of ${name}`, pattern: new RegExp(escapeRe(entry.mac), 'i') });
       if (!entry.internal)
-        facts.push({ label: `IP of ${name}`, pattern: new RegExp(escape(entry.address), 'i') });
+        facts.push({ label: `IP of ${name}`, pattern: new RegExp(escapeRe(entry.address), 'i') });
     }
   }
   return facts;
