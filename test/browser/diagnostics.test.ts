@@ -88,7 +88,10 @@ describe('real browser: the diagnostics page', { skip }, () => {
     const tab = await pool.connect({ version: 'v2', url: `http://127.0.0.1:${port}`, roomId });
     let seq = 0;
     const up = setInterval(() => tab.send({ data: JSON.stringify({ seq: seq++ }), type: 'utf8' }), 33);
-    const down = setInterval(() => parent.alive && parent.send({ key: 'send', value: { a0: seq } }), 100);
+    const down = setInterval(
+      () => parent.child.connected && parent.send({ key: 'send', value: { a0: seq } }),
+      100,
+    );
     traffic.push({
       stop: () => {
         clearInterval(up);
