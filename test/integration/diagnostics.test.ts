@@ -4,6 +4,8 @@
 // roomId or message contents), with a hostile origin string in the recent problems.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { homedir, hostname, networkInterfaces, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +14,7 @@ import { randomRoomId } from '../helpers/browser-client';
 import { until } from '../helpers/cloud-cluster';
 import { type Started, startServer } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import { type ServerProcess, spawnServer } from '../helpers/server-process';
+import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 
 const HOSTILE_ORIGIN = 'https://x"><img src=x onerror=alert(1)><script>alert(2)</script>.evil';
 const PATHS = ['/diagnostics', '/diagnostics.json'];
@@ -291,5 +293,29 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       'tls',
       'version',
     ]);
+  });
+});
+
+describe('diagnostics after a foreign program held the port', () => {
+  it('the port check names the last PORT_HELD_BY_OTHER_PROGRAM once this instance is host', async (t) => {
+    const port = await freePort();
+    const foreign = createHttpServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('hello'),
+    );
+    foreign.listen(port, '127.0.0.1');
+    await once(foreign, 'listening');
+    const server = spawnServer({ port, name: 'diag-foreign' });
+    t.after(() => server.stop());
+    server.send({ key: 'open', value: 'production' });
+    const error = await server.waitFor('error', (m) => m.value.code === 'PORT_HELD_BY_OTHER_PROGRAM');
+    foreign.closeAllConnections();
+    await new Promise<void>((resolve) => foreign.close(() => resolve()));
+    await server.waitFor('runningModeChanged', (m) => m.value === 2, { timeoutMs: 15_000 });
+    const json = JSON.parse((await request({ port, path: '/diagnostics.json' })).body) as DiagnosticsSnapshot;
+    const check = json.checks.find((c) => c.id === 'port');
+    assert.equal(check?.status, 'warning');
+    assert.equal(check?.state, 'host-after-foreign');
+    assert.equal(check?.facts.foreignDetail, error.value.message);
+    assert.ok(json.problems.some((p) => p.text.includes('PORT_HELD_BY_OTHER_PROGRAM')));
   });
 });
