@@ -34,6 +34,10 @@
 // 3. Latency at the entryjs rate: one socket.io-client 2.5.0 browser per path emits a ~100 B message
 //    at 60 Hz; the parent answers each `data` with a `send`; round trip measured in the browser.
 //    1 s segments alternating single and cloud, --latency-seconds segments per path.
+//
+// --compare-room-stats: the second path is not the cloud pair but another single server started
+// with ENTRY_HW_ROOM_STATS=off (no per-room counting for the diagnostics page), so every table
+// compares counting on (first path) with counting off (second) in one run, pair by pair.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +57,11 @@ const COUNT_LARGE = Number(arg('count-large', '5000'));
 const CONNECTIONS = arg('connections', '1,50,200').split(',').map(Number);
 const LATENCY_SECONDS = Number(arg('latency-seconds', '5'));
 const VERBOSE = process.argv.includes('--verbose');
+const COMPARE_ROOM_STATS = process.argv.includes('--compare-room-stats');
+/** Column names of the two paths. */
+const LABEL = COMPARE_ROOM_STATS
+  ? { single: 'counting on', cloud: 'counting off' }
+  : { single: 'single', cloud: 'cloud' };
 const CHUNK = 500;
 const BURST_TIMEOUT_MS = 30_000;
 const SMALL_BYTES = 100;
@@ -518,9 +527,17 @@ async function main(): Promise<void> {
   const singlePort = await freePort();
   const single = spawnServer({ port: singlePort, name: 'single', quiet });
   const cluster = new CloudCluster(await freePort(), quiet);
+  const countingOff = COMPARE_ROOM_STATS
+    ? spawnServer({
+        port: await freePort(),
+        name: 'counting-off',
+        quiet,
+        env: { ENTRY_HW_ROOM_STATS: 'off' },
+      })
+    : undefined;
   const cleanup = async () => {
     shuttingDown = true;
-    await Promise.all([single.stop(), cluster.destroy()]);
+    await Promise.all([single.stop(), cluster.destroy(), countingOff?.stop()]);
   };
   process.once('SIGINT', () => {
     void cleanup().then(() => process.exit(130));
@@ -528,12 +545,22 @@ async function main(): Promise<void> {
   try {
     watchParent(single);
     await single.open('production');
-    const host = await cluster.start('host', { roomId: makeRoomId() });
+    let host: { proc: ServerProcess };
+    let peer: { proc: ServerProcess };
     const peerRoom = makeRoomId();
-    const peer = await cluster.start('peer', { roomId: peerRoom });
-    await cluster.waitForStableRoles(15_000);
-    watchParent(host.proc);
-    watchParent(peer.proc);
+    if (countingOff) {
+      // Same shape as the single path; "host" and "peer" both name it for the figures below.
+      watchParent(countingOff);
+      await countingOff.open('production');
+      host = { proc: countingOff };
+      peer = { proc: countingOff };
+    } else {
+      host = await cluster.start('host', { roomId: makeRoomId() });
+      peer = await cluster.start('peer', { roomId: peerRoom });
+      await cluster.waitForStableRoles(15_000);
+      watchParent(host.proc);
+      watchParent(peer.proc);
+    }
     const routes: Record<Path, Route> = {
       single: {
         path: 'single',
@@ -544,10 +571,10 @@ async function main(): Promise<void> {
       },
       cloud: {
         path: 'cloud',
-        port: cluster.port,
-        browserRoom: peerRoom,
+        port: countingOff ? countingOff.port : cluster.port,
+        browserRoom: countingOff ? makeRoomId() : peerRoom,
         parent: peer.proc,
-        servers: [host.proc, peer.proc],
+        servers: countingOff ? [countingOff] : [host.proc, peer.proc],
       },
     };
     await sleep(500);
@@ -581,7 +608,7 @@ async function main(): Promise<void> {
     );
     lines.push('');
     lines.push(
-      '| direction | payload | client | single, msg/s | cloud, msg/s | cloud / single | server CPU, µs/msg: single | cloud (host + peer) | lost / reordered |',
+      `| direction | payload | client | ${LABEL.single}, msg/s | ${LABEL.cloud}, msg/s | ${LABEL.cloud} / ${LABEL.single} | server CPU, µs/msg: ${LABEL.single} | ${COMPARE_ROOM_STATS ? LABEL.cloud : 'cloud (host + peer)'} | lost / reordered |`,
     );
     lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
     let anyLoss = false;
@@ -597,7 +624,9 @@ async function main(): Promise<void> {
     }
     lines.push('');
     lines.push(
-      '| direction | payload | client | single: server, % of a core | script, % | cloud: host, % | peer, % | script, % |',
+      COMPARE_ROOM_STATS
+        ? '| direction | payload | client | counting on: server, % of a core | script, % | counting off: server, % | (unused) | script, % |'
+        : '| direction | payload | client | single: server, % of a core | script, % | cloud: host, % | peer, % | script, % |',
     );
     lines.push('|---|---|---|---:|---:|---:|---:|---:|');
     const pct = (values: number[]) => (median(values) * 100).toFixed(0);
@@ -635,7 +664,7 @@ async function main(): Promise<void> {
       `Single server VmRSS after each repetition of the bursts: ${rssPerRep.map(mib).join(', ')} MiB.`,
     );
     lines.push(
-      `VmHWM before the bursts ${mib(hwmBefore)} MiB. Cloud pair after the bursts: host ${mib(cloudRss.host)} MiB (peak ${mib(cloudRss.hostPeak)}), peer ${mib(cloudRss.peer)} MiB (peak ${mib(cloudRss.peerPeak)}).`,
+      `VmHWM before the bursts ${mib(hwmBefore)} MiB. ${COMPARE_ROOM_STATS ? 'Counting-off server (named twice)' : 'Cloud pair'} after the bursts: host ${mib(cloudRss.host)} MiB (peak ${mib(cloudRss.hostPeak)}), peer ${mib(cloudRss.peer)} MiB (peak ${mib(cloudRss.peerPeak)}).`,
     );
     lines.push('');
     lines.push(
@@ -645,15 +674,19 @@ async function main(): Promise<void> {
     for (const path of ['single', 'cloud'] as const) {
       const { rtts, lost } = latency[path];
       lines.push(
-        `| ${path === 'single' ? 'single server' : 'cloud (host → peer)'} | ${rtts.length} | ${percentile(rtts, 50).toFixed(2)} | ${percentile(rtts, 90).toFixed(2)} | ${percentile(rtts, 99).toFixed(2)} | ${Math.max(...rtts).toFixed(2)} | ${lost} |`,
+        `| ${COMPARE_ROOM_STATS ? LABEL[path] : path === 'single' ? 'single server' : 'cloud (host → peer)'} | ${rtts.length} | ${percentile(rtts, 50).toFixed(2)} | ${percentile(rtts, 90).toFixed(2)} | ${percentile(rtts, 99).toFixed(2)} | ${Math.max(...rtts).toFixed(2)} | ${lost} |`,
       );
     }
     const single50 = percentile(latency.single.rtts, 50);
     const cloud50 = percentile(latency.cloud.rtts, 50);
     lines.push('');
-    lines.push(`Cloud / single round trip at p50: ${(cloud50 / single50).toFixed(2)}.`);
+    lines.push(`${LABEL.cloud} / ${LABEL.single} round trip at p50: ${(cloud50 / single50).toFixed(2)}.`);
     if (status?.browsers !== 0)
       lines.push(`Note: /status after the run reports ${status?.browsers} browsers.`);
+    if (COMPARE_ROOM_STATS)
+      lines.push(
+        'Compared: per-room counting on (first path) and off (ENTRY_HW_ROOM_STATS=off, second path), two single servers; "cloud" in the other tables names the counting-off server.',
+      );
     if (incidents.length > 0) lines.push(`Incidents: ${incidents.join('; ')}`);
     if (anyLoss) lines.push('**Messages were lost or reordered: see the last column.**');
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -13,6 +13,9 @@ import {
 import { probePortHolder } from './cloud/host-probe';
 import { PeerLink } from './cloud/peer-link';
 import { DEFAULT_PORT, LISTEN_HOST } from './config';
+import { Diagnostics } from './diagnostics/diagnostics';
+import { type ProblemLog, recordProblems } from './diagnostics/problems';
+import type { DiagnosticsSource, ServerFacts } from './diagnostics/snapshot';
 import {
   CloudMode,
   type CloudModeValue,
@@ -57,6 +60,10 @@ export interface EntryServerOptions extends ModuleHandlers {
   peerQueueLimit?: number;
   /** How often a running server re-checks its certificate's expiry. Default one hour. */
   certificateCheckMs?: number;
+  /** Count per-room traffic for the diagnostics page. Default true (off only to measure its cost). */
+  roomStats?: boolean;
+  /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
+  problems?: ProblemLog;
 }
 
 /**
@@ -69,7 +76,7 @@ export interface EntryServerOptions extends ModuleHandlers {
  * await server.open();
  * server.sendToClient({ company: 1, model: 1, a0: 512 });
  */
-export class EntryServer extends EventEmitter<EntryServerEvents> {
+export class EntryServer extends EventEmitter<EntryServerEvents> implements DiagnosticsSource {
   private readonly port: number;
   private readonly logger: Logger;
   private readonly certificate: LoadedCertificate | undefined;
@@ -101,11 +108,18 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   private browserAtHostLoss = false;
   /** The last roomId whose claim the host refused, so ROOM_CLAIMED is reported once. */
   private refusedRoom: string | undefined;
+  private readonly diagnostics: Diagnostics;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
     this.port = options.port ?? DEFAULT_PORT;
-    this.logger = options.logger ?? createLogger();
+    this.diagnostics = new Diagnostics({
+      source: this,
+      countRooms: options.roomStats,
+      problems: options.problems,
+    });
+    const logger = options.logger ?? createLogger();
+    this.logger = options.problems ? logger : recordProblems(logger, this.diagnostics.problems);
     this.certificate = options.http ? undefined : options.certificate;
     this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
@@ -192,11 +206,29 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   /** Telemetry: a device connected (`connectHardwareSuccess`). */
   reportDeviceConnected(hardwareId: string): void {
     this.usage?.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud);
+    this.diagnostics.deviceReported('connected', String(hardwareId));
+    this.link?.report(this.diagnostics.peerReport(VERSION));
   }
 
   /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
   reportDeviceFailed(): void {
     this.usage?.deviceFailed(this.cloudMode === CloudMode.cloud);
+    this.diagnostics.deviceReported('failed');
+    this.link?.report(this.diagnostics.peerReport(VERSION));
+  }
+
+  /** What the diagnostics page needs from the server (src/diagnostics/snapshot.ts). */
+  diagnosticsFacts(): ServerFacts {
+    return {
+      version: VERSION,
+      port: this.port,
+      runningMode: this.runningMode,
+      cloudMode: this.cloudMode,
+      tlsActive: this.tlsActive,
+      certificateNotAfter: this.certificate?.notAfter,
+      plainOnlyByOption: this.options.http === true,
+      hub: this.election.phase === 'host' ? this.hub?.diagnosticsFacts() : undefined,
+    };
   }
 
   /** What `GET /status` answers. */
@@ -232,6 +264,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   /** Emits `error` only when someone listens: an unheard 'error' event would crash an embedder. */
   private report(info: ServerErrorInfo): void {
     this.logger.warn(`${info.code}: ${info.message}`);
+    this.diagnostics.errorReported(info);
     if (this.listenerCount('error') > 0) this.emit('error', info);
   }
 
@@ -320,6 +353,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       ownRoomId: () => this.ownRoomId,
       startedInCloud: this.wasPeer,
       reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
+      stats: this.diagnostics.stats,
     });
     const certificate = this.usableCertificate();
     const listener = new HostListener({
@@ -329,6 +363,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       status: () => this.status(),
       handleModuleListRequest: this.options.handleModuleListRequest,
       handleModuleFileRequest: this.options.handleModuleFileRequest,
+      diagnostics: (req, res, pathname) => this.diagnostics.handle(req, res, pathname),
     });
     listener.listen(this.port, LISTEN_HOST).then(
       () => {
@@ -420,12 +455,14 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
   /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
   private announceConnection(info: ConnectionInfo): void {
     if (info.kind === 'browser') this.usage?.browserConnected(this.cloudMode === CloudMode.cloud);
+    if (info.kind === 'browser') this.diagnostics.stats?.browserJoined(info.roomId);
     this.emit('connection', info);
   }
 
   /** A socket left the host (for a peer: its own room's browser did): telemetry and `close`. */
   private announceClose(info: ConnectionInfo): void {
     if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
+    if (info.kind === 'browser') this.diagnostics.stats?.browserLeft(info.roomId);
     this.emit('close', info.roomId);
   }
 
@@ -433,6 +470,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
     this.wasPeer = true;
     this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
     this.setModes(RunningMode.client, CloudMode.cloud);
+    this.link?.report(this.diagnostics.peerReport(VERSION));
     for (const value of this.outbox.drain()) this.link?.send({ data: value });
   }
 

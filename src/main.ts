@@ -4,6 +4,8 @@
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
 import { DEV_PASSPHRASE, readEnvironment } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
+import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
+import { ProblemLog, recordProblems } from './diagnostics/problems';
 import { isSingleExecutable, readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
 import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
@@ -73,7 +75,8 @@ function armTestFault(server: EntryServer, logger: Logger): void {
 }
 
 function main(): void {
-  const logger = createLogger();
+  const problems = new ProblemLog();
+  const logger = recordProblems(createLogger(), problems);
   const settings = readEnvironment(process.env, logger.warn);
   const embedded = readEmbeddedSecrets(logger.warn);
   const certificate = loadCertificate(
@@ -86,11 +89,15 @@ function main(): void {
     certificate,
     allowedOrigins: settings.allowedOrigins,
     logger,
+    problems,
+    // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
+    roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
   });
   logger.info(
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +
       `certificate: ${certificate ? `${certificate.source}, valid until ${certificate.notAfter.toISOString()}` : 'none'}`,
   );
+  logger.info(`diagnostics page: http://127.0.0.1:${settings.port}${DIAGNOSTICS_PATH}`);
   const build = readEmbeddedBuildInfo();
   if (build) {
     logger.info(`executable built ${build.builtAt} for ${build.target}; passphrase: ${build.passphrase}`);

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
 import {
+  DIAGNOSTICS_REPORT_EVENT,
   MATCH_TARGET_EVENT,
   type MatchTargetValue,
   ROOM_CLAIM_REFUSED_EVENT,
@@ -103,6 +104,11 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   matchRoom(roomId: string): void {
     const value: MatchTargetValue = { roomId };
     this.socket?.emit(MATCH_TARGET_EVENT, value);
+  }
+
+  /** Tells the host what this instance's Entry HW reported (for the host's diagnostics page). */
+  report(value: unknown): void {
+    this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, value);
   }
 
   /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */

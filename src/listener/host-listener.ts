@@ -7,7 +7,12 @@ import { HostHub } from '../socket/host-hub';
 import type { Logger } from '../util/log';
 import type { LoadedCertificate } from './certificates';
 import { DualProtocolListener } from './dual-protocol-listener';
-import { handleHttpRequest, type ModuleHandlers, type StatusBody } from './http-routes';
+import {
+  type HttpRoutesOptions,
+  handleHttpRequest,
+  type ModuleHandlers,
+  type StatusBody,
+} from './http-routes';
 
 export interface HostListenerOptions extends ModuleHandlers {
   hub: HostHub;
@@ -15,6 +20,8 @@ export interface HostListenerOptions extends ModuleHandlers {
   /** Certificate to serve wss/https with; undefined serves plain only. */
   certificate: LoadedCertificate | undefined;
   status: () => StatusBody;
+  /** The diagnostics routes (src/diagnostics). */
+  diagnostics?: HttpRoutesOptions['diagnostics'];
 }
 
 /** TLS options from a certificate: the leaf plus its intermediates (self-signed roots are not sent). */

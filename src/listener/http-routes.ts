@@ -28,6 +28,11 @@ export interface HttpRoutesOptions extends ModuleHandlers {
   /** Origin check for CORS on these routes (the same policy as socket.io handshakes). */
   isOriginAllowed: (origin: string | undefined) => boolean;
   onWarning?: (message: string) => void;
+  /**
+   * `/diagnostics` and `/diagnostics.json` (src/diagnostics): answers and returns true for its
+   * paths, before any CORS header is set (they never get one).
+   */
+  diagnostics?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
 }
 
 /**
@@ -134,6 +139,7 @@ export function handleHttpRequest(
   } catch {
     return sendText(res, 400, 'bad request');
   }
+  if (options.diagnostics?.(req, res, pathname)) return;
   for (const [name, value] of Object.entries(corsHeaders(req, options))) res.setHeader(name, value);
   if (method === 'OPTIONS') {
     res.writeHead(res.hasHeader('access-control-allow-origin') ? 204 : 403);

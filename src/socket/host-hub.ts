@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
+import type { RoomStats } from '../diagnostics/room-stats';
+import type { HubFacts } from '../diagnostics/snapshot';
 import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
 import { isOriginAllowed } from '../listener/origin-policy';
 import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
@@ -30,6 +32,7 @@ import {
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
 import {
+  DIAGNOSTICS_REPORT_EVENT,
   MATCH_TARGET_EVENT,
   ROOM_CLAIM_REFUSED_EVENT,
   ROOM_CLOSE_EVENT,
@@ -71,12 +74,16 @@ export interface HostHubOptions {
    * host had seen that browser leave at start-up.
    */
   reconnectingRooms?: readonly string[];
+  /** Per-room counters for the diagnostics page; undefined counts nothing. */
+  stats?: RoomStats;
 }
 
 interface Member {
   socket: Socket;
   kind: 'browser' | 'peer';
   roomId: string | undefined;
+  /** A peer's last diagnostics report (unchecked; src/diagnostics parses it). */
+  report?: unknown;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -193,12 +200,15 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     if (route.to === 'room') {
       this.deliverToRoom(route.roomId, payload);
     } else if (route.to === 'all-browsers') {
+      this.options.stats?.toEachBrowser(this.members.values());
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
       this.holdForReturningTabs(payload, () => true);
     } else {
       for (const member of this.members.values()) {
-        if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId))
+        if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId)) {
+          this.options.stats?.toBrowser(member.roomId);
           member.socket.emit('message', payload);
+        }
       }
       this.holdForReturningTabs(payload, (key) =>
         isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
@@ -219,6 +229,18 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.releaseClaim(holder);
     holder.roomId = undefined;
     this.refuseClaim(holder, roomId, 'host-room');
+  }
+
+  /** Read-only facts for the diagnostics page (src/diagnostics/snapshot.ts). */
+  diagnosticsFacts(): HubFacts {
+    const members = [...this.members.values()];
+    return {
+      cloud: this.snapshot().cloud,
+      ownRoomId: this.options.ownRoomId(),
+      browsers: members.filter((m) => m.kind === 'browser').map((m) => m.roomId),
+      peers: members.filter((m) => m.kind === 'peer').map((m) => ({ roomId: m.roomId, report: m.report })),
+      held: (roomId) => this.mailbox.size(holdKey(roomId)),
+    };
   }
 
   /** Disconnects everyone and stops the socket.io server. */
@@ -330,6 +352,9 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     socket.on(MATCH_TARGET_EVENT, (value: unknown) =>
       this.guard('matchTarget', () => this.matchPeer(member, value)),
     );
+    socket.on(DIAGNOSTICS_REPORT_EVENT, (value: unknown) => {
+      member.report = value;
+    });
     socket.on('message', (message: unknown) =>
       this.guard('peer message', () => {
         const route = routePeerMessage(member.roomId);
@@ -339,7 +364,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       }),
     );
     socket.onAny((event: string) => {
-      if (event !== 'message' && event !== MATCH_TARGET_EVENT) {
+      if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
         this.options.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
       }
     });
@@ -427,12 +452,14 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   private routeFromBrowser(member: Member, message: unknown): void {
+    this.options.stats?.fromBrowser(member.roomId);
     const route = routeBrowserMessage(this.snapshot(), member.roomId);
     if (route.to === 'parent') {
       this.emit('data', message);
     } else if (route.to === 'peer') {
       this.members.get(route.peerId)?.socket.emit('message', message);
     } else {
+      this.options.stats?.dropped(member.roomId, 'no-instance-for-room');
       this.options.logger.warnOnce(`drop:${member.roomId}`, `dropping a browser message: ${route.reason}`);
     }
   }
@@ -451,6 +478,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /** Delivers to a room's browsers, or holds for a tab of that room that left moments ago. */
   private deliverToRoom(roomId: string, payload: unknown): void {
+    this.options.stats?.toBrowser(roomId);
     if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
     else this.holdIfReturning(holdKey(roomId), payload);
   }

@@ -38,3 +38,10 @@ export interface RoomClaimRefusedValue {
   reason: RoomClaimRefusal;
   message: string;
 }
+
+/**
+ * Peer → host (extension): what this instance's Entry HW reported about its device, so the host's
+ * diagnostics page shows the whole classroom (src/diagnostics/snapshot.ts PeerReport). Sent after
+ * each (re)connection and on each change. Hosts of the original server ignore it.
+ */
+export const DIAGNOSTICS_REPORT_EVENT = 'diagnosticsReport';

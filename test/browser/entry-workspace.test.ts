@@ -12,21 +12,21 @@
 // Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ServerMessage } from '../../src/ipc/messages';
 import { makeTestPki, type TestPki } from '../helpers/certs';
-import { freePort, REPO_ROOT, type ServerProcess, spawnServer } from '../helpers/server-process';
+import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 import { chromiumAvailability, launchChromium } from './chromium';
 import { type PageServer, startPageServer } from './page-server';
+import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, until } from './suite-helpers';
 
-const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'browser');
 const ALLOWED_PAGE_HOST = 'playentry.test';
 const REFUSED_PAGE_HOST = 'evil.test';
-const HOSTS = ['hw.playentry.org', 'hardware.playentry.org', ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST];
+const HOSTS = [...CERTIFICATE_HOSTS, ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST];
 /** The entryjs cascade over three addresses, 4 tries each, takes ~10 s to fail (~6 s to fall back); allow for slow CI. */
 const CASCADE_TIMEOUT_MS = 30_000;
 
@@ -94,21 +94,6 @@ function dataFrom(server: ServerProcess, label: string): { data: string; type: s
   return out;
 }
 
-/** Waits until `check()` is true, polling; fails with `what` and `explain()` after `timeoutMs`. */
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-  explain: () => string | Promise<string> = () => '',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms: ${what}\n${await explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 function summary(state: PageState, sockets: SocketRecord[]): string {
   const { received, events, ...rest } = state;
   return JSON.stringify(
@@ -145,9 +130,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
 
   before(async () => {
     if (failure) throw new Error(failure);
-    if (!process.env.ENTRY_HW_TEST_BIN && !existsSync(join(REPO_ROOT, 'dist', 'main.cjs'))) {
-      throw new Error('dist/main.cjs is missing: run `npm run build:js` first (`npm test` does)');
-    }
+    assertProgramBuilt();
     work = mkdtempSync(join(tmpdir(), 'entry-hw-browser-'));
     validPki = makeTestPki({ baseDir: work });
     expiredPki = makeTestPki({ baseDir: work, leafDays: -5 });
