@@ -32,6 +32,7 @@ import { normalizeOpenArguments } from './open-options';
 import { HostHub } from './socket/host-hub';
 import { UsageLog } from './telemetry/usage-log';
 import { BoundedQueue } from './util/bounded-queue';
+import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
 
@@ -201,6 +202,12 @@ export class EntryServer extends EventEmitter<EntryServerEvents> {
       tls: {
         enabled: this.tlsActive,
         notAfter: this.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
+      },
+      debug: {
+        resources: activeResourceCounts(),
+        peerQueue: this.outbox.length,
+        listeners: listenerTotal(this) + (this.link ? listenerTotal(this.link) : 0),
+        hub: this.hub?.debugCounters() ?? null,
       },
     };
   }

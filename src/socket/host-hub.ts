@@ -18,6 +18,7 @@ import {
   routePeerMessage,
 } from '../routing/host-routing';
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
+import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
 import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './peer-events';
@@ -163,6 +164,23 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       if (targets.length === 0) this.holdForOwnBrowsers(payload);
       for (const member of targets) member.socket.emit('message', payload);
     }
+  }
+
+  /** Leak counters for GET /status's `debug` field. */
+  debugCounters(): HubCounters {
+    const mailbox = this.mailbox.stats();
+    let listeners = listenerTotal(this) + listenerTotal(this.io) + listenerTotal(this.engine);
+    for (const member of this.members.values()) listeners += listenerTotal(member.socket);
+    return {
+      members: this.members.size,
+      engineClients: this.engine.clientsCount,
+      sockets: this.io.sockets.sockets.size,
+      claimedRooms: this.peerByRoom.size,
+      listeners,
+      mailboxKeys: mailbox.keys,
+      heldMessages: mailbox.messages,
+      staleHeldMessages: mailbox.stale,
+    };
   }
 
   /** Disconnects everyone and stops the socket.io server. */
