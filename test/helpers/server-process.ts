@@ -37,6 +37,11 @@ export interface SpawnOptions {
   name?: string;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
   quiet?: boolean;
+  /**
+   * Which messages to keep in `messages` (default all). A long soak reads `data` from the child's
+   * 'message' event itself and keeps only the rest, so memory does not grow with the traffic.
+   */
+  record?: (message: ServerMessage) => boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -67,8 +72,9 @@ export class ServerProcess {
       ],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
     });
+    const record = options.record ?? (() => true);
     this.child.on('message', (message: ServerMessage) => {
-      this.messages.push(message);
+      if (record(message)) this.messages.push(message);
       for (const wake of [...this.waiters]) wake();
     });
     this.exited = new Promise((resolve) => {
