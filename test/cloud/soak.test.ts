@@ -22,7 +22,8 @@ interface Debug {
 test(`short soak: ${INSTANCES} instances, 4 random events, seed ${SEED}`, { timeout: 150_000 }, async (t) => {
   const lines: string[] = [];
   const result = await runSoak({
-    durationMs: 60_000,
+    durationMs: 55_000,
+    warmupMs: 3000,
     instances: INSTANCES,
     seed: SEED,
     eventMinMs: 7000,

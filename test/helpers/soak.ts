@@ -51,6 +51,11 @@ export interface SoakOptions {
   parentHz?: number;
   /** Memory and /status sampling period, default 10 s. */
   sampleMs?: number;
+  /**
+   * Traffic runs this long before measuring starts (processes warm up; default 10 s). Messages
+   * sent before count nowhere.
+   */
+  warmupMs?: number;
   /** Time to wait for stable roles after an event before calling it a failure. */
   settleTimeoutMs?: number;
   log?: (line: string) => void;
@@ -277,6 +282,8 @@ export interface SoakResult {
     fdsStart: number;
     fdsEnd: number;
     driftPct: number;
+    /** Host at one point and peer at another between the drift point and the end: not comparable. */
+    roleChanged: boolean;
   }[];
   /** When the drift is measured from (5 min, or a third of a shorter run), ms. */
   driftFromMs: number;
@@ -340,6 +347,8 @@ interface Raw {
   hostDebug: HostDebugSample[];
   tabsGaveUp: number;
   childErrors: string[];
+  /** When traffic started (warm-up) and when measuring started. */
+  trafficFrom: number;
   t0: number;
   end: number;
   port: number;
@@ -362,6 +371,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     parentHz: 31,
     sampleMs: 10_000,
     settleTimeoutMs: 20_000,
+    warmupMs: 10_000,
     ...options,
   };
   const log = options.log ?? (() => {});
@@ -381,6 +391,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     hostDebug: [],
     tabsGaveUp: 0,
     childErrors: cluster.childErrors,
+    trafficFrom: 0,
     t0: 0,
     end: 0,
     port,
@@ -399,6 +410,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (raw.misroutedExamples.length < 20) raw.misroutedExamples.push(what);
   };
   const recordLatency = (dir: 'b2p' | 'p2b', sentAt: number, latency: number) => {
+    if (sentAt < raw.t0) return;
     const bin = Math.max(0, Math.floor((sentAt - raw.t0) / BIN_MS));
     const bins = raw.latencies[dir];
     while (bins.length <= bin) bins.push([]);
@@ -526,10 +538,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const tick = () => {
     if (!traffic) return;
     const t = now();
-    const elapsed = t - raw.t0;
+    const elapsed = t - raw.trafficFrom;
     for (const room of raw.rooms) {
       if (room.endedAt !== undefined) continue;
-      const since = elapsed - Math.max(0, room.createdAt - raw.t0);
+      const since = elapsed - Math.max(0, room.createdAt - raw.trafficFrom);
       const b2pDue = Math.floor((since * opts.browserHz) / 1000);
       for (; room.b2pSlots < b2pDue; room.b2pSlots += 1) {
         const tab = room.tab;
@@ -596,6 +608,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   /** Waits for one host and every live instance a peer of it; returns ms or null on timeout. */
   const settle = async (from: number): Promise<number | null> => {
     try {
+      // An instance we ended is out of the count only once it exited (a closed parent channel
+      // leaves it running for a moment, still a host in its own eyes).
+      const exiting = [...ended.keys()].filter((i) => i.proc.alive).map((i) => i.proc.exited);
+      await Promise.race([Promise.all(exiting), sleep(opts.settleTimeoutMs)]);
       await cluster.waitForStableRoles(opts.settleTimeoutMs);
       return now() - from;
     } catch (error) {
@@ -687,10 +703,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         await sleep(20);
       }
     }
-    raw.t0 = now();
-    for (const room of raw.rooms) room.createdAt = raw.t0;
+    raw.trafficFrom = now();
+    raw.t0 = Number.POSITIVE_INFINITY;
+    for (const room of raw.rooms) room.createdAt = raw.trafficFrom;
     traffic = true;
     ticker = setInterval(tick, 8);
+    await sleep(opts.warmupMs);
+    raw.t0 = now();
     await sample();
     sampler = setInterval(() => void sample(), opts.sampleMs);
     const stopAt = raw.t0 + opts.durationMs;
@@ -839,12 +858,13 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       reordered += s.reordered;
       const windows = windowsOf.get(room.id)?.[dir] ?? [];
       for (let i = 0; i < s.sentAt.length; i += 1) {
+        const at = s.sentAt[i] as number;
+        if (at < raw.t0) continue; // warm-up
         sent[dir] += 1;
         if ((s.recvAt[i] as number) >= 0) {
           delivered[dir] += 1;
           continue;
         }
-        const at = s.sentAt[i] as number;
         if (windows.some((w) => at >= w.start && at < w.end)) lostInside[dir] += 1;
         else {
           lostOutside[dir] += 1;
@@ -929,6 +949,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       fdsStart: first.fds,
       fdsEnd: last.fds,
       driftPct: ((last.privateKiB - from.privateKiB) / from.privateKiB) * 100,
+      roleChanged: list.some((x) => x.t >= from.t && x.role !== last.role),
     });
   }
 
