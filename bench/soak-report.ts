@@ -161,6 +161,9 @@ export function renderSvg(result: SoakResult): string {
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
   );
+  parts.push(
+    `<title>Soak of ${result.options.instances} instances: latency and memory over time, events marked</title>`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(
     `<text x="${left}" y="18" font-size="13">Soak: ${result.options.instances} instances, ${(result.durationMs / 60_000).toFixed(1)} min, seed ${result.options.seed} — latency (10 s bins) and private memory; red lines: events</text>`,
