@@ -577,7 +577,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   };
 
   const sample = async () => {
-    const t = now() - raw.t0;
+    const t = Math.round(now() - raw.t0);
     for (const inst of liveInstances()) {
       const pid = inst.proc.child.pid;
       if (pid === undefined) continue;
