@@ -29,6 +29,7 @@ test(`short soak: ${INSTANCES} instances, 4 random events, seed ${SEED}`, { time
     eventMinMs: 7000,
     eventMaxMs: 10_000,
     maxEvents: 4,
+    minEvents: 4,
     sampleMs: 5000,
     log: (line) => lines.push(line),
   });

@@ -45,6 +45,8 @@ export interface SoakOptions {
   eventMaxMs?: number;
   /** Stop scheduling events after this many (default unlimited). */
   maxEvents?: number;
+  /** Run past `durationMs` if needed until this many events happened (default 0). */
+  minEvents?: number;
   /** Browser → parent rate per room (entryjs engine ticks), default 60 Hz. */
   browserHz?: number;
   /** Parent → browser rate per room (Entry HW module frames), default 31 Hz. */
@@ -367,6 +369,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     eventMinMs: 30_000,
     eventMaxMs: 90_000,
     maxEvents: Number.POSITIVE_INFINITY,
+    minEvents: 0,
     browserHz: 60,
     parentHz: 31,
     sampleMs: 10_000,
@@ -716,7 +719,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let events = 0;
     while (events < opts.maxEvents) {
       const wait = opts.eventMinMs + rand() * (opts.eventMaxMs - opts.eventMinMs);
-      if (now() + wait > stopAt - 5000) break;
+      if (now() + wait > stopAt - 5000 && events >= opts.minEvents) break;
       await sleep(wait);
       const kind = pick([...EVENT_KINDS]);
       const event = await perform(kind);
@@ -727,8 +730,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         `  ${(event.t / 1000).toFixed(1)} s: ${event.kind} ${event.detail}; settled in ${event.settledMs === null ? 'never' : `${Math.round(event.settledMs)} ms`}, hosts ${event.hostsAfter}`,
       );
     }
-    const left = stopAt - now();
-    if (left > 0) await sleep(left);
+    // At least 5 s of traffic after the last event, so its rooms can show they recovered.
+    await sleep(
+      Math.max(stopAt - now(), raw.eventTimes.length ? 5000 - (now() - (raw.eventTimes.at(-1) ?? 0)) : 0, 0),
+    );
     traffic = false;
     clearInterval(ticker);
     await sleep(3000); // let what is in flight arrive
