@@ -35,6 +35,7 @@ import { normalizeOpenArguments } from './open-options';
 import { HostHub } from './socket/host-hub';
 import { UsageLog } from './telemetry/usage-log';
 import { BoundedQueue } from './util/bounded-queue';
+import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
 
@@ -243,6 +244,12 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       tls: {
         enabled: this.tlsActive,
         notAfter: this.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
+      },
+      debug: {
+        resources: activeResourceCounts(),
+        peerQueue: this.outbox.length,
+        listeners: listenerTotal(this) + (this.link ? listenerTotal(this.link) : 0),
+        hub: this.hub?.debugCounters() ?? null,
       },
     };
   }

@@ -3,6 +3,7 @@
 // in-process embedders. Every request gets exactly one response.
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DebugCounters } from '../util/debug-counters';
 
 /** Body of `GET /status`. */
 export interface StatusBody {
@@ -13,6 +14,8 @@ export interface StatusBody {
   browsers: number;
   peers: number;
   tls: { enabled: boolean; notAfter: string | null };
+  /** Leak counters (issue 12): open resources, queues and listeners. Not part of the contract. */
+  debug?: DebugCounters;
 }
 
 /** Hooks entry-offline passes to serve hardware modules (the original's in-process API). */

@@ -66,6 +66,24 @@ export class ReconnectMailbox<T, K extends string = string> {
     return box ? box.map((held) => held.value) : [];
   }
 
+  /**
+   * Keys and messages held right now; `stale` are past their age (dropped when their key is next
+   * read). For leak counters: reads only, changes nothing.
+   *
+   * @example
+   * mailbox.stats(); // { keys: 1, messages: 3, stale: 0 }
+   */
+  stats(): { keys: number; messages: number; stale: number } {
+    const oldest = this.now() - this.maxAgeMs;
+    let messages = 0;
+    let stale = 0;
+    for (const box of this.boxes.values()) {
+      messages += box.length;
+      for (const held of box) if (held.at < oldest) stale += 1;
+    }
+    return { keys: this.boxes.size, messages, stale };
+  }
+
   clear(): void {
     this.boxes.clear();
   }

@@ -29,6 +29,7 @@ import {
   describeRefusal,
   type RoomClaimRefusal,
 } from '../routing/room-claims';
+import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
 import {
@@ -240,6 +241,23 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       browsers: members.filter((m) => m.kind === 'browser').map((m) => m.roomId),
       peers: members.filter((m) => m.kind === 'peer').map((m) => ({ roomId: m.roomId, report: m.report })),
       held: (roomId) => this.mailbox.size(holdKey(roomId)),
+    };
+  }
+
+  /** Leak counters for GET /status's `debug` field. */
+  debugCounters(): HubCounters {
+    const mailbox = this.mailbox.stats();
+    let listeners = listenerTotal(this) + listenerTotal(this.io) + listenerTotal(this.engine);
+    for (const member of this.members.values()) listeners += listenerTotal(member.socket);
+    return {
+      members: this.members.size,
+      engineClients: this.engine.clientsCount,
+      sockets: this.io.sockets.sockets.size,
+      claimedRooms: this.peerByRoom.size,
+      listeners,
+      mailboxKeys: mailbox.keys,
+      heldMessages: mailbox.messages,
+      staleHeldMessages: mailbox.stale,
     };
   }
 

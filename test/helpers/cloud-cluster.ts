@@ -3,7 +3,7 @@
 // reconnect like entryjs, tagged traffic so that a message reaching the wrong room is detected,
 // and /status polling. Used by test/cloud/*.test.ts and bench/failover.ts.
 import { randomBytes } from 'node:crypto';
-import { type ServerProcess, spawnServer } from './server-process';
+import { type ServerProcess, type SpawnOptions, spawnServer } from './server-process';
 
 // socket.io-client 2.5.0 (the deployed browser client) has no types; only this much is used.
 interface AnySocket {
@@ -318,15 +318,18 @@ export class CloudCluster {
       env,
       waitForRole = true,
       captureOutput = false,
+      record,
     }: {
       roomId?: string;
       roomIdFirst?: boolean;
       env?: Record<string, string>;
       waitForRole?: boolean;
       captureOutput?: boolean;
+      /** Which parent messages to keep in `proc.messages` (see SpawnOptions.record). */
+      record?: SpawnOptions['record'];
     } = {},
   ): Promise<Instance> {
-    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet, captureOutput });
+    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet, captureOutput, record });
     // A send racing the process's death fails with EPIPE as an 'error' event on the child; without
     // a listener that would be an uncaught exception blamed on whichever test is running.
     proc.child.on('error', (error) => this.childErrors.push(`${name}: ${error.message}`));

@@ -39,6 +39,11 @@ export interface SpawnOptions {
   quiet?: boolean;
   /** Also keep the program's stdout/stderr text in `output` (still echoed unless `quiet`). */
   captureOutput?: boolean;
+  /**
+   * Which messages to keep in `messages` (default all). A long soak reads `data` from the child's
+   * 'message' event itself and keeps only the rest, so memory does not grow with the traffic.
+   */
+  record?: (message: ServerMessage) => boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -76,8 +81,9 @@ export class ServerProcess {
         if (!options.quiet) echo.write(chunk);
       });
     }
+    const record = options.record ?? (() => true);
     this.child.on('message', (message: ServerMessage) => {
-      this.messages.push(message);
+      if (record(message)) this.messages.push(message);
       for (const wake of [...this.waiters]) wake();
     });
     this.exited = new Promise((resolve) => {

@@ -15,6 +15,19 @@ describe('reconnect mailbox', () => {
     assert.deepEqual(box.take('room:b'), [3]);
   });
 
+  it('counts keys, messages and stale messages without changing anything', () => {
+    let now = 0;
+    const box = new ReconnectMailbox<string>({ maxAgeMs: 100, now: () => now });
+    box.hold('a', 'x');
+    now = 150;
+    box.hold('b', 'y');
+    box.hold('b', 'z');
+    assert.deepEqual(box.stats(), { keys: 2, messages: 3, stale: 1 });
+    assert.deepEqual(box.stats(), { keys: 2, messages: 3, stale: 1 });
+    assert.deepEqual(box.take('a'), []);
+    assert.deepEqual(box.stats(), { keys: 1, messages: 2, stale: 0 });
+  });
+
   it('forgets messages older than maxAgeMs', () => {
     let now = 0;
     const box = new ReconnectMailbox<string>({ maxAgeMs: 100, now: () => now });
