@@ -42,10 +42,12 @@ const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
- * Node options baked into the executables that support `execArgv` (Node 26 targets). Each one was
- * measured with `npm run bench:memory` (docs/BENCHMARKS.md) and kept only because it helps.
+ * Node options baked into the executables that support `execArgv` (Node 26 targets), each kept
+ * only because `npm run bench:memory` showed it helps (docs/BENCHMARKS.md). Without the global
+ * WebSocket, engine.io-client's check for it no longer loads undici and http2 in every instance
+ * (2.8 MB each); engine.io-client uses the `ws` package in Node either way.
  */
-const SEA_EXEC_ARGV: readonly string[] = [];
+const SEA_EXEC_ARGV: readonly string[] = ['--no-experimental-websocket'];
 
 interface Options {
   targets: string[];
@@ -243,14 +245,14 @@ async function main(): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const postject = require.resolve('postject/dist/cli.js');
   await mkdir(options.out, { recursive: true });
-  // The executables' main: dist/main.cjs without comments and indentation, non-ASCII escaped. V8
-  // then holds the source as a one-byte string of 60% the length instead of a two-byte one
-  // (a comment in a dependency has a curly quote), 2.5 MB less per instance (docs/BENCHMARKS.md).
-  // Names stay, so stack traces stay readable.
+  // The executables' main: dist/main.cjs minified, non-ASCII escaped. V8 then holds the source as
+  // a one-byte string of half the length instead of a two-byte one (a comment in a dependency has
+  // a curly quote): 2.5 MB less per instance, and 0.6 MB more from the minified names
+  // (docs/BENCHMARKS.md). Log lines and error messages are unchanged; stack traces show short names.
   const mainWork = await mkdtemp(join(tmpdir(), 'entry-hw-sea-main-'));
   const seaMain = join(mainWork, 'main.cjs');
   const compact = await transform(readFileSync(options.main, 'utf8'), {
-    minifyWhitespace: true,
+    minify: true,
     charset: 'ascii',
     legalComments: 'none',
     format: 'cjs',
