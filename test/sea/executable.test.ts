@@ -34,6 +34,7 @@ import { request } from '../helpers/http';
 import { freePort, REPO_ROOT, type ServerProcess, spawnServer } from '../helpers/server-process';
 import {
   CS_SUPERBLOB_MAGIC,
+  EXEC_ARGV_EXTENSION,
   MACHO_CPU_ARM64,
   MACHO_CPU_X86_64,
   PE_MACHINE,
@@ -41,8 +42,26 @@ import {
   parseMachO,
   parsePe,
   SEA_FLAGS,
+  seaBlobExecArgvExtension,
   seaBlobFlags,
 } from './executable-formats';
+
+/** File range of the SEA blob in a built executable, wherever its format keeps it. */
+function blobRange(target: Target, bytes: Buffer): { offset: number; size: number } {
+  if (target === 'linux-x64') {
+    const note = parseElfNotes(bytes).find((n) => n.name === 'NODE_SEA_BLOB');
+    assert.ok(note, 'no NODE_SEA_BLOB note');
+    return note;
+  }
+  if (target.startsWith('win-')) {
+    const resource = parsePe(bytes).resources.find((r) => r.type === 10 && r.name === 'NODE_SEA_BLOB');
+    assert.ok(resource, 'no NODE_SEA_BLOB resource');
+    return resource;
+  }
+  const section = parseMachO(bytes).sections.find((s) => s.segment === 'NODE_SEA');
+  assert.ok(section, 'no NODE_SEA segment');
+  return section;
+}
 
 const ALL_TARGETS = ['linux-x64', 'win-x64', 'win-x86', 'darwin-x64', 'darwin-arm64'] as const;
 type Target = (typeof ALL_TARGETS)[number];
@@ -503,6 +522,23 @@ describe('executable formats', () => {
       const text = readFileSync(securedBin(target)).toString('latin1');
       const versions = new Set(text.match(/\bv2\d\.\d{1,2}\.\d{1,2}(?=\0)/g) ?? []);
       assert.deepEqual([...versions], [`v${nodeVersionOf(target)}`], `${OUTPUT[target]}: ${[...versions]}`);
+    }
+  });
+
+  it('every blob forbids extending its Node options and carries only the build execArgv', () => {
+    for (const target of TARGETS) {
+      const bytes = readFileSync(securedBin(target));
+      const { offset: at, size } = blobRange(target, bytes);
+      assert.equal(
+        seaBlobExecArgvExtension(bytes, at),
+        EXEC_ARGV_EXTENSION.none,
+        `${OUTPUT[target]}: execArgvExtension is not "none"`,
+      );
+      assert.ok(seaBlobFlags(bytes, at) & SEA_FLAGS.includeExecArgv, `${OUTPUT[target]}: no execArgv`);
+      assert.ok(
+        bytes.subarray(at, at + size).includes('--no-experimental-websocket'),
+        `${OUTPUT[target]}: --no-experimental-websocket missing from the blob's execArgv`,
+      );
     }
   });
 
