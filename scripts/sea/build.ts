@@ -42,12 +42,16 @@ const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
- * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`), each kept
- * only because `npm run bench:memory` showed it helps (docs/BENCHMARKS.md). Without the global
+ * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`). The memory
+ * options are kept only because `npm run bench:memory` showed they help (docs/BENCHMARKS.md). Without the global
  * WebSocket, engine.io-client's check for it no longer loads undici and http2 in every instance
  * (2.8 MB each); engine.io-client uses the `ws` package in Node either way.
  */
-const SEA_EXEC_ARGV: readonly string[] = ['--no-experimental-websocket'];
+const SEA_EXEC_ARGV: readonly string[] = [
+  '--no-experimental-websocket',
+  // SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, where any local user can attach.
+  '--disable-sigusr1',
+];
 
 interface Options {
   targets: string[];

@@ -5,7 +5,8 @@
 //  - no binary contains the private key (PEM, DER, raw scalar) or the passphrase;
 //  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
-//  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none);
+//  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none),
+//    and SIGUSR1 opens no inspector (--disable-sigusr1);
 //  - a build without inputs is plain-only with the dev passphrase, and says so.
 // Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built).
 import assert from 'node:assert/strict';
@@ -25,6 +26,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import CryptoJS from 'crypto-js';
 import { readManifest } from '../../scripts/sea/runtimes';
 import { connectBrowser, randomRoomId, tlsAgent } from '../helpers/browser-client';
@@ -288,7 +290,7 @@ describe('Linux executable with embedded secrets', () => {
     );
   });
 
-  it('runs the pinned Node and lets no NODE_OPTIONS, --node-options or --inspect reach the program', async () => {
+  it('runs the pinned Node; no NODE_OPTIONS, --node-options, --inspect or SIGUSR1 reaches the inspector or a preload', async () => {
     const dir = mkdtempSync(join(scratch, 'inject-'));
     const marker = join(dir, 'preloaded');
     const preload = join(dir, 'preload.js');
@@ -338,6 +340,23 @@ describe('Linux executable with embedded secrets', () => {
           socket.once('error', () => resolve(true));
         });
         assert.ok(refused, `an inspector is listening on ${port}`);
+      }
+      // SIGUSR1 opens the inspector on 127.0.0.1:9229 in a plain Node; here it must do nothing.
+      const probeInspector = (): Promise<boolean> =>
+        new Promise((resolve) => {
+          const socket = connect(9229, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+        });
+      if (!(await probeInspector())) {
+        process.kill(child.pid as number, 'SIGUSR1');
+        const from = Date.now();
+        while (Date.now() - from < 1000 && !(await probeInspector())) await sleep(100);
+        assert.equal(await probeInspector(), false, 'SIGUSR1 opened an inspector on 9229');
+        assert.equal(child.exitCode, null, 'SIGUSR1 ended the program');
       }
       const output = Buffer.concat(chunks).toString('utf8');
       assert.match(output, new RegExp(`\\(node ${nodeVersionOf('linux-x64').replace(/\./g, '\\.')}\\)`));
@@ -535,10 +554,12 @@ describe('executable formats', () => {
         `${OUTPUT[target]}: execArgvExtension is not "none"`,
       );
       assert.ok(seaBlobFlags(bytes, at) & SEA_FLAGS.includeExecArgv, `${OUTPUT[target]}: no execArgv`);
-      assert.ok(
-        bytes.subarray(at, at + size).includes('--no-experimental-websocket'),
-        `${OUTPUT[target]}: --no-experimental-websocket missing from the blob's execArgv`,
-      );
+      for (const option of ['--no-experimental-websocket', '--disable-sigusr1']) {
+        assert.ok(
+          bytes.subarray(at, at + size).includes(option),
+          `${OUTPUT[target]}: ${option} missing from the blob's execArgv`,
+        );
+      }
     }
   });
 
