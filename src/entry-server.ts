@@ -3,6 +3,7 @@
 // the peer's link to the host, queues parent sends while between hosts, and reports modes.
 // main.ts adapts it to IPC; entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
+import { createServer as createNetServer } from 'node:net';
 import {
   type ElectionAction,
   type ElectionEvent,
@@ -29,11 +30,11 @@ import {
   type ServerToParentMessages,
 } from './ipc/messages';
 import { type CertificateHealth, certificateHealth, type LoadedCertificate } from './listener/certificates';
-import { HostListener } from './listener/host-listener';
+import type { HostListener } from './listener/host-listener';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
 import { normalizeOpenArguments } from './open-options';
-import { HostHub } from './socket/host-hub';
-import { UsageLog } from './telemetry/usage-log';
+import type { HostHub } from './socket/host-hub';
+import type { UsageLog } from './telemetry/usage-log';
 import { BoundedQueue } from './util/bounded-queue';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
@@ -148,6 +149,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
     const options = normalizeOpenArguments(modeOrOptions, telemetryUrl);
     if (options.allowedOrigins) this.extraOrigins.push(...options.allowedOrigins);
     if (options.telemetryUrl) {
+      // Loaded here, not at start: only an instance given an endpoint needs it (docs/BENCHMARKS.md).
+      const { UsageLog } = require('./telemetry/usage-log') as typeof import('./telemetry/usage-log');
       this.usage = new UsageLog({
         endpoint: options.telemetryUrl,
         offlineVersion: options.offlineVersion,
@@ -353,7 +356,28 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
     }
   }
 
+  /**
+   * Binds a bare TCP server first and frees it at once: an instance that finds the port taken
+   * becomes a peer without ever loading the host's machinery (socket.io server, TLS, routing,
+   * mailbox), 2.4 MB of every peer's memory (docs/BENCHMARKS.md, memory per seat). Losing the
+   * port between this check and the real bind is the usual `bindFailed`.
+   */
   private tryListen(): void {
+    const probe = createNetServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
+    );
+    probe.listen({ port: this.port, host: LISTEN_HOST, exclusive: true }, () =>
+      probe.close(() => {
+        if (this.election.phase === 'binding') this.listenAsHost();
+      }),
+    );
+  }
+
+  private listenAsHost(): void {
+    // Loaded on the first election this instance wins (esbuild evaluates them on this require).
+    const { HostHub } = require('./socket/host-hub') as typeof import('./socket/host-hub');
+    const { HostListener } = require('./listener/host-listener') as typeof import('./listener/host-listener');
     const hub = new HostHub({
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,

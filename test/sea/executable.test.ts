@@ -3,11 +3,14 @@
 //  - wss with the EMBEDDED certificate verifies against the test root (no ENTRY_HW_CERT_DIR);
 //  - decrypt/encrypt over IPC use the embedded passphrase (crypto-js compatible);
 //  - no binary contains the private key (PEM, DER, raw scalar) or the passphrase;
-//  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside;
+//  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
+//    `file` agrees, and each embeds the Node version runtimes.json names for it;
+//  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none),
+//    and SIGUSR1 opens no inspector (--disable-sigusr1);
 //  - a build without inputs is plain-only with the dev passphrase, and says so.
-// Targets: ENTRY_HW_SEA_TEST_TARGETS (default all four; linux-x64 is always built).
+// Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built).
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -19,32 +22,69 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import CryptoJS from 'crypto-js';
+import { readManifest } from '../../scripts/sea/runtimes';
 import { connectBrowser, randomRoomId, tlsAgent } from '../helpers/browser-client';
 import { makeTestPki, type TestPki } from '../helpers/certs';
 import { assertRoundTrip } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 import { freePort, REPO_ROOT, type ServerProcess, spawnServer } from '../helpers/server-process';
 import {
+  CS_SUPERBLOB_MAGIC,
+  EXEC_ARGV_EXTENSION,
+  MACHO_CPU_ARM64,
   MACHO_CPU_X86_64,
   PE_MACHINE,
   parseElfNotes,
   parseMachO,
   parsePe,
   SEA_FLAGS,
+  seaBlobExecArgvExtension,
   seaBlobFlags,
 } from './executable-formats';
 
-const ALL_TARGETS = ['linux-x64', 'win-x64', 'win-x86', 'darwin-x64'] as const;
+/** File range of the SEA blob in a built executable, wherever its format keeps it. */
+function blobRange(target: Target, bytes: Buffer): { offset: number; size: number } {
+  if (target === 'linux-x64') {
+    const note = parseElfNotes(bytes).find((n) => n.name === 'NODE_SEA_BLOB');
+    assert.ok(note, 'no NODE_SEA_BLOB note');
+    return note;
+  }
+  if (target.startsWith('win-')) {
+    const resource = parsePe(bytes).resources.find((r) => r.type === 10 && r.name === 'NODE_SEA_BLOB');
+    assert.ok(resource, 'no NODE_SEA_BLOB resource');
+    return resource;
+  }
+  const section = parseMachO(bytes).sections.find((s) => s.segment === 'NODE_SEA');
+  assert.ok(section, 'no NODE_SEA segment');
+  return section;
+}
+
+const ALL_TARGETS = ['linux-x64', 'win-x64', 'win-x86', 'darwin-x64', 'darwin-arm64'] as const;
 type Target = (typeof ALL_TARGETS)[number];
 const OUTPUT: Record<Target, string> = {
   'linux-x64': 'entry-hw-server-linux-x64',
   'win-x64': 'entry-hw-server-win-x64.exe',
   'win-x86': 'entry-hw-server-win-x86.exe',
   'darwin-x64': 'entry-hw-server-darwin-x64',
+  'darwin-arm64': 'entry-hw-server-darwin-arm64',
+};
+const MANIFEST = readManifest();
+/** The Node version each target must embed, as runtimes.json pins it. */
+const nodeVersionOf = (target: Target): string =>
+  MANIFEST.runtimes[MANIFEST.targets[target]?.runtime as string]?.version as string;
+/** What `file` must say about each target. */
+const FILE_REPORT: Record<Target, RegExp> = {
+  'linux-x64': /^ELF 64-bit LSB .*x86-64/,
+  'win-x64': /^PE32\+ executable .*x86-64/,
+  'win-x86': /^PE32 executable .*Intel 80386/,
+  'darwin-x64': /^Mach-O 64-bit x86_64 executable/,
+  'darwin-arm64': /^Mach-O 64-bit arm64 executable/,
 };
 const requested = (process.env.ENTRY_HW_SEA_TEST_TARGETS ?? 'all').trim();
 const TARGETS: Target[] =
@@ -250,6 +290,85 @@ describe('Linux executable with embedded secrets', () => {
     );
   });
 
+  it('runs the pinned Node; no NODE_OPTIONS, --node-options, --inspect or SIGUSR1 reaches the inspector or a preload', async () => {
+    const dir = mkdtempSync(join(scratch, 'inject-'));
+    const marker = join(dir, 'preloaded');
+    const preload = join(dir, 'preload.js');
+    writeFileSync(preload, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    // The preload works when Node honours it, so a missing marker means it really was ignored.
+    execFileSync(process.execPath, ['--require', preload, '-e', '0']);
+    assert.ok(existsSync(marker), 'the preload itself does not work');
+    rmSync(marker);
+    const [runPort, inspectPort, cliInspectPort] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(
+      securedBin('linux-x64'),
+      [`--inspect=127.0.0.1:${cliInspectPort}`, `--node-options=--require ${preload}`],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: {
+          PATH: process.env.PATH,
+          ENTRY_HW_PORT: String(runPort),
+          NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
+        },
+      },
+    );
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr?.on('data', (c: Buffer) => chunks.push(c));
+    const opened = new Promise<void>((resolve, reject) => {
+      child.on('message', (m: { key?: string }) => m.key === 'runningModeChanged' && resolve());
+      child.once('exit', () =>
+        reject(new Error(`exited before runningModeChanged:\n${Buffer.concat(chunks)}`)),
+      );
+    });
+    child.send({ key: 'open', value: 'production' });
+    try {
+      await opened;
+      assert.equal(
+        existsSync(marker),
+        false,
+        'NODE_OPTIONS or --node-options ran a preload inside the executable',
+      );
+      for (const port of [inspectPort, cliInspectPort]) {
+        const refused = await new Promise<boolean>((resolve) => {
+          const socket = connect(port, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(false);
+          });
+          socket.once('error', () => resolve(true));
+        });
+        assert.ok(refused, `an inspector is listening on ${port}`);
+      }
+      // SIGUSR1 opens the inspector on 127.0.0.1:9229 in a plain Node; here it must do nothing.
+      const probeInspector = (): Promise<boolean> =>
+        new Promise((resolve) => {
+          const socket = connect(9229, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+        });
+      if (!(await probeInspector())) {
+        process.kill(child.pid as number, 'SIGUSR1');
+        const from = Date.now();
+        while (Date.now() - from < 1000 && !(await probeInspector())) await sleep(100);
+        assert.equal(await probeInspector(), false, 'SIGUSR1 opened an inspector on 9229');
+        assert.equal(child.exitCode, null, 'SIGUSR1 ended the program');
+      }
+      const output = Buffer.concat(chunks).toString('utf8');
+      assert.match(output, new RegExp(`\\(node ${nodeVersionOf('linux-x64').replace(/\./g, '\\.')}\\)`));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
+
   it('writes nothing to disk: cwd, TMPDIR and HOME stay empty', async () => {
     const cwd = mkdtempSync(join(scratch, 'cwd-'));
     const tmp = mkdtempSync(join(scratch, 'tmp-'));
@@ -365,19 +484,83 @@ describe('executable formats', () => {
     });
   }
 
-  it('darwin-x64: Mach-O x86_64 with the NODE_SEA segment', (t) => {
-    if (!TARGETS.includes('darwin-x64')) return t.skip('not built (ENTRY_HW_SEA_TEST_TARGETS)');
-    const bytes = readFileSync(securedBin('darwin-x64'));
-    const macho = parseMachO(bytes);
-    assert.equal(macho.cpuType, MACHO_CPU_X86_64);
-    assert.equal(macho.fileType, 2, 'MH_EXECUTE');
-    assert.ok(macho.segments.includes('NODE_SEA'));
-    const section = macho.sections.find((s) => s.segment === 'NODE_SEA' && s.section === '__NODE_SEA_BLOB');
-    assert.ok(section, 'no NODE_SEA,__NODE_SEA_BLOB section');
-    const flags = seaBlobFlags(bytes, section.offset);
-    assert.equal(flags & SEA_FLAGS.useCodeCache, 0, 'a cross-built blob must not carry a code cache');
-    assert.ok(flags & SEA_FLAGS.includeAssets);
-    assert.equal(macho.hasCodeSignature, false, 'the invalidated signature must be gone (re-sign on macOS)');
+  for (const [target, cpuType] of [
+    ['darwin-x64', MACHO_CPU_X86_64],
+    ['darwin-arm64', MACHO_CPU_ARM64],
+  ] as const) {
+    it(`${target}: Mach-O for CPU 0x${cpuType.toString(16)} with the NODE_SEA segment, old signature gone`, (t) => {
+      if (!TARGETS.includes(target)) return t.skip('not built (ENTRY_HW_SEA_TEST_TARGETS)');
+      const bytes = readFileSync(securedBin(target));
+      const macho = parseMachO(bytes);
+      assert.equal(macho.cpuType, cpuType);
+      assert.equal(macho.fileType, 2, 'MH_EXECUTE');
+      assert.ok(macho.segments.includes('NODE_SEA'));
+      const section = macho.sections.find((s) => s.segment === 'NODE_SEA' && s.section === '__NODE_SEA_BLOB');
+      assert.ok(section, 'no NODE_SEA,__NODE_SEA_BLOB section');
+      const flags = seaBlobFlags(bytes, section.offset);
+      assert.equal(flags & SEA_FLAGS.useCodeCache, 0, 'a cross-built blob must not carry a code cache');
+      assert.ok(flags & SEA_FLAGS.includeAssets);
+      // Stripped cleanly: no LC_CODE_SIGNATURE, __LINKEDIT ends where the file ends, and no
+      // signature SuperBlob is left behind in it (macOS re-signs with `codesign`, README).
+      assert.equal(
+        macho.hasCodeSignature,
+        false,
+        'the invalidated signature must be gone (re-sign on macOS)',
+      );
+      const linkedit = macho.segmentRanges.find((s) => s.name === '__LINKEDIT');
+      assert.ok(linkedit, 'no __LINKEDIT segment');
+      assert.equal(
+        linkedit.fileOffset + linkedit.fileSize,
+        bytes.length,
+        '__LINKEDIT must end at the end of file',
+      );
+      const superBlob = Buffer.alloc(4);
+      superBlob.writeUInt32BE(CS_SUPERBLOB_MAGIC);
+      assert.equal(
+        bytes.subarray(linkedit.fileOffset).indexOf(superBlob),
+        -1,
+        'a stale signature blob is left',
+      );
+    });
+  }
+
+  it('`file` reports the intended format and machine for every binary', (t) => {
+    const probe = spawnSync('file', ['--version']);
+    if (probe.error) {
+      if (process.env.CI) assert.fail('`file` is missing (apt install file; .ci/run does)');
+      return t.skip('`file` is not installed');
+    }
+    for (const target of TARGETS) {
+      const report = execFileSync('file', ['-b', securedBin(target)], { encoding: 'utf8' }).trim();
+      assert.match(report, FILE_REPORT[target], `${OUTPUT[target]}: ${report}`);
+    }
+  });
+
+  it('every binary embeds the Node version pinned for its target, and no other', () => {
+    for (const target of TARGETS) {
+      const text = readFileSync(securedBin(target)).toString('latin1');
+      const versions = new Set(text.match(/\bv2\d\.\d{1,2}\.\d{1,2}(?=\0)/g) ?? []);
+      assert.deepEqual([...versions], [`v${nodeVersionOf(target)}`], `${OUTPUT[target]}: ${[...versions]}`);
+    }
+  });
+
+  it('every blob forbids extending its Node options and carries only the build execArgv', () => {
+    for (const target of TARGETS) {
+      const bytes = readFileSync(securedBin(target));
+      const { offset: at, size } = blobRange(target, bytes);
+      assert.equal(
+        seaBlobExecArgvExtension(bytes, at),
+        EXEC_ARGV_EXTENSION.none,
+        `${OUTPUT[target]}: execArgvExtension is not "none"`,
+      );
+      assert.ok(seaBlobFlags(bytes, at) & SEA_FLAGS.includeExecArgv, `${OUTPUT[target]}: no execArgv`);
+      for (const option of ['--no-experimental-websocket', '--disable-sigusr1']) {
+        assert.ok(
+          bytes.subarray(at, at + size).includes(option),
+          `${OUTPUT[target]}: ${option} missing from the blob's execArgv`,
+        );
+      }
+    }
   });
 
   it('every binary has its SEA fuse flipped', () => {
