@@ -99,8 +99,8 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
   private tlsActive = false;
   private certificateState: CertificateHealth['state'] | undefined;
   private certificateTimer: NodeJS.Timeout | undefined;
-  /** True once this instance has been a peer: after a failover it keeps routing by room. */
-  private wasPeer = false;
+  /** True once this instance has been part of a cloud (a peer): as a later host it keeps routing by room. */
+  private everCloud = false;
   /** As a peer: browsers of this instance's room connected to the host (from the host's events). */
   private ownRoomBrowsers = 0;
   /**
@@ -191,9 +191,9 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
    */
   sendToClient(value: unknown): void {
     if (this.election.phase === 'host' && this.hub) {
-      this.hub.sendFromParent(value);
+      this.hub.deliverFromParent(value);
     } else if (this.election.phase === 'peer' && this.link?.connected) {
-      this.link.send({ data: value });
+      this.link.forward({ data: value });
     } else {
       this.outbox.push(value);
       if (this.outbox.dropped === 1) {
@@ -382,7 +382,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
-      startedInCloud: this.wasPeer,
+      everCloud: this.everCloud,
       reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
       stats: this.diagnostics.stats,
     });
@@ -480,7 +480,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
     );
     this.setModes(RunningMode.server, hub.peerCount > 0 ? CloudMode.cloud : CloudMode.singleServer);
-    for (const value of this.outbox.drain()) hub.sendFromParent(value);
+    for (const value of this.outbox.drain()) hub.deliverFromParent(value);
   }
 
   /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
@@ -498,11 +498,11 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
   }
 
   private becomePeer(): void {
-    this.wasPeer = true;
+    this.everCloud = true;
     this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
     this.setModes(RunningMode.client, CloudMode.cloud);
     this.link?.report(this.diagnostics.peerReport(VERSION));
-    for (const value of this.outbox.drain()) this.link?.send({ data: value });
+    for (const value of this.outbox.drain()) this.link?.forward({ data: value });
   }
 
   /** Settles `open` on the first role and reports each mode when it changes. */

@@ -1,9 +1,11 @@
 // Everything a host puts on the port: the TCP listener (TLS and plain on one port), the shared
 // http.Server with its routes, and the hand-off of socket.io traffic to the HostHub.
 import { X509Certificate } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
-import { HostHub } from '../socket/host-hub';
+import { SOCKET_IO_PATH } from '../config';
 import type { Logger } from '../util/log';
 import type { LoadedCertificate } from './certificates';
 import { DualProtocolListener } from './dual-protocol-listener';
@@ -14,8 +16,23 @@ import {
   type StatusBody,
 } from './http-routes';
 
+/**
+ * What serves the socket.io path (the HostHub): the listener hands it requests and upgrades and
+ * asks it the origin policy, without knowing anything else about it.
+ */
+export interface BrowserRequestHandler {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  isOriginAllowed(origin: string | undefined): boolean;
+}
+
+/** True when a request URL belongs to socket.io. */
+export function isSocketIoPath(url: string | undefined): boolean {
+  return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
+}
+
 export interface HostListenerOptions extends ModuleHandlers {
-  hub: HostHub;
+  hub: BrowserRequestHandler;
   logger: Logger;
   /** Certificate to serve wss/https with; undefined serves plain only. */
   certificate: LoadedCertificate | undefined;
@@ -51,7 +68,7 @@ export class HostListener {
   constructor(options: HostListenerOptions) {
     this.http = createHttpServer({ keepAliveTimeout: 5000 });
     this.http.on('request', (req, res) => {
-      if (HostHub.isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
+      if (isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
       else
         handleHttpRequest(req, res, {
           ...options,
@@ -60,7 +77,7 @@ export class HostListener {
         });
     });
     this.http.on('upgrade', (req, socket, head) => {
-      if (HostHub.isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
+      if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
     this.http.on('clientError', (_error, socket) => {

@@ -1,57 +1,47 @@
-// The socket.io side of a host: admits handshakes (origin and peer checks), keeps the table of
-// connected browsers and peer instances, and carries out the routing decisions of
-// routing/host-routing.ts. It owns no port: the listener hands it requests and upgrades.
+// The socket.io side of a host: its typed socket.io server, the wiring of each admitted socket
+// (a browser or a peer, told apart once by the HandshakeGate and kept in `socket.data`), and the
+// hand-over of every message to the routing rules (routing/host-routing.ts), whose answer it
+// carries out through BrowserDelivery or PeerRooms. It owns no port: the listener hands it
+// requests and upgrades. Connected sockets live in socket.io's own list and rooms: every browser
+// is in ALL_BROWSERS and its roomId's room, every peer in ALL_PEERS.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
-import { Server as IoServer, type Socket } from 'socket.io';
-import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
+import { Server as IoServer } from 'socket.io';
+import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS, SOCKET_IO_PATH } from '../config';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
-import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
-import { isOriginAllowed } from '../listener/origin-policy';
-import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
+import type { ConnectionInfo } from '../ipc/messages';
+import type { BrowserRequestHandler } from '../listener/host-listener';
 import {
+  ALL_BROWSERS,
   ackValue,
   browserWasConnected,
-  isUnmatchedBrowser,
+  parentSendTargets,
   type RoutingSnapshot,
-  roomIdFromMatchTarget,
+  roomTargets,
   routeBrowserMessage,
-  routeParentSend,
   routePeerMessage,
 } from '../routing/host-routing';
-import { ReconnectMailbox } from '../routing/reconnect-mailbox';
-import {
-  ClaimedRooms,
-  decideRoomClaim,
-  describeRefusal,
-  type RoomClaimRefusal,
-} from '../routing/room-claims';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
-import { classifyHandshake, type HandshakeDecision } from './handshake';
+import { logAbnormalClose } from './abnormal-close';
+import { HandshakeGate, headerValue } from './admission';
+import { BrowserDelivery } from './browser-delivery';
 import {
   DIAGNOSTICS_REPORT_EVENT,
+  type HostEmitEvents,
+  type HostListenEvents,
   MATCH_TARGET_EVENT,
-  ROOM_CLAIM_REFUSED_EVENT,
   ROOM_CLOSE_EVENT,
   ROOM_CONNECTION_EVENT,
-  type RoomClaimRefusedValue,
-} from './peer-events';
+  type SocketData,
+} from './events';
+import { type HostSocket, PeerRooms } from './peer-rooms';
 
-/** Path of the socket.io endpoint (compat). */
-export const SOCKET_IO_PATH = '/socket.io/';
-/** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
-export const MAX_PAYLOAD_BYTES = 100_000_000;
-/** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
-export const PING_INTERVAL_MS = 1000;
-export const PING_TIMEOUT_MS = 5000;
-/** Longest piece of outside text (an error description) put in one log line. */
-const MAX_LOGGED_TEXT = 200;
-/** socket.io room every browser joins, so a broadcast never reaches peers. Not a valid roomId. */
-const ALL_BROWSERS_ROOM = '\u0000browsers';
+/** socket.io room every peer joins. Not a valid roomId. */
+const ALL_PEERS = '\u0000peers';
 
 export interface HostHubEvents {
   /** A browser message for this host's own parent. */
@@ -67,8 +57,8 @@ export interface HostHubOptions {
   allowedOrigins: () => readonly string[];
   /** This host's own roomId (from its parent). */
   ownRoomId: () => string | undefined;
-  /** True when this instance was a peer before (a failover): it routes by room from the start. */
-  startedInCloud?: boolean;
+  /** True when this instance has been part of a cloud before (it was a peer): rooms decide routing. */
+  everCloud?: boolean;
   /**
    * Rooms whose browser was connected when the previous host was lost (this instance's own
    * room, when it was a peer): their messages are held for the reconnecting tab, as if this
@@ -79,18 +69,6 @@ export interface HostHubOptions {
   stats?: RoomStats;
 }
 
-interface Member {
-  socket: Socket;
-  kind: 'browser' | 'peer';
-  roomId: string | undefined;
-  /** A peer's last diagnostics report (unchecked; src/diagnostics parses it). */
-  report?: unknown;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /**
  * socket.io server of the host instance.
  *
@@ -98,25 +76,22 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * const hub = new HostHub({ logger, allowedOrigins: () => [], ownRoomId: () => undefined });
  * httpServer.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
  * hub.on('data', (value) => parent.send({ key: 'data', value }));
- * hub.sendFromParent({ company: 1, model: 1, a0: 512 });
+ * hub.deliverFromParent({ company: 1, model: 1, a0: 512 });
  */
-export class HostHub extends EventEmitter<HostHubEvents> {
-  readonly io: IoServer;
+export class HostHub extends EventEmitter<HostHubEvents> implements BrowserRequestHandler {
+  readonly io: IoServer<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
   readonly engine: EngineServer;
-  private readonly members = new Map<string, Member>();
-  private readonly peerByRoom = new Map<string, string>();
-  /** Rooms any peer has claimed here, kept after it leaves (never handed to a stranger). */
-  private readonly claimed = new ClaimedRooms();
-  /** When each room's browser left, so only a reconnecting tab gets held messages. */
-  private readonly departures = new RecentDepartures();
-  private readonly mailbox = new ReconnectMailbox<unknown, HoldKey>();
-  private peers = 0;
+  private readonly gate: HandshakeGate;
+  private readonly rooms: PeerRooms;
+  private readonly delivery: BrowserDelivery;
   /** Set once this host is part of a cloud; routing stays room-based after that. */
   private everCloud: boolean;
 
   constructor(private readonly options: HostHubOptions) {
     super();
-    this.everCloud = options.startedInCloud ?? false;
+    this.everCloud = options.everCloud ?? false;
+    this.gate = new HandshakeGate(options.logger, options.allowedOrigins);
+    this.rooms = new PeerRooms(options.logger, options.ownRoomId);
     this.engine = new EngineServer({
       allowEIO3: true,
       transports: ['polling', 'websocket'],
@@ -124,51 +99,46 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       pingInterval: PING_INTERVAL_MS,
       pingTimeout: PING_TIMEOUT_MS,
       allowRequest: (req, callback) => {
-        const decision = this.admit(req);
+        const decision = this.gate.admit(req as IncomingMessage);
         callback(decision.admit ? null : decision.reason, decision.admit);
       },
       cors: {
-        origin: (origin, callback) => callback(null, this.isOriginAllowed(origin)),
+        origin: (origin, callback) => callback(null, this.gate.isOriginAllowed(origin)),
         credentials: true,
       },
     });
     this.io = new IoServer({ serveClient: false, path: SOCKET_IO_PATH });
     this.io.bind(this.engine);
+    this.delivery = new BrowserDelivery(this.io, options.stats);
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
     this.engine.on(
       'connection',
       (socket: { on(event: 'close', fn: (r: string, d?: unknown) => void): void }) =>
-        socket.on('close', (reason, description) => this.logAbnormalClose(reason, description)),
+        socket.on('close', (reason, description) => logAbnormalClose(options.logger, reason, description)),
     );
     const now = Date.now();
-    for (const roomId of options.reconnectingRooms ?? []) this.departures.left(holdKey(roomId), now);
+    for (const roomId of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, now);
   }
 
   get browserCount(): number {
-    return this.members.size - this.peers;
+    return this.io.sockets.adapter.rooms.get(ALL_BROWSERS)?.size ?? 0;
   }
 
   get peerCount(): number {
-    return this.peers;
+    return this.io.sockets.adapter.rooms.get(ALL_PEERS)?.size ?? 0;
   }
 
   /** The origin policy in force (defaults plus configured extras). */
   isOriginAllowed(origin: string | undefined): boolean {
-    return isOriginAllowed(origin, this.options.allowedOrigins());
-  }
-
-  /** True when a request URL belongs to socket.io. */
-  static isSocketIoPath(url: string | undefined): boolean {
-    return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
+    return this.gate.isOriginAllowed(origin);
   }
 
   /** Serves a socket.io polling request; answers preflights with the Private Network Access header. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const origin = headerValue(req.headers.origin);
     if (
       req.method === 'OPTIONS' &&
       req.headers['access-control-request-private-network'] === 'true' &&
-      this.isOriginAllowed(origin)
+      this.isOriginAllowed(headerValue(req.headers.origin))
     ) {
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
@@ -177,8 +147,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /** Serves a WebSocket upgrade; a refused handshake gets HTTP 403 before engine.io sees it. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const decision = this.admit(req);
-    if (!decision.admit) {
+    if (!this.gate.admit(req).admit) {
       const body = 'Forbidden';
       socket.end(
         `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
@@ -189,71 +158,49 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   /**
-   * Delivers a `send` from this host's parent as `{ data: value }` to the browsers it serves.
+   * Delivers a value from this host's parent, as `{ data: value }`, to the browsers it serves.
    *
    * @example
-   * hub.sendFromParent('disconnectHardware');
+   * hub.deliverFromParent('disconnectHardware');
    */
-  sendFromParent(value: unknown): void {
-    const payload = { data: value };
-    const state = this.snapshot();
-    const route = routeParentSend(state);
-    if (route.to === 'room') {
-      this.deliverToRoom(route.roomId, payload);
-    } else if (route.to === 'all-browsers') {
-      this.options.stats?.toEachBrowser(this.members.values());
-      if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
-      this.holdForReturningTabs(payload, () => true);
-    } else {
-      for (const member of this.members.values()) {
-        if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId)) {
-          this.options.stats?.toBrowser(member.roomId);
-          member.socket.emit('message', payload);
-        }
-      }
-      this.holdForReturningTabs(payload, (key) =>
-        isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
-      );
-    }
+  deliverFromParent(value: unknown): void {
+    this.delivery.deliver(parentSendTargets(this.snapshot()), { data: value });
   }
 
   /**
-   * The host's parent set (or changed) the host's own roomId: a peer holding that room loses it
-   * (the host's own room is never a peer's) and is told so.
+   * The host's parent set (or changed) the host's own roomId: a peer holding that room loses it.
    *
    * @example
    * hub.ownRoomIdChanged('0a1b2c3d4e');
    */
   ownRoomIdChanged(roomId: string): void {
-    const holder = this.peerOfRoomMember(roomId);
-    if (!holder) return;
-    this.releaseClaim(holder);
-    holder.roomId = undefined;
-    this.refuseClaim(holder, roomId, 'host-room');
+    this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
   }
 
   /** Read-only facts for the diagnostics page (src/diagnostics/snapshot.ts). */
   diagnosticsFacts(): HubFacts {
-    const members = [...this.members.values()];
+    const sockets = [...this.io.sockets.sockets.values()].filter((s) => s.data.kind !== undefined);
     return {
       cloud: this.snapshot().cloud,
       ownRoomId: this.options.ownRoomId(),
-      browsers: members.filter((m) => m.kind === 'browser').map((m) => m.roomId),
-      peers: members.filter((m) => m.kind === 'peer').map((m) => ({ roomId: m.roomId, report: m.report })),
-      held: (roomId) => this.mailbox.size(holdKey(roomId)),
+      browsers: sockets.filter((s) => s.data.kind === 'browser').map((s) => s.data.roomId),
+      peers: sockets
+        .filter((s) => s.data.kind === 'peer')
+        .map((s) => ({ roomId: s.data.roomId, report: s.data.report })),
+      held: (roomId) => this.delivery.held(roomId),
     };
   }
 
   /** Leak counters for GET /status's `debug` field. */
   debugCounters(): HubCounters {
-    const mailbox = this.mailbox.stats();
+    const mailbox = this.delivery.mailboxStats();
     let listeners = listenerTotal(this) + listenerTotal(this.io) + listenerTotal(this.engine);
-    for (const member of this.members.values()) listeners += listenerTotal(member.socket);
+    for (const socket of this.io.sockets.sockets.values()) listeners += listenerTotal(socket);
     return {
-      members: this.members.size,
+      members: this.browserCount + this.peerCount,
       engineClients: this.engine.clientsCount,
       sockets: this.io.sockets.sockets.size,
-      claimedRooms: this.peerByRoom.size,
+      claimedRooms: this.rooms.size,
       listeners,
       mailboxKeys: mailbox.keys,
       heldMessages: mailbox.messages,
@@ -263,53 +210,20 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /** Disconnects everyone and stops the socket.io server. */
   async close(): Promise<void> {
-    this.mailbox.clear();
-    this.departures.clear();
+    this.delivery.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
-    this.members.clear();
-    this.peerByRoom.clear();
-    this.peers = 0;
+    this.rooms.clear();
   }
 
+  /** What the routing rules need, read once per message. */
   private snapshot(): RoutingSnapshot {
     return {
       ownRoomId: this.options.ownRoomId(),
-      cloud: this.peers > 0 || this.everCloud,
-      peerForRoom: (roomId) => this.peerByRoom.get(roomId),
-      claimedBefore: (roomId) => this.claimed.has(roomId),
+      cloud: this.peerCount > 0 || this.everCloud,
+      peerForRoom: (roomId) => this.rooms.holderOf(roomId),
+      claimedBefore: (roomId) => this.rooms.claimedBefore(roomId),
+      matchedRooms: () => this.rooms.matchedRooms(),
     };
-  }
-
-  /** A connection closed for a reason other than a normal leave gets a log line (bounded text). */
-  private logAbnormalClose(reason: string, description: unknown): void {
-    if (reason === 'transport close' || reason === 'forced close' || reason === 'server shutting down')
-      return;
-    const detail =
-      description instanceof Error
-        ? description.message
-        : typeof description === 'object' && description !== null && 'message' in description
-          ? String((description as { message: unknown }).message)
-          : description === undefined
-            ? ''
-            : String(description);
-    const text = detail.length > MAX_LOGGED_TEXT ? `${detail.slice(0, MAX_LOGGED_TEXT)}...` : detail;
-    const line = `a connection was closed: ${reason}${text ? ` (${text})` : ''}`;
-    if (reason === 'ping timeout') this.options.logger.info(line);
-    else this.options.logger.warn(line);
-  }
-
-  private admit(req: IncomingMessage): HandshakeDecision {
-    if (isOlderServerJoin(req.url)) {
-      // The original v2 server joining as a peer: refused (Engine.IO 3 polling with no Origin is
-      // what a web page's <img> or <script> sends too), and said once, in words a person acts on.
-      this.options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
-      return { admit: false, reason: 'an older entry-hw-server tried to join' };
-    }
-    const origin = headerValue(req.headers.origin);
-    const decision = classifyHandshake({ url: req.url, origin }, this.options.allowedOrigins());
-    if (!decision.admit)
-      this.options.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
-    return decision;
   }
 
   /** Runs a handler so that a bug in it costs one message, never the process. */
@@ -321,11 +235,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     }
   }
 
-  private onConnection(socket: Socket): void {
-    const decision = classifyHandshake(
-      { url: socket.handshake.url, origin: headerValue(socket.handshake.headers.origin) },
-      this.options.allowedOrigins(),
-    );
+  private onConnection(socket: HostSocket): void {
+    const decision = this.gate.decisionFor(socket.request);
     if (!decision.admit) {
       socket.disconnect(true);
       return;
@@ -334,16 +245,14 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     else this.addBrowser(socket, decision.roomId, decision.note);
   }
 
-  private addBrowser(socket: Socket, roomId: string | undefined, note: string | undefined): void {
+  private addBrowser(socket: HostSocket, roomId: string | undefined, note: string | undefined): void {
     if (note) this.options.logger.warnOnce(`note:${note}`, `browser handshake: ${note}`);
-    const member: Member = { socket, kind: 'browser', roomId };
-    this.members.set(socket.id, member);
-    socket.join(ALL_BROWSERS_ROOM);
+    socket.data = { kind: 'browser', roomId };
+    socket.join(ALL_BROWSERS);
     if (roomId !== undefined) socket.join(roomId);
-
-    socket.on('message', (message: unknown, ack?: unknown) =>
+    socket.on('message', (message, ack) =>
       this.guard('browser message', () => {
-        this.routeFromBrowser(member, message);
+        this.routeFromBrowser(roomId, message);
         if (typeof ack === 'function') ack(ackValue(message));
       }),
     );
@@ -351,32 +260,25 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       if (event !== 'message')
         this.options.logger.warnOnce(`event:${event}`, `ignoring unknown event "${event}" from a browser`);
     });
-    socket.once('disconnect', () => this.guard('browser disconnect', () => this.remove(member)));
-
-    const key = holdKey(roomId);
-    this.departures.returned(key);
-    for (const payload of this.mailbox.take(key)) socket.emit('message', payload);
+    socket.once('disconnect', () => this.guard('browser disconnect', () => this.browserLeft(socket)));
+    this.delivery.browserArrived(socket);
     this.emit('connection', { kind: 'browser', roomId });
     if (roomId !== undefined)
-      this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, this.browsersInRoom(roomId));
+      this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, this.inRoom(roomId));
   }
 
-  private addPeer(socket: Socket): void {
-    const member: Member = { socket, kind: 'peer', roomId: undefined };
-    this.members.set(socket.id, member);
-    this.peers += 1;
+  private addPeer(socket: HostSocket): void {
+    socket.data = { kind: 'peer', roomId: undefined };
+    socket.join(ALL_PEERS);
     this.everCloud = true;
-
-    socket.on(MATCH_TARGET_EVENT, (value: unknown) =>
-      this.guard('matchTarget', () => this.matchPeer(member, value)),
-    );
-    socket.on(DIAGNOSTICS_REPORT_EVENT, (value: unknown) => {
-      member.report = value;
+    socket.on(MATCH_TARGET_EVENT, (value) => this.guard('matchTarget', () => this.matchPeer(socket, value)));
+    socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
+      socket.data.report = report;
     });
-    socket.on('message', (message: unknown) =>
+    socket.on('message', (message) =>
       this.guard('peer message', () => {
-        const route = routePeerMessage(member.roomId);
-        if (route.to === 'room') this.deliverToRoom(route.roomId, message);
+        const route = routePeerMessage(socket.data.roomId);
+        if (route.to === 'room') this.delivery.deliver(roomTargets(route.roomId), message);
         else
           this.options.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
       }),
@@ -386,134 +288,65 @@ export class HostHub extends EventEmitter<HostHubEvents> {
         this.options.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
       }
     });
-    socket.once('disconnect', () => this.guard('peer disconnect', () => this.remove(member)));
-
-    this.emit('peerCountChanged', this.peers);
+    socket.once('disconnect', () => this.guard('peer disconnect', () => this.peerLeft(socket)));
+    this.emit('peerCountChanged', this.peerCount);
     this.emit('connection', { kind: 'peer', roomId: undefined });
   }
 
-  private matchPeer(member: Member, value: unknown): void {
-    const roomId = roomIdFromMatchTarget(value);
-    if (!isValidRoomId(roomId)) {
-      this.options.logger.warnOnce(
-        `matchTarget-invalid:${typeof roomId}`,
-        `ignoring matchTarget with an invalid roomId (${typeof roomId})`,
-      );
-      return;
-    }
-    const decision = decideRoomClaim({
-      roomId,
-      claimant: member.socket.id,
-      holder: this.peerByRoom.get(roomId),
-      hostRoomId: this.options.ownRoomId(),
-    });
-    // Whatever this peer held before is released: it asked for another room, or was refused.
-    if (member.roomId !== roomId || !decision.grant) {
-      this.releaseClaim(member);
-      member.roomId = undefined;
-    }
-    if (!decision.grant) {
-      this.refuseClaim(member, roomId, decision.reason);
-      return;
-    }
-    member.roomId = roomId;
-    this.peerByRoom.set(roomId, member.socket.id);
-    this.claimed.add(roomId);
-    const browsers = this.browsersInRoom(roomId);
+  private matchPeer(peer: HostSocket, value: unknown): void {
+    const granted = this.rooms.claim(peer, value);
+    if (!granted) return;
+    const browsers = this.inRoom(granted.roomId);
     // After a failover this host never saw the room's browser; the peer did: hold for the tab.
-    if (browserWasConnected(value) && browsers === 0) this.departures.left(holdKey(roomId), Date.now());
+    if (browserWasConnected(value) && browsers === 0) this.delivery.roomLeft(granted.roomId);
     // Browsers of this room that came back before their peer did (a failover) are announced now.
-    if (browsers > 0) member.socket.emit(ROOM_CONNECTION_EVENT, roomId, browsers);
+    if (browsers > 0) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
   }
 
-  /** Frees the room a peer holds (it leaves, asks for another room, or is refused). */
-  private releaseClaim(member: Member): void {
-    if (member.roomId !== undefined && this.peerByRoom.get(member.roomId) === member.socket.id) {
-      this.peerByRoom.delete(member.roomId);
-    }
+  /** The peer socket serving a roomId, if one holds its claim. */
+  private peerOfRoom(roomId: string): HostSocket | undefined {
+    const peerId = this.rooms.holderOf(roomId);
+    return peerId === undefined ? undefined : this.io.sockets.sockets.get(peerId);
   }
 
-  /** Logs a refused claim once and tells the peer, whose parent then gets ROOM_CLAIMED. */
-  private refuseClaim(member: Member, roomId: string, reason: RoomClaimRefusal): void {
-    const message = describeRefusal(roomId, reason);
-    this.options.logger.warnOnce(`claim:${reason}:${roomId}`, `refused a peer's matchTarget: ${message}`);
-    const refusal: RoomClaimRefusedValue = { roomId, reason, message };
-    member.socket.emit(ROOM_CLAIM_REFUSED_EVENT, refusal);
+  private peerLeft(peer: HostSocket): void {
+    const roomId = peer.data.roomId;
+    this.rooms.release(peer);
+    this.emit('peerCountChanged', this.peerCount);
+    this.emit('close', { kind: 'peer', roomId });
   }
 
-  /** The peer member serving a roomId, if one holds its claim. */
-  private peerOfRoomMember(roomId: string | undefined): Member | undefined {
-    if (roomId === undefined) return undefined;
-    const peerId = this.peerByRoom.get(roomId);
-    return peerId === undefined ? undefined : this.members.get(peerId);
+  private browserLeft(browser: HostSocket): void {
+    const roomId = browser.data.roomId;
+    const left = roomId === undefined ? this.browsersWithoutRoom() : this.inRoom(roomId);
+    if (left === 0) this.delivery.roomLeft(roomId);
+    if (roomId !== undefined) this.peerOfRoom(roomId)?.emit(ROOM_CLOSE_EVENT, roomId, left);
+    this.emit('close', { kind: 'browser', roomId });
   }
 
-  /** The peer socket serving a roomId, if one has matched it. */
-  private peerOfRoom(roomId: string | undefined): Socket | undefined {
-    return this.peerOfRoomMember(roomId)?.socket;
-  }
-
-  private remove(member: Member): void {
-    if (!this.members.delete(member.socket.id)) return;
-    if (member.kind === 'peer') {
-      this.peers -= 1;
-      this.releaseClaim(member);
-      this.emit('peerCountChanged', this.peers);
-    } else {
-      const left =
-        member.roomId === undefined ? this.browsersWithoutRoom() : this.browsersInRoom(member.roomId);
-      if (left === 0) this.departures.left(holdKey(member.roomId), Date.now());
-      if (member.roomId !== undefined)
-        this.peerOfRoom(member.roomId)?.emit(ROOM_CLOSE_EVENT, member.roomId, left);
-    }
-    this.emit('close', { kind: member.kind, roomId: member.roomId });
-  }
-
-  private routeFromBrowser(member: Member, message: unknown): void {
-    this.options.stats?.fromBrowser(member.roomId);
-    const route = routeBrowserMessage(this.snapshot(), member.roomId);
+  private routeFromBrowser(roomId: string | undefined, message: unknown): void {
+    this.options.stats?.fromBrowser(roomId);
+    const route = routeBrowserMessage(this.snapshot(), roomId);
     if (route.to === 'parent') {
       this.emit('data', message);
     } else if (route.to === 'peer') {
-      this.members.get(route.peerId)?.socket.emit('message', message);
+      this.io.sockets.sockets.get(route.peerId)?.emit('message', message);
     } else {
-      this.options.stats?.dropped(member.roomId, 'no-instance-for-room');
-      this.options.logger.warnOnce(`drop:${member.roomId}`, `dropping a browser message: ${route.reason}`);
+      this.options.stats?.dropped(roomId, 'no-instance-for-room');
+      this.options.logger.warnOnce(`drop:${roomId}`, `dropping a browser message: ${route.reason}`);
     }
   }
 
   /** Browsers connected with this roomId (only browsers join rooms). */
-  private browsersInRoom(roomId: string): number {
+  private inRoom(roomId: string): number {
     return this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
   }
 
   /** Browsers connected without a roomId. */
   private browsersWithoutRoom(): number {
     let count = 0;
-    for (const m of this.members.values()) if (m.kind === 'browser' && m.roomId === undefined) count += 1;
+    for (const id of this.io.sockets.adapter.rooms.get(ALL_BROWSERS) ?? [])
+      if (this.io.sockets.sockets.get(id)?.data.roomId === undefined) count += 1;
     return count;
-  }
-
-  /** Delivers to a room's browsers, or holds for a tab of that room that left moments ago. */
-  private deliverToRoom(roomId: string, payload: unknown): void {
-    this.options.stats?.toBrowser(roomId);
-    if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
-    else this.holdIfReturning(holdKey(roomId), payload);
-  }
-
-  /**
-   * Holds a parent message for every tab this send would have reached (`eligible`) that left
-   * less than the reconnect window ago and is not back yet (a room is out of the record as soon
-   * as one of its browsers connects). A tab that never connected gets nothing sent before it
-   * connected (PROTOCOL.md §4).
-   */
-  private holdForReturningTabs(payload: unknown, eligible: (key: HoldKey) => boolean): void {
-    for (const key of this.departures.keysWithinWindow(Date.now())) {
-      if (eligible(key)) this.mailbox.hold(key, payload);
-    }
-  }
-
-  private holdIfReturning(key: HoldKey, payload: unknown): void {
-    if (this.departures.isWithinWindow(key, Date.now())) this.mailbox.hold(key, payload);
   }
 }
