@@ -26,9 +26,9 @@ import {
   RunningMode,
   type RunningModeValue,
   type ServerErrorInfo,
-  type ServerToParentKey,
-  type ServerToParentMessages,
+  type ServerEvents,
 } from './ipc/messages';
+import type { ParentCommandTarget } from './ipc/parent-commands';
 import { type CertificateHealth, certificateHealth, type LoadedCertificate } from './listener/certificates';
 import type { HostListener } from './listener/host-listener';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
@@ -44,9 +44,7 @@ import { VERSION } from './version';
 const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
-export type EntryServerEvents = {
-  [K in Exclude<ServerToParentKey, 'encrypt' | 'decrypt'>]: [value: ServerToParentMessages[K]];
-};
+export type EntryServerEvents = ServerEvents;
 
 export interface EntryServerOptions extends ModuleHandlers {
   /** Compat with the original: `true` serves plain http/ws only, even when a certificate is given. */
@@ -78,7 +76,10 @@ export interface EntryServerOptions extends ModuleHandlers {
  * await server.open();
  * server.sendToClient({ company: 1, model: 1, a0: 512 });
  */
-export class EntryServer extends EventEmitter<EntryServerEvents> implements DiagnosticsSource {
+export class EntryServer
+  extends EventEmitter<EntryServerEvents>
+  implements DiagnosticsSource, ParentCommandTarget
+{
   private readonly port: number;
   private readonly logger: Logger;
   private readonly certificate: LoadedCertificate | undefined;

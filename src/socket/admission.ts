@@ -2,10 +2,10 @@
 // check for the original v2 server joining as a peer), logs refusals once, and remembers each
 // request's decision so the socket.io `connection` handler reads it instead of classifying again.
 import type { IncomingMessage } from 'node:http';
-import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
 import { isOriginAllowed } from '../listener/origin-policy';
 import type { Logger } from '../util/log';
 import { classifyHandshake, type HandshakeDecision } from './handshake';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from './older-version';
 
 /** First value of a header that may repeat. */
 export function headerValue(value: string | string[] | undefined): string | undefined {

@@ -142,7 +142,7 @@ export class HostHub extends EventEmitter<HostHubEvents> implements BrowserReque
     ) {
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
-    this.engine.handleRequest(req as never, res);
+    this.engine.handleRequest(req, res);
   }
 
   /** Serves a WebSocket upgrade; a refused handshake gets HTTP 403 before engine.io sees it. */
@@ -154,7 +154,7 @@ export class HostHub extends EventEmitter<HostHubEvents> implements BrowserReque
       );
       return;
     }
-    this.engine.handleUpgrade(req as never, socket, head);
+    this.engine.handleUpgrade(req, socket, head);
   }
 
   /**
