@@ -4,6 +4,7 @@
 // main.ts adapts it to IPC; entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
 import { createServer as createNetServer } from 'node:net';
+import { CertificateWatch } from './certificate-watch';
 import {
   type ElectionAction,
   type ElectionEvent,
@@ -12,7 +13,6 @@ import {
   INITIAL_ELECTION,
 } from './cloud/elect-host';
 import { probePortHolder } from './cloud/host-probe';
-import { PeerLink } from './cloud/peer-link';
 import { DEFAULT_PORT, LISTEN_HOST } from './config';
 import { Diagnostics } from './diagnostics/diagnostics';
 import { type ProblemLog, recordProblems } from './diagnostics/problems';
@@ -29,19 +29,16 @@ import {
   type ServerEvents,
 } from './ipc/messages';
 import type { ParentCommandTarget } from './ipc/parent-commands';
-import { type CertificateHealth, certificateHealth, type LoadedCertificate } from './listener/certificates';
-import type { HostListener } from './listener/host-listener';
+import type { LoadedCertificate } from './listener/certificates';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
 import { normalizeOpenArguments } from './open-options';
-import type { HostHub } from './socket/host-hub';
+import { PeerRole } from './roles/peer-role';
+import type { Role, RoleEvents } from './roles/role';
 import type { UsageLog } from './telemetry/usage-log';
 import { BoundedQueue } from './util/bounded-queue';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
-
-/** How often a running server re-checks its certificate's expiry. */
-const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
 export type EntryServerEvents = ServerEvents;
@@ -83,12 +80,16 @@ export class EntryServer
   private readonly port: number;
   private readonly logger: Logger;
   private readonly certificate: LoadedCertificate | undefined;
+  private readonly certificates: CertificateWatch;
+  /** Parent values kept while this instance has no role (between hosts), delivered to the next. */
   private readonly outbox: BoundedQueue<unknown>;
+  private readonly diagnostics: Diagnostics;
   private extraOrigins: string[];
   private election: ElectionState = INITIAL_ELECTION;
-  private hub: HostHub | undefined;
-  private listener: HostListener | undefined;
-  private link: PeerLink | undefined;
+  /** The host or peer role this instance has now; none while electing, binding or joining. */
+  private role: (Role & EventEmitter<RoleEvents>) | undefined;
+  /** A peer role still connecting (election phase `joining`). */
+  private joining: PeerRole | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private ownRoomId: string | undefined;
   private usage: UsageLog | undefined;
@@ -98,20 +99,15 @@ export class EntryServer
   private runningMode: RunningModeValue | undefined;
   private cloudMode: CloudModeValue | undefined;
   private tlsActive = false;
-  private certificateState: CertificateHealth['state'] | undefined;
-  private certificateTimer: NodeJS.Timeout | undefined;
   /** True once this instance has been part of a cloud (a peer): as a later host it keeps routing by room. */
   private everCloud = false;
-  /** As a peer: browsers of this instance's room connected to the host (from the host's events). */
-  private ownRoomBrowsers = 0;
   /**
    * The host was lost while this instance's room had a browser connected to it: the next host
    * (this instance, or the one it joins) holds the room's messages for the reconnecting tab.
    */
   private browserAtHostLoss = false;
-  /** The last roomId whose claim the host refused, so ROOM_CLAIMED is reported once. */
+  /** The last roomId whose claim a host refused, so ROOM_CLAIMED is reported once. */
   private refusedRoom: string | undefined;
-  private readonly diagnostics: Diagnostics;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
@@ -124,6 +120,14 @@ export class EntryServer
     const logger = options.logger ?? createLogger();
     this.logger = options.problems ? logger : recordProblems(logger, this.diagnostics.problems);
     this.certificate = options.http ? undefined : options.certificate;
+    this.certificates = new CertificateWatch({
+      certificate: this.certificate,
+      plainOnlyByOption: options.http === true,
+      logger: this.logger,
+      report: (info) => this.report(info),
+      tlsActive: () => this.tlsActive,
+      checkMs: options.certificateCheckMs,
+    });
     this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
   }
@@ -159,7 +163,7 @@ export class EntryServer
       });
       this.usage.record('start_app', false);
     }
-    this.reportCertificateHealth();
+    this.certificates.start();
     this.opened = new Promise((resolve) => {
       this.settle = resolve;
     });
@@ -179,23 +183,18 @@ export class EntryServer
       return;
     }
     this.ownRoomId = roomId;
-    if (this.election.phase === 'peer') this.link?.matchRoom(roomId);
-    if (this.election.phase === 'host') this.hub?.ownRoomIdChanged(roomId);
+    this.role?.addRoomId(roomId);
   }
 
   /**
-   * Sends a value to the browser(s) this instance serves, wrapped as `{ data: value }`.
-   * While a peer is between hosts the value is queued and delivered after the rematch.
+   * Sends a value to the browser(s) this instance serves, wrapped as `{ data: value }`: the role
+   * delivers it, else (between hosts) the outbox keeps it for the next role.
    *
    * @example
    * server.sendToClient({ company: 1, model: 1, a0: 512 });
    */
   sendToClient(value: unknown): void {
-    if (this.election.phase === 'host' && this.hub) {
-      this.hub.deliverFromParent(value);
-    } else if (this.election.phase === 'peer' && this.link?.connected) {
-      this.link.forward({ data: value });
-    } else {
+    if (!this.role?.deliver(value)) {
       this.outbox.push(value);
       if (this.outbox.dropped === 1) {
         this.logger.warn(`no host yet: keeping the last ${this.outbox.capacity} sends, dropping older ones`);
@@ -212,14 +211,14 @@ export class EntryServer
   reportDeviceConnected(hardwareId: string): void {
     this.usage?.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud);
     this.diagnostics.deviceReported('connected', String(hardwareId));
-    this.link?.report(this.diagnostics.peerReport(VERSION));
+    this.role?.shareDeviceReport(this.diagnostics.peerReport(VERSION));
   }
 
   /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
   reportDeviceFailed(): void {
     this.usage?.deviceFailed(this.cloudMode === CloudMode.cloud);
     this.diagnostics.deviceReported('failed');
-    this.link?.report(this.diagnostics.peerReport(VERSION));
+    this.role?.shareDeviceReport(this.diagnostics.peerReport(VERSION));
   }
 
   /** What the diagnostics page needs from the server (src/diagnostics/snapshot.ts). */
@@ -232,19 +231,20 @@ export class EntryServer
       tlsActive: this.tlsActive,
       certificateNotAfter: this.certificate?.notAfter,
       plainOnlyByOption: this.options.http === true,
-      hub: this.election.phase === 'host' ? this.hub?.diagnosticsFacts() : undefined,
+      hub: this.role?.hubFacts(),
     };
   }
 
   /** What `GET /status` answers. */
   status(): StatusBody {
+    const role = this.role?.status();
     return {
       name: 'entry-hw-server',
       version: VERSION,
       runningMode: this.runningMode ?? null,
       cloudMode: this.cloudMode ?? null,
-      browsers: this.hub?.browserCount ?? 0,
-      peers: this.hub?.peerCount ?? 0,
+      browsers: role?.browsers ?? 0,
+      peers: role?.peers ?? 0,
       tls: {
         enabled: this.tlsActive,
         notAfter: this.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
@@ -252,8 +252,8 @@ export class EntryServer
       debug: {
         resources: activeResourceCounts(),
         peerQueue: this.outbox.length,
-        listeners: listenerTotal(this) + (this.link ? listenerTotal(this.link) : 0),
-        hub: this.hub?.debugCounters() ?? null,
+        listeners: listenerTotal(this) + (role?.listeners ?? 0),
+        hub: role?.hub ?? null,
       },
     };
   }
@@ -279,49 +279,6 @@ export class EntryServer
     if (this.listenerCount('error') > 0) this.emit('error', info);
   }
 
-  /**
-   * Reports the certificate's expiry state to the parent when it changes: at `open`, then on an
-   * hourly check, so a server left running for days still warns before and at expiry.
-   */
-  private reportCertificateHealth(): void {
-    if (!this.certificate) {
-      this.logger.info(
-        this.options.http
-          ? 'serving plain http/ws only (http option)'
-          : 'no certificate: serving plain http/ws only',
-      );
-      return;
-    }
-    const health = certificateHealth(this.certificate.notAfter);
-    if (health.state === this.certificateState) return;
-    this.certificateState = health.state;
-    const until = this.certificate.notAfter.toISOString();
-    if (health.state === 'expired') {
-      const effect = this.tlsActive
-        ? 'browsers now fall back to ws://127.0.0.1 on the same port'
-        : 'serving plain http/ws only';
-      this.report({ code: 'CERT_EXPIRED', message: `the certificate expired on ${until}; ${effect}` });
-    } else if (health.state === 'expiring-soon') {
-      this.report({
-        code: 'CERT_EXPIRING_SOON',
-        message: `the certificate expires on ${until} (${health.daysLeft} days left)`,
-      });
-    }
-    if (!this.certificateTimer && health.state !== 'expired') {
-      this.certificateTimer = setInterval(
-        () => this.reportCertificateHealth(),
-        this.options.certificateCheckMs ?? CERTIFICATE_CHECK_MS,
-      );
-      this.certificateTimer.unref();
-    }
-  }
-
-  private usableCertificate(): LoadedCertificate | undefined {
-    if (!this.certificate || certificateHealth(this.certificate.notAfter).state === 'expired')
-      return undefined;
-    return this.certificate;
-  }
-
   private dispatch(event: ElectionEvent): void {
     const step = electHost(this.election, event);
     this.election = step.state;
@@ -344,9 +301,8 @@ export class EntryServer
       case 'join':
         return this.tryJoin();
       case 'becomeHost':
-        return this.becomeHost();
       case 'becomePeer':
-        return this.becomePeer();
+        return this.settleRole();
       case 'retryAfter':
         this.retryTimer = setTimeout(() => this.dispatch({ type: 'retryDue' }), action.ms);
         return;
@@ -376,66 +332,46 @@ export class EntryServer
   }
 
   private listenAsHost(): void {
-    // Loaded on the first election this instance wins (esbuild evaluates them on this require).
-    const { HostHub } = require('./socket/host-hub') as typeof import('./socket/host-hub');
-    const { HostListener } = require('./listener/host-listener') as typeof import('./listener/host-listener');
-    const hub = new HostHub({
+    // Loaded on the first election this instance wins (esbuild evaluates it on this require).
+    const { HostRole } = require('./roles/host-role') as typeof import('./roles/host-role');
+    HostRole.listen({
+      port: this.port,
+      host: LISTEN_HOST,
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
       everCloud: this.everCloud,
       reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
       stats: this.diagnostics.stats,
-    });
-    const certificate = this.usableCertificate();
-    const listener = new HostListener({
-      hub,
-      logger: this.logger,
-      certificate,
+      certificate: this.certificates.usable(),
       status: () => this.status(),
       handleModuleListRequest: this.options.handleModuleListRequest,
       handleModuleFileRequest: this.options.handleModuleFileRequest,
       diagnostics: (req, res, pathname) => this.diagnostics.handle(req, res, pathname),
-    });
-    listener.listen(this.port, LISTEN_HOST).then(
-      () => {
+    }).then(
+      (role) => {
         if (this.election.phase !== 'binding') {
-          void listener.close();
-          void hub.close();
+          void role.close();
           return;
         }
-        this.hub = hub;
-        this.listener = listener;
-        this.tlsActive = listener.tlsEnabled;
+        this.tlsActive = role.tlsEnabled;
+        this.takeRole(role);
+        this.browserAtHostLoss = false;
+        this.logger.info(
+          `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
+        );
         this.dispatch({ type: 'bound' });
       },
-      (error: NodeJS.ErrnoException) => {
-        void hub.close();
-        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message });
-      },
+      (error: NodeJS.ErrnoException) =>
+        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
     );
   }
 
   private tryJoin(): void {
-    const link = new PeerLink(this.port);
-    this.link = link;
-    link.on('data', (value) => this.emit('data', value));
-    link.on('browserConnected', (roomId, browsers) => {
-      this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
-      this.announceConnection({ kind: 'browser', roomId });
-    });
-    link.on('browserClosed', (roomId, browsers) => {
-      this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
-      this.announceClose({ kind: 'browser', roomId });
-    });
-    link.on('claimRefused', (refusal) => {
-      if (refusal.roomId === this.refusedRoom) return;
-      this.refusedRoom = refusal.roomId;
-      this.report({ code: 'ROOM_CLAIMED', message: refusal.message });
-    });
-    this.ownRoomBrowsers = 0;
-    link
-      .connect(() =>
+    const role = new PeerRole(this.port);
+    this.joining = role;
+    role
+      .join(() =>
         this.ownRoomId === undefined
           ? undefined
           : {
@@ -445,43 +381,57 @@ export class EntryServer
       )
       .then(
         () => {
+          if (this.joining === role) this.joining = undefined;
           if (this.election.phase !== 'joining') {
-            link.close();
+            void role.close();
             return;
           }
           this.browserAtHostLoss = false;
-          link.once('lost', (reason) => {
+          role.once('lost', (reason) => {
             this.logger.info(`lost the host (${reason}); electing a new one`);
-            this.browserAtHostLoss = this.ownRoomBrowsers > 0;
-            this.ownRoomBrowsers = 0;
-            link.close();
-            if (this.link === link) this.link = undefined;
+            this.browserAtHostLoss = role.ownRoomHasBrowser;
+            void role.close();
+            if (this.role === role) this.role = undefined;
             this.dispatch({ type: 'hostLost' });
           });
+          this.takeRole(role);
+          this.everCloud = true;
+          this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
           this.dispatch({ type: 'joined' });
         },
         (error: Error) => {
-          link.close();
-          if (this.link === link) this.link = undefined;
+          void role.close();
+          if (this.joining === role) this.joining = undefined;
           this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
         },
       );
   }
 
-  private becomeHost(): void {
-    const hub = this.hub as HostHub;
-    this.browserAtHostLoss = false;
-    hub.on('data', (value) => this.emit('data', value));
-    hub.on('connection', (info) => this.announceConnection(info));
-    hub.on('close', (info) => this.announceClose(info));
-    hub.on('peerCountChanged', (count) =>
-      this.setModes(RunningMode.server, count > 0 ? CloudMode.cloud : CloudMode.singleServer),
-    );
-    this.logger.info(
-      `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
-    );
-    this.setModes(RunningMode.server, hub.peerCount > 0 ? CloudMode.cloud : CloudMode.singleServer);
-    for (const value of this.outbox.drain()) hub.deliverFromParent(value);
+  /** Listens to a role's events and makes it the current one. */
+  private takeRole(role: Role & EventEmitter<RoleEvents>): void {
+    role.on('data', (value) => this.emit('data', value));
+    role.on('connection', (info) => this.announceConnection(info));
+    role.on('close', (info) => this.announceClose(info));
+    role.on('cloudModeChanged', (mode) => this.setModes(this.runningModeOf(role), mode));
+    role.on('problem', (info, roomId) => {
+      if (roomId === this.refusedRoom) return;
+      this.refusedRoom = roomId;
+      this.report(info);
+    });
+    this.role = role;
+  }
+
+  private runningModeOf(role: Role): RunningModeValue {
+    return role.kind === 'host' ? RunningMode.server : RunningMode.client;
+  }
+
+  /** The election settled on a role (`becomeHost` / `becomePeer`): report it, hand it the outbox. */
+  private settleRole(): void {
+    const role = this.role;
+    if (!role) return;
+    this.setModes(this.runningModeOf(role), role.cloudMode);
+    role.shareDeviceReport(this.diagnostics.peerReport(VERSION));
+    for (const value of this.outbox.drain()) role.deliver(value);
   }
 
   /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
@@ -496,14 +446,6 @@ export class EntryServer
     if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
     if (info.kind === 'browser') this.diagnostics.stats?.browserLeft(info.roomId);
     this.emit('close', info.roomId);
-  }
-
-  private becomePeer(): void {
-    this.everCloud = true;
-    this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
-    this.setModes(RunningMode.client, CloudMode.cloud);
-    this.link?.report(this.diagnostics.peerReport(VERSION));
-    for (const value of this.outbox.drain()) this.link?.forward({ data: value });
   }
 
   /** Settles `open` on the first role and reports each mode when it changes. */
@@ -524,14 +466,11 @@ export class EntryServer
 
   private async shutdown(): Promise<void> {
     clearTimeout(this.retryTimer);
-    clearInterval(this.certificateTimer);
-    this.link?.close();
-    this.link = undefined;
-    const hub = this.hub;
-    const listener = this.listener;
-    this.hub = undefined;
-    this.listener = undefined;
-    await Promise.allSettled([hub?.close(), listener?.close()]);
+    this.certificates.stop();
+    const roles = [this.role, this.joining];
+    this.role = undefined;
+    this.joining = undefined;
+    await Promise.allSettled(roles.map((role) => role?.close()));
     this.settle?.();
   }
 }
