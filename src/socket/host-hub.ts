@@ -8,6 +8,7 @@ import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
 import { isOriginAllowed } from '../listener/origin-policy';
+import { isSocketIoPath, SOCKET_IO_PATH } from '../listener/request-policy';
 import {
   ackValue,
   isUnmatchedBrowser,
@@ -19,11 +20,10 @@ import {
 } from '../routing/host-routing';
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
 import type { Logger } from '../util/log';
-import { classifyHandshake, type HandshakeDecision } from './handshake';
+import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from './handshake';
 import { MATCH_TARGET_EVENT, ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './peer-events';
 
-/** Path of the socket.io endpoint (compat). */
-export const SOCKET_IO_PATH = '/socket.io/';
+export { SOCKET_IO_PATH };
 /** Largest accepted socket.io message from a client, in bytes. */
 export const MAX_PAYLOAD_BYTES = 1_000_000;
 /** socket.io room every browser joins, so a broadcast never reaches peers. Not a valid roomId. */
@@ -105,6 +105,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     return this.peers;
   }
 
+  /** The configured extra origins (defaults not included). */
+  allowedOrigins(): readonly string[] {
+    return this.options.allowedOrigins();
+  }
+
   /** The origin policy in force (defaults plus configured extras). */
   isOriginAllowed(origin: string | undefined): boolean {
     return isOriginAllowed(origin, this.options.allowedOrigins());
@@ -112,7 +117,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /** True when a request URL belongs to socket.io. */
   static isSocketIoPath(url: string | undefined): boolean {
-    return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
+    return isSocketIoPath(url);
   }
 
   /** Serves a socket.io polling request; answers preflights with the Private Network Access header. */
@@ -184,7 +189,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   private admit(req: IncomingMessage): HandshakeDecision {
     const origin = headerValue(req.headers.origin);
-    const decision = classifyHandshake({ url: req.url, origin }, this.options.allowedOrigins());
+    const decision = classifyHandshake(
+      { url: req.url, origin, websocket: isWebSocketUpgrade(req.headers) },
+      this.options.allowedOrigins(),
+    );
     if (!decision.admit)
       this.options.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
     return decision;
@@ -201,7 +209,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   private onConnection(socket: Socket): void {
     const decision = classifyHandshake(
-      { url: socket.handshake.url, origin: headerValue(socket.handshake.headers.origin) },
+      {
+        url: socket.handshake.url,
+        origin: headerValue(socket.handshake.headers.origin),
+        websocket: isWebSocketUpgrade(socket.handshake.headers),
+      },
       this.options.allowedOrigins(),
     );
     if (!decision.admit) {

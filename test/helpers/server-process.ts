@@ -37,6 +37,8 @@ export interface SpawnOptions {
   name?: string;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
   quiet?: boolean;
+  /** Collect stdout/stderr into `output` instead of inheriting them (tests of what gets logged). */
+  captureOutput?: boolean;
 }
 
 type Predicate<K extends ServerToParentKey> = (message: ServerMessage<K>) => boolean;
@@ -50,6 +52,8 @@ export class ServerProcess {
   readonly messages: ServerMessage[] = [];
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** With `captureOutput`: bytes written to stdout and stderr, and the first 1 MiB of that text. */
+  readonly output = { bytes: 0, text: '' };
 
   constructor(options: SpawnOptions) {
     this.port = options.port;
@@ -58,15 +62,17 @@ export class ServerProcess {
     const command = bin ?? process.execPath;
     const args = bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')];
     const ipc = options.ipc ?? true;
+    const out = options.captureOutput ? 'pipe' : options.quiet ? 'ignore' : 'inherit';
     this.child = spawn(command, args, {
-      stdio: [
-        'ignore',
-        options.quiet ? 'ignore' : 'inherit',
-        options.quiet ? 'ignore' : 'inherit',
-        ...(ipc ? (['ipc'] as const) : []),
-      ],
+      stdio: ['ignore', out, out, ...(ipc ? (['ipc'] as const) : [])],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
     });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.output.bytes += chunk.length;
+        if (this.output.text.length < 1 << 20) this.output.text += chunk.toString('utf8');
+      });
+    }
     this.child.on('message', (message: ServerMessage) => {
       this.messages.push(message);
       for (const wake of [...this.waiters]) wake();
