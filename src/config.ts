@@ -53,3 +53,35 @@ export function readEnvironment(
     allowedOrigins: splitList(env.ENTRY_HW_ALLOWED_ORIGINS),
   };
 }
+
+/** Limits of the listener against half-open sockets and floods (PROTOCOL.md §3). */
+export interface ListenerLimits {
+  /** ENTRY_HW_HEADERS_TIMEOUT_MS: a connection must complete its first request headers within this. */
+  headersTimeoutMs: number;
+  /** ENTRY_HW_MAX_CONNECTIONS: open connections beyond this are closed at once. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { headersTimeoutMs: 10_000, maxConnections: 1000 };
+
+function positiveInteger(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/**
+ * Reads the listener limits; unset or invalid values fall back to the defaults.
+ *
+ * @example
+ * readListenerLimits({ ENTRY_HW_HEADERS_TIMEOUT_MS: '500' }) // { headersTimeoutMs: 500, maxConnections: 1000 }
+ */
+export function readListenerLimits(env: NodeJS.ProcessEnv = process.env): ListenerLimits {
+  return {
+    headersTimeoutMs: positiveInteger(
+      env.ENTRY_HW_HEADERS_TIMEOUT_MS,
+      DEFAULT_LISTENER_LIMITS.headersTimeoutMs,
+    ),
+    maxConnections: positiveInteger(env.ENTRY_HW_MAX_CONNECTIONS, DEFAULT_LISTENER_LIMITS.maxConnections),
+  };
+}

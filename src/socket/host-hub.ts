@@ -11,6 +11,7 @@ import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
 import { type ConnectionInfo, isValidRoomId } from '../ipc/messages';
 import { isOriginAllowed } from '../listener/origin-policy';
+import { isSocketIoPath, SOCKET_IO_PATH } from '../listener/request-policy';
 import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
 import {
   ackValue,
@@ -31,7 +32,7 @@ import {
 } from '../routing/room-claims';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
-import { classifyHandshake, type HandshakeDecision } from './handshake';
+import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from './handshake';
 import {
   DIAGNOSTICS_REPORT_EVENT,
   MATCH_TARGET_EVENT,
@@ -41,8 +42,7 @@ import {
   type RoomClaimRefusedValue,
 } from './peer-events';
 
-/** Path of the socket.io endpoint (compat). */
-export const SOCKET_IO_PATH = '/socket.io/';
+export { SOCKET_IO_PATH };
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
@@ -152,6 +152,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     return this.peers;
   }
 
+  /** The configured extra origins (defaults not included). */
+  allowedOrigins(): readonly string[] {
+    return this.options.allowedOrigins();
+  }
+
   /** The origin policy in force (defaults plus configured extras). */
   isOriginAllowed(origin: string | undefined): boolean {
     return isOriginAllowed(origin, this.options.allowedOrigins());
@@ -159,7 +164,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /** True when a request URL belongs to socket.io. */
   static isSocketIoPath(url: string | undefined): boolean {
-    return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
+    return isSocketIoPath(url);
   }
 
   /** Serves a socket.io polling request; answers preflights with the Private Network Access header. */
@@ -306,7 +311,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       return { admit: false, reason: 'an older entry-hw-server tried to join' };
     }
     const origin = headerValue(req.headers.origin);
-    const decision = classifyHandshake({ url: req.url, origin }, this.options.allowedOrigins());
+    const decision = classifyHandshake(
+      { url: req.url, origin, websocket: isWebSocketUpgrade(req.headers) },
+      this.options.allowedOrigins(),
+    );
     if (!decision.admit)
       this.options.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
     return decision;
@@ -323,7 +331,11 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   private onConnection(socket: Socket): void {
     const decision = classifyHandshake(
-      { url: socket.handshake.url, origin: headerValue(socket.handshake.headers.origin) },
+      {
+        url: socket.handshake.url,
+        origin: headerValue(socket.handshake.headers.origin),
+        websocket: isWebSocketUpgrade(socket.handshake.headers),
+      },
       this.options.allowedOrigins(),
     );
     if (!decision.admit) {
