@@ -5,8 +5,6 @@
 export const DEFAULT_PORT = 23518;
 /** Loopback only: the server must never be reachable from the network. */
 export const LISTEN_HOST = '127.0.0.1';
-/** Path of the socket.io endpoint (compat). */
-export const SOCKET_IO_PATH = '/socket.io/';
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
@@ -58,5 +56,37 @@ export function readEnvironment(
     certDir: env.ENTRY_HW_CERT_DIR || undefined,
     passphrase: env.ENTRY_HW_SECRET || undefined,
     allowedOrigins: splitList(env.ENTRY_HW_ALLOWED_ORIGINS),
+  };
+}
+
+/** Limits of the listener against half-open sockets and floods (PROTOCOL.md §3). */
+export interface ListenerLimits {
+  /** ENTRY_HW_HEADERS_TIMEOUT_MS: a connection must complete its first request headers within this. */
+  headersTimeoutMs: number;
+  /** ENTRY_HW_MAX_CONNECTIONS: open connections beyond this are closed at once. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { headersTimeoutMs: 10_000, maxConnections: 1000 };
+
+function positiveInteger(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/**
+ * Reads the listener limits; unset or invalid values fall back to the defaults.
+ *
+ * @example
+ * readListenerLimits({ ENTRY_HW_HEADERS_TIMEOUT_MS: '500' }) // { headersTimeoutMs: 500, maxConnections: 1000 }
+ */
+export function readListenerLimits(env: NodeJS.ProcessEnv = process.env): ListenerLimits {
+  return {
+    headersTimeoutMs: positiveInteger(
+      env.ENTRY_HW_HEADERS_TIMEOUT_MS,
+      DEFAULT_LISTENER_LIMITS.headersTimeoutMs,
+    ),
+    maxConnections: positiveInteger(env.ENTRY_HW_MAX_CONNECTIONS, DEFAULT_LISTENER_LIMITS.maxConnections),
   };
 }

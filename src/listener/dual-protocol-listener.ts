@@ -2,8 +2,13 @@
 // 0x16 (a TLS handshake record) goes through the TLS server, anything else straight to the
 // plain HTTP server. Both end in the same http.Server, so socket.io and the HTTP routes are
 // shared. Owns the TCP listener and every socket it accepted, so close() leaves nothing behind.
+// Half-open sockets: each connection has a deadline until its first request (or upgrade) headers
+// are complete (the owner calls headersComplete), a TLS client error destroys the socket, and
+// the number of open connections is capped. Node's own headersTimeout never runs here because
+// the http.Server never listens itself.
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   createServer as createTlsServer,
   type SecureContextOptions,
@@ -14,6 +19,12 @@ import {
 export const TLS_HANDSHAKE_BYTE = 0x16;
 
 export type ConnectionProtocol = 'tls' | 'plain';
+
+/** The TCP socket under a TLS socket the TLS server wrapped (Node keeps it as `_parent`). */
+function rawSocketOf(socket: Duplex): Socket | undefined {
+  const parent = (socket as { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined;
+}
 
 /** Which server a connection whose first byte is `firstByte` belongs to. */
 export function protocolForFirstByte(
@@ -28,8 +39,10 @@ export interface DualProtocolListenerOptions {
   httpServer: HttpServer;
   /** Certificate and key; without them every connection is treated as plain. */
   tls?: SecureContextOptions;
-  /** A connection that sends nothing for this long is dropped. Default 15 s. */
-  firstByteTimeoutMs?: number;
+  /** A connection whose first request headers are not complete after this long is dropped. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Open connections beyond this are closed at once. Default 1000. */
+  maxConnections?: number;
   /** Receives one line per dropped connection or TLS failure worth knowing about. */
   onWarning?: (message: string) => void;
 }
@@ -46,16 +59,36 @@ export class DualProtocolListener {
   private readonly net: NetServer;
   private readonly tls: TlsServer | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly firstByteTimeoutMs: number;
+  /** Header deadlines of accepted sockets, by raw socket. */
+  private readonly deadlines = new Map<Socket, NodeJS.Timeout>();
+  private readonly headersTimeoutMs: number;
+  private readonly maxConnections: number;
 
   constructor(private readonly options: DualProtocolListenerOptions) {
-    this.firstByteTimeoutMs = options.firstByteTimeoutMs ?? 15_000;
+    this.headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+    this.maxConnections = options.maxConnections ?? 1000;
     this.net = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     if (options.tls) {
       this.tls = createTlsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] });
       this.tls.on('secureConnection', (secureSocket) => options.httpServer.emit('connection', secureSocket));
-      this.tls.on('tlsClientError', (error) => options.onWarning?.(`TLS handshake failed: ${error.message}`));
+      this.tls.on('tlsClientError', (error, tlsSocket) => {
+        options.onWarning?.(`TLS handshake failed: ${error.message}`);
+        tlsSocket.destroy();
+        const raw = rawSocketOf(tlsSocket);
+        if (raw) raw.destroy();
+      });
     }
+  }
+
+  /**
+   * The owner saw complete request (or upgrade) headers on `socket` (plain, or the TLS socket):
+   * its deadline ends. Later requests on a kept-alive connection are bounded by keepAliveTimeout.
+   */
+  headersComplete(socket: Duplex): void {
+    const raw = this.deadlines.has(socket as Socket) ? (socket as Socket) : rawSocketOf(socket);
+    if (raw === undefined) return;
+    clearTimeout(this.deadlines.get(raw));
+    this.deadlines.delete(raw);
   }
 
   /** True when connections starting with a TLS handshake are served over TLS. */
@@ -90,21 +123,33 @@ export class DualProtocolListener {
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    for (const timer of this.deadlines.values()) clearTimeout(timer);
+    this.deadlines.clear();
     if (!this.net.listening) return Promise.resolve();
     return new Promise((resolve) => this.net.close(() => resolve()));
   }
 
   private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
     // A reset before the owner attached its handlers must not become an uncaught error.
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(this.firstByteTimeoutMs, () => {
-      this.options.onWarning?.('dropped a connection that sent nothing');
+    if (this.sockets.size >= this.maxConnections) {
+      this.options.onWarning?.(`refusing connections: ${this.maxConnections} are already open`);
       socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    const deadline = setTimeout(() => {
+      this.options.onWarning?.('dropped a connection that sent no complete request in time');
+      socket.destroy();
+    }, this.headersTimeoutMs);
+    deadline.unref();
+    this.deadlines.set(socket, deadline);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      clearTimeout(this.deadlines.get(socket));
+      this.deadlines.delete(socket);
     });
     socket.once('data', (chunk: Buffer) => {
-      socket.setTimeout(0);
       socket.pause();
       socket.unshift(chunk);
       const protocol = protocolForFirstByte(chunk[0], this.tls !== undefined);

@@ -1,11 +1,17 @@
 // Everything a host puts on the port: the TCP listener (TLS and plain on one port), the shared
-// http.Server with its routes, and the hand-off of socket.io traffic to the HostHub.
+// http.Server with its routes, and the hand-off of socket.io traffic to the HostHub. Every
+// request and upgrade passes request-policy.ts's admitRequest first (Host, Origin, JSONP, peers).
 import { X509Certificate } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
-import { SOCKET_IO_PATH } from '../config';
+import { type ListenerLimits, readListenerLimits } from '../config';
+import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
 import type { Logger } from '../util/log';
 import type { LoadedCertificate } from './certificates';
 import { DualProtocolListener } from './dual-protocol-listener';
@@ -24,11 +30,8 @@ export interface BrowserRequestHandler {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   isOriginAllowed(origin: string | undefined): boolean;
-}
-
-/** True when a request URL belongs to socket.io. */
-export function isSocketIoPath(url: string | undefined): boolean {
-  return typeof url === 'string' && url.startsWith(SOCKET_IO_PATH);
+  /** The configured extra origins (defaults not included). */
+  allowedOrigins(): readonly string[];
 }
 
 export interface HostListenerOptions extends ModuleHandlers {
@@ -39,6 +42,16 @@ export interface HostListenerOptions extends ModuleHandlers {
   status: () => StatusBody;
   /** The diagnostics routes (src/diagnostics). */
   diagnostics?: HttpRoutesOptions['diagnostics'];
+  /** Header deadline and connection cap; default from the environment (config.ts). */
+  limits?: ListenerLimits;
+}
+
+/** Writes a refusal on a raw socket (an upgrade that never reached a response object). */
+function refuseUpgrade(socket: Duplex, status: number): void {
+  const text = status === 400 ? 'Bad Request' : 'Forbidden';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
 }
 
 /** TLS options from a certificate: the leaf plus its intermediates (self-signed roots are not sent). */
@@ -67,7 +80,25 @@ export class HostListener {
 
   constructor(options: HostListenerOptions) {
     this.http = createHttpServer({ keepAliveTimeout: 5000 });
+    const admit = (req: IncomingMessage, isUpgrade: boolean): Admission => {
+      this.listener.headersComplete(req.socket);
+      const admission = admitRequest(
+        { method: req.method, url: req.url, headers: req.headers, isUpgrade },
+        options.hub.allowedOrigins(),
+      );
+      if (!admission.allow) {
+        options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
+      }
+      return admission;
+    };
     this.http.on('request', (req, res) => {
+      const admission = admit(req, false);
+      if (!admission.allow) {
+        const text = admission.status === 400 ? 'bad request' : 'forbidden';
+        res.writeHead(admission.status, { 'content-type': 'text/plain', 'content-length': text.length });
+        res.end(text);
+        return;
+      }
       if (isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
       else
         handleHttpRequest(req, res, {
@@ -77,15 +108,20 @@ export class HostListener {
         });
     });
     this.http.on('upgrade', (req, socket, head) => {
-      if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
+      const admission = admit(req, true);
+      if (!admission.allow) refuseUpgrade(socket, admission.status);
+      else if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
     this.http.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
+    const limits = options.limits ?? readListenerLimits();
     this.listener = new DualProtocolListener({
       httpServer: this.http,
+      headersTimeoutMs: limits.headersTimeoutMs,
+      maxConnections: limits.maxConnections,
       tls: options.certificate ? tlsOptionsFor(options.certificate) : undefined,
       onWarning: (message) => options.logger.warnOnce(`listener:${message}`, message),
     });

@@ -2,9 +2,9 @@
 // check for the original v2 server joining as a peer), logs refusals once, and remembers each
 // request's decision so the socket.io `connection` handler reads it instead of classifying again.
 import type { IncomingMessage } from 'node:http';
-import { isOriginAllowed } from '../listener/origin-policy';
+import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from '../policy/handshake';
+import { isOriginAllowed } from '../policy/origin-policy';
 import type { Logger } from '../util/log';
-import { classifyHandshake, type HandshakeDecision } from './handshake';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from './older-version';
 
 /** First value of a header that may repeat. */
@@ -60,7 +60,10 @@ export class HandshakeGate {
       return { admit: false, reason: 'an older entry-hw-server tried to join' };
     }
     const origin = headerValue(req.headers.origin);
-    const decision = classifyHandshake({ url: req.url, origin }, this.allowedOrigins());
+    const decision = classifyHandshake(
+      { url: req.url, origin, websocket: isWebSocketUpgrade(req.headers) },
+      this.allowedOrigins(),
+    );
     if (!decision.admit)
       this.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
     return decision;

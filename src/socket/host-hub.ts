@@ -9,11 +9,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
-import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS, SOCKET_IO_PATH } from '../config';
+import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../config';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
 import type { ConnectionInfo } from '../ipc/messages';
 import type { BrowserRequestHandler } from '../listener/host-listener';
+import { SOCKET_IO_PATH } from '../policy/request-policy';
 import {
   ALL_BROWSERS,
   ackValue,
@@ -126,6 +127,11 @@ export class HostHub extends EventEmitter<HostHubEvents> implements BrowserReque
 
   get peerCount(): number {
     return this.io.sockets.adapter.rooms.get(ALL_PEERS)?.size ?? 0;
+  }
+
+  /** The configured extra origins (defaults not included). */
+  allowedOrigins(): readonly string[] {
+    return this.options.allowedOrigins();
   }
 
   /** The origin policy in force (defaults plus configured extras). */

@@ -1,6 +1,8 @@
 // Usage telemetry ("count log", PROTOCOL.md §7): a bounded queue of events POSTed to the endpoint
 // the parent gave in `open`, once a device and a browser are both connected. It never affects
-// the server: failures are swallowed into one log line and the queue stays bounded.
+// the server: failures are swallowed into one log line and the queue stays bounded. Batches go
+// out at most once per `minIntervalMs` (a flood of connections costs one POST, not one each),
+// and a redirect is a failure: the batch is never re-posted to wherever a 307 points.
 import { createHash, randomBytes } from 'node:crypto';
 import { arch, platform, release } from 'node:os';
 
@@ -44,6 +46,8 @@ export interface UsageLogOptions {
   now?: () => number;
   /** Largest number of queued events; the oldest are dropped beyond it. Default 500. */
   maxQueue?: number;
+  /** Shortest time between two automatic POSTs. Default 5000 ms. */
+  minIntervalMs?: number;
   onError?: (message: string) => void;
 }
 
@@ -56,6 +60,7 @@ const postWithFetch: PostJson = async (url, body) => {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    redirect: 'error',
     signal: AbortSignal.timeout(5000),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -77,14 +82,20 @@ export class UsageLog {
   private deviceUp = false;
   private browsers = 0;
   private sending = false;
+  /** When the last automatic POST started (Date.now), and the timer of the next one. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private sendTimer: NodeJS.Timeout | undefined;
+  private sendAgain = false;
   private readonly post: PostJson;
   private readonly now: () => number;
   private readonly maxQueue: number;
+  private readonly minIntervalMs: number;
 
   constructor(private readonly options: UsageLogOptions) {
     this.post = options.post ?? postWithFetch;
     this.now = options.now ?? Date.now;
     this.maxQueue = options.maxQueue ?? 500;
+    this.minIntervalMs = options.minIntervalMs ?? 5000;
   }
 
   /** Events waiting to be sent (a copy). */
@@ -124,7 +135,38 @@ export class UsageLog {
   private maybeSend(isCloudMode: boolean): void {
     if (!this.deviceUp || this.browsers === 0) return;
     this.record('connect_all', isCloudMode);
-    void this.send();
+    this.scheduleSend();
+  }
+
+  /** Sends now, or once `minIntervalMs` has passed since the last automatic send. */
+  private scheduleSend(): void {
+    if (this.sendTimer !== undefined) return;
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+    const go = () => {
+      this.sendTimer = undefined;
+      this.lastSentAt = Date.now();
+      void this.send().then(() => {
+        if (this.sendAgain) {
+          this.sendAgain = false;
+          this.scheduleSend();
+        }
+      });
+    };
+    if (wait <= 0) go();
+    else {
+      this.sendTimer = setTimeout(go, wait);
+      this.sendTimer.unref();
+    }
+  }
+
+  /** Cancels a scheduled send (the queue stays as it is). */
+  stop(): void {
+    clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
   }
 
   /** Sends the queued events; on success exactly those events are removed. Resolves either way. */

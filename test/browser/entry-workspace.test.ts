@@ -8,6 +8,8 @@
 //      wss://hw.playentry.org (it resolves to 127.0.0.1) until the permission is granted
 //   B  expired certificate, and no certificate: the page ends up on ws://127.0.0.1, same port
 //   D  cloud PC mode: two instances on one port, two pages with different roomIds
+//   F  attacks from web pages (issue 8): a sandboxed iframe (Origin null) on a foreign site, the
+//      JSONP <script src> route, and a DNS-rebound name; the parent sees nothing, the page reads nothing
 //
 // Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
 import assert from 'node:assert/strict';
@@ -26,7 +28,9 @@ import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, until } from './
 
 const ALLOWED_PAGE_HOST = 'playentry.test';
 const REFUSED_PAGE_HOST = 'evil.test';
-const HOSTS = [...CERTIFICATE_HOSTS, ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST];
+/** A name an attacker re-pointed to 127.0.0.1 (DNS rebinding). */
+const REBOUND_HOST = 'rebind.test';
+const HOSTS = [...CERTIFICATE_HOSTS, ALLOWED_PAGE_HOST, REFUSED_PAGE_HOST, REBOUND_HOST];
 /** The entryjs cascade over three addresses, 4 tries each, takes ~10 s to fail (~6 s to fall back); allow for slow CI. */
 const CASCADE_TIMEOUT_MS = 30_000;
 
@@ -376,6 +380,211 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       .filter((m: ServerMessage) => m.key === 'connection' || m.key === 'data');
     assert.deepEqual(seen, [], 'the parent must see no connection and no data from a refused origin');
     assert.ok(server.alive);
+  });
+
+  /** What an attacker must never cause: the parent's `data`, `connection` or a mode change. */
+  function attackVisible(server: ServerProcess, from: number): string[] {
+    const keys = new Set(['data', 'connection', 'cloudModeChanged', 'runningModeChanged']);
+    return server.messages
+      .slice(from)
+      .filter((m: ServerMessage) => keys.has(m.key))
+      .map((m) => `${m.key}=${JSON.stringify(m.value).slice(0, 200)}`);
+  }
+
+  /** Keeps the parent sending a recognisable value, so that a page that could read would read it. */
+  function keepSending(server: ServerProcess, secret: string): () => void {
+    const timer = setInterval(() => server.send({ key: 'send', value: { secret } }), 100);
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * The rebound page's script, as source text (tsx would wrap named functions in helpers that do
+   * not exist in the page): reads /status, tries polling (GET and POST) and a WebSocket.
+   */
+  const REBOUND_PAGE_SCRIPT = `(async () => {
+    const roomId = 'ROOM_ID';
+    const out = { origin: location.origin };
+    const grab = async (path, init) => {
+      try {
+        const response = await fetch(path, init);
+        return { status: response.status, body: (await response.text()).slice(0, 300) };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    };
+    out.status = await grab('/status');
+    out.polling = await grab('/socket.io/?EIO=3&transport=polling&client=true&roomId=' + roomId);
+    out.pollingPost = await grab('/socket.io/?EIO=4&transport=polling&roomId=' + roomId, { method: 'POST', body: '40' });
+    out.websocket = await new Promise((resolve) => {
+      const ws = new WebSocket('ws://' + location.host + '/socket.io/?EIO=3&transport=websocket&roomId=' + roomId);
+      const frames = [];
+      const timer = setTimeout(() => resolve({ outcome: 'timeout', frames }), 5000);
+      ws.onmessage = (event) => frames.push(String(event.data).slice(0, 200));
+      ws.onopen = () => setTimeout(() => { clearTimeout(timer); ws.close(); resolve({ outcome: 'open', frames }); }, 1000);
+      ws.onerror = () => { clearTimeout(timer); resolve({ outcome: 'error', frames }); };
+    });
+    return out;
+  })()`;
+
+  it('F1: a sandboxed iframe (Origin null) on a foreign site is refused; parent and page see nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const server = hostA;
+    const from = server.messages.length;
+    const secret = `sandbox-${newRoomId()}`;
+    const stop = keepSending(server, secret);
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      const sockets: SocketRecord[] = [];
+      page.on('websocket', (ws) => {
+        const record: SocketRecord = {
+          url: ws.url(),
+          errors: [],
+          framesReceived: 0,
+          framesSent: 0,
+          closed: false,
+        };
+        sockets.push(record);
+        ws.on('socketerror', (error) => record.errors.push(String(error)));
+        ws.on('framereceived', () => {
+          record.framesReceived += 1;
+        });
+      });
+      const roomId = newRoomId();
+      const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/sandboxed.html?port=${server.port}&roomId=${roomId}&label=F1`;
+      assert.equal((await page.goto(url, { waitUntil: 'load', timeout: 15_000 }))?.status(), 200);
+      const frame = await (async () => {
+        let found: ReturnType<Page['frames']>[number] | undefined;
+        await until(
+          () => {
+            found = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('label=F1'));
+            return found !== undefined;
+          },
+          'the sandboxed iframe did not load',
+          10_000,
+        );
+        return found as NonNullable<typeof found>;
+      })();
+      const frameState = () => frame.evaluate(() => window.entryHw);
+      let state = await frameState();
+      assert.equal(
+        await frame.evaluate(() => self.origin),
+        'null',
+        'a sandboxed iframe has an opaque origin',
+      );
+      await until(
+        async () => {
+          state = await frameState();
+          return state.status === 'failed' || state.status === 'connected';
+        },
+        'the sandboxed page neither connected nor gave up',
+        CASCADE_TIMEOUT_MS,
+        () => summary(state, sockets),
+      );
+      assert.equal(state.status, 'failed', `a page with Origin null connected:\n${summary(state, sockets)}`);
+      assert.equal(state.receivedCount, 0);
+      assert.ok(
+        sockets.length > 0 && sockets.every((s) => s.framesReceived === 0),
+        `the iframe's WebSockets: ${JSON.stringify(sockets)}`,
+      );
+      assert.match(sockets.flatMap((s) => s.errors).join(' '), /\b403\b/, 'refused by the server with 403');
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'scenario-f1-sandboxed.png'), fullPage: true });
+      await context.close();
+    } finally {
+      stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      attackVisible(server, from),
+      [],
+      'the parent must see nothing from the sandboxed iframe',
+    );
+  });
+
+  it('F2: the JSONP <script src> route is closed; parent and page see nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const server = hostA;
+    const from = server.messages.length;
+    const secret = `jsonp-${newRoomId()}`;
+    const stop = keepSending(server, secret);
+    let attack: {
+      scripts: { url: string; outcome: string }[];
+      calls: string[];
+      sids: string[];
+      done: boolean;
+    };
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/jsonp.html?port=${server.port}&roomId=${newRoomId()}`;
+      assert.equal((await page.goto(url, { waitUntil: 'load', timeout: 15_000 }))?.status(), 200);
+      const read = () => page.evaluate(() => (window as unknown as { attack: typeof attack }).attack);
+      attack = await read();
+      await until(
+        async () => {
+          attack = await read();
+          return attack.done;
+        },
+        'the JSONP page did not finish',
+        20_000,
+        () => JSON.stringify(attack),
+      );
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'scenario-f2-jsonp.png'), fullPage: true });
+      await context.close();
+    } finally {
+      stop();
+    }
+    assert.equal(attack.scripts.length, 2, `both addresses were tried: ${JSON.stringify(attack.scripts)}`);
+    assert.deepEqual(attack.calls, [], 'the JSONP callback must never run (the page read nothing)');
+    assert.deepEqual(attack.sids, [], 'no session id may reach the page');
+    assert.ok(
+      attack.scripts.every((s) => s.outcome === 'error'),
+      `every <script> must fail: ${JSON.stringify(attack.scripts)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(attackVisible(server, from), [], 'the parent must see nothing from the JSONP page');
+  });
+
+  it('F3: a DNS-rebound name (rebind.test → 127.0.0.1) reads nothing; the parent sees nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const server = hostA;
+    const from = server.messages.length;
+    const secret = `rebind-${newRoomId()}`;
+    const stop = keepSending(server, secret);
+    let result: Record<string, unknown>;
+    let navigation: number | undefined;
+    try {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      // After the rebinding, the attacker's page at http://rebind.test:<port> is same-origin with
+      // the server: its script (run here with evaluate) needs no CORS to read the answers.
+      const origin = `http://${REBOUND_HOST}:${server.port}`;
+      navigation = (await page.goto(`${origin}/`, { waitUntil: 'load', timeout: 15_000 }))?.status();
+      result = (await page.evaluate(REBOUND_PAGE_SCRIPT.replace('ROOM_ID', newRoomId()))) as Record<
+        string,
+        unknown
+      >;
+      await context.close();
+    } finally {
+      stop();
+    }
+    const text = JSON.stringify(result);
+    assert.equal(navigation, 403, `the rebound page itself must be refused: ${text}`);
+    assert.equal((result.status as { status?: number }).status, 403, text);
+    assert.equal((result.polling as { status?: number }).status, 403, text);
+    assert.ok(((result.pollingPost as { status?: number }).status ?? 0) >= 400, text);
+    assert.equal((result.websocket as { outcome: string }).outcome, 'error', text);
+    for (const leak of ['entry-hw-server', '"sid"', secret]) {
+      assert.ok(!text.includes(leak), `the rebound page read ${leak}: ${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(attackVisible(server, from), [], 'the parent must see nothing from the rebound page');
   });
 
   it('E: Local Network Access: a public page is blocked even on wss://hw.playentry.org until permitted', {

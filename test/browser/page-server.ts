@@ -1,5 +1,6 @@
-// A small https server for the browser tests: serves the test page (page/), its script and the
-// socket.io-client 2.5.0 browser bundle from node_modules. It answers for any Host, so one
+// A small https server for the browser tests: serves the test page (page/), its script, the
+// attack pages (a sandboxed iframe, a JSONP <script> page) and the socket.io-client 2.5.0
+// browser bundle from node_modules. It answers for any Host, so one
 // server is both https://playentry.test:<port> (an allowed origin) and https://evil.test:<port>
 // (a refused one); Chromium maps both names to 127.0.0.1 with --host-resolver-rules.
 import { once } from 'node:events';
@@ -23,6 +24,15 @@ export async function startPageServer(certDir: string): Promise<PageServer> {
     '/entry-hw-page.js': {
       type: 'text/javascript; charset=utf-8',
       body: readFileSync(join(PAGE_DIR, 'entry-hw-page.js')),
+    },
+    '/sandboxed.html': {
+      type: 'text/html; charset=utf-8',
+      body: readFileSync(join(PAGE_DIR, 'sandboxed.html')),
+    },
+    '/jsonp.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(PAGE_DIR, 'jsonp.html')) },
+    '/jsonp-attack.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: readFileSync(join(PAGE_DIR, 'jsonp-attack.js')),
     },
     '/socket.io.js': {
       type: 'text/javascript; charset=utf-8',

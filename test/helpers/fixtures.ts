@@ -26,12 +26,19 @@ export interface StartOptions {
   /** Value of the `open` message; `false` to skip opening. Default 'production'. */
   open?: ParentMessage<'open'>['value'] | false;
   name?: string;
+  /** Collect the program's output in `server.output` instead of inheriting it. */
+  captureOutput?: boolean;
 }
 
 /** Spawns the program on a free port (as Entry HW would) and opens it. */
 export async function startServer(options: StartOptions = {}): Promise<Started> {
   const port = await freePort();
-  const server = spawnServer({ port, env: options.env, name: options.name });
+  const server = spawnServer({
+    port,
+    env: options.env,
+    name: options.name,
+    captureOutput: options.captureOutput,
+  });
   const pool = new BrowserPool();
   const started: Started = {
     server,

@@ -59,6 +59,8 @@ export class ServerProcess {
   output = '';
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** With `captureOutput`: bytes written to stdout and stderr so far. */
+  outputBytes = 0;
 
   constructor(options: SpawnOptions) {
     this.port = options.port;
@@ -78,6 +80,7 @@ export class ServerProcess {
     ] as const) {
       stream?.on('data', (chunk: Buffer) => {
         this.output += chunk.toString('utf8');
+        this.outputBytes += chunk.length;
         if (!options.quiet) echo.write(chunk);
       });
     }

@@ -13,9 +13,10 @@ const ALLOWED_BY_DEFAULT = [
   'https://localhost',
   'http://127.0.0.1:5500',
   'file://',
-  'null',
 ];
 const REFUSED_BY_DEFAULT = [
+  'null',
+  'https://evil.com#.playentry.org',
   'https://evil.example',
   'https://playentry.org.evil.example',
   'https://evilplayentry.org',
@@ -114,9 +115,13 @@ describe('origin check (default list)', () => {
     });
   }
 
-  it('accepts the default origins and a missing Origin', async () => {
+  it('accepts the default origins, and a missing Origin over WebSocket only', async () => {
+    // Issue 8: polling needs an allowed Origin (a <script> or <img> sends none).
+    assert.equal(await pollingHandshake(started.port, undefined), 403, 'polling handshake without Origin');
     for (const origin of [...ALLOWED_BY_DEFAULT, undefined]) {
-      assert.equal(await pollingHandshake(started.port, origin), 200, `polling handshake from ${origin}`);
+      if (origin !== undefined) {
+        assert.equal(await pollingHandshake(started.port, origin), 200, `polling handshake from ${origin}`);
+      }
       for (const version of CLIENT_VERSIONS) {
         const browser = await started.pool.connect({
           version,

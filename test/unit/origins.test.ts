@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isOriginAllowed, originMatches } from '../../src/listener/origin-policy';
-import { classifyHandshake, queryParam } from '../../src/socket/handshake';
+import { classifyHandshake, queryParam } from '../../src/policy/handshake';
+import {
+  checkSocketOrigin,
+  isOriginAllowed,
+  originMatches,
+  parseOriginHeader,
+} from '../../src/policy/origin-policy';
 
 describe('origin policy', () => {
   it('allows the Entry sites, local pages and the offline app by default', () => {
@@ -13,7 +18,6 @@ describe('origin policy', () => {
       'http://localhost:8080',
       'https://127.0.0.1:4000',
       'file://',
-      'null',
     ]) {
       assert.equal(isOriginAllowed(origin, []), true, origin);
     }
@@ -34,8 +38,42 @@ describe('origin policy', () => {
     }
   });
 
-  it('allows a missing Origin (a local program, not a browser)', () => {
-    assert.equal(isOriginAllowed(undefined, []), true);
+  it('a missing Origin is not an allowed origin; without one only a WebSocket upgrade passes (issue 8)', () => {
+    assert.equal(isOriginAllowed(undefined, []), false);
+    assert.deepEqual(checkSocketOrigin(undefined, true, []), { ok: true, local: true });
+    assert.equal(checkSocketOrigin(undefined, false, []).ok, false);
+    assert.equal(checkSocketOrigin('https://evil.example', true, []).ok, false);
+    assert.deepEqual(checkSocketOrigin('https://playentry.org', false, []), { ok: true, local: false });
+  });
+
+  it('refuses Origin null by default (sandboxed iframes, data: URLs); an embedder may add it', () => {
+    assert.equal(isOriginAllowed('null', []), false);
+    assert.equal(isOriginAllowed('null', ['null']), true);
+    assert.equal(isOriginAllowed('null', ['*']), true);
+  });
+
+  it('accepts only an Origin that is exactly its parsed origin', () => {
+    for (const origin of [
+      'https://evil.com#.playentry.org',
+      'https://evil.com?.playentry.org',
+      'https://evil.com\\.playentry.org',
+      'https://evil.com/.playentry.org',
+      'https://user@dev.playentry.org',
+      'https://dev.playentry.org/',
+      'https://dev.playentry.org:443',
+      'HTTPS://dev.playentry.org',
+      ' https://playentry.org',
+      'https://playentry.org\n',
+      'file:///etc/passwd',
+    ]) {
+      assert.equal(isOriginAllowed(origin, []), false, JSON.stringify(origin));
+      assert.equal(parseOriginHeader(origin), undefined, JSON.stringify(origin));
+    }
+    assert.deepEqual(parseOriginHeader('https://dev.playentry.org:8443'), {
+      scheme: 'https',
+      host: 'dev.playentry.org',
+    });
+    assert.equal(isOriginAllowed('https://dev.playentry.org:8443', []), true);
   });
 
   it('extends the list with exact origins, subdomain patterns and *', () => {
@@ -49,17 +87,33 @@ describe('origin policy', () => {
 
 describe('handshake classification', () => {
   const url = (q: string) => `/socket.io/?EIO=3&transport=websocket&${q}`;
-  it('admits peers only without an Origin header', () => {
-    assert.deepEqual(classifyHandshake({ url: url('childServer=true'), origin: undefined }, []), {
-      admit: true,
-      kind: 'peer',
-    });
-    const posing = classifyHandshake({ url: url('childServer=true'), origin: 'https://playentry.org' }, []);
+  it('admits peers only over a WebSocket upgrade without an Origin header', () => {
+    assert.deepEqual(
+      classifyHandshake({ url: url('childServer=true'), origin: undefined, websocket: true }, []),
+      { admit: true, kind: 'peer' },
+    );
+    const posing = classifyHandshake(
+      { url: url('childServer=true'), origin: 'https://playentry.org', websocket: true },
+      [],
+    );
     assert.equal(posing.admit, false);
+    // An <img> or <script> polling request carries no Origin: never a peer.
+    const img = classifyHandshake({ url: url('childServer=true'), origin: undefined, websocket: false }, []);
+    assert.equal(img.admit, false);
+  });
+  it('refuses a browser polling handshake without Origin', () => {
+    const decision = classifyHandshake(
+      { url: url('client=true&roomId=0a1b2c3d4e'), origin: undefined, websocket: false },
+      [],
+    );
+    assert.equal(decision.admit, false);
   });
   it('admits browsers from allowed origins with their roomId', () => {
     assert.deepEqual(
-      classifyHandshake({ url: url('client=true&roomId=0a1b2c3d4e'), origin: 'https://playentry.org' }, []),
+      classifyHandshake(
+        { url: url('client=true&roomId=0a1b2c3d4e'), origin: 'https://playentry.org', websocket: true },
+        [],
+      ),
       {
         admit: true,
         kind: 'browser',
@@ -67,12 +121,18 @@ describe('handshake classification', () => {
       },
     );
     assert.equal(
-      classifyHandshake({ url: url('client=true&roomId=x'), origin: 'https://evil.example' }, []).admit,
+      classifyHandshake(
+        { url: url('client=true&roomId=x'), origin: 'https://evil.example', websocket: true },
+        [],
+      ).admit,
       false,
     );
   });
   it('admits a browser with an odd roomId without one, and says why', () => {
-    const decision = classifyHandshake({ url: url(`roomId=${'x'.repeat(500)}`), origin: undefined }, []);
+    const decision = classifyHandshake(
+      { url: url(`roomId=${'x'.repeat(500)}`), origin: undefined, websocket: true },
+      [],
+    );
     assert.equal(decision.admit && decision.kind === 'browser' && decision.roomId, undefined);
     assert.ok(decision.admit && decision.kind === 'browser' && decision.note);
   });

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { recognizeStatusBody } from '../../src/cloud/host-probe';
 import { protocolForFirstByte } from '../../src/listener/dual-protocol-listener';
@@ -73,5 +76,72 @@ describe('small decisions', () => {
     assert.equal(isSafePathSegment('block.js'), true);
     for (const bad of ['', '..', '../x', 'a/b', 'a\\b', 'a\u0000b', 'x'.repeat(201)])
       assert.equal(isSafePathSegment(bad), false, bad);
+  });
+});
+
+describe('usage log: throttling and redirects (issue 8)', () => {
+  it('sends many connections as a few batches, at most one per interval', async () => {
+    const posted: UsageReport[] = [];
+    const log = new UsageLog({
+      endpoint: 'https://log.test/c',
+      minIntervalMs: 300,
+      maxQueue: 5000,
+      post: async (_u, b) => void posted.push(b),
+    });
+    log.deviceConnected('520101', false);
+    const t0 = Date.now();
+    // 100 browsers come and go over about a second, as a page reloading in a loop would do.
+    for (let i = 0; i < 100; i += 1) {
+      log.browserConnected(false);
+      log.browserDisconnected(false);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const spent = Date.now() - t0;
+    while (log.pending.length > 0 && Date.now() - t0 < spent + 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(log.pending.length, 0, 'everything is sent in the end');
+    const allowed = Math.ceil(spent / 300) + 1;
+    assert.ok(posted.length <= allowed, `${posted.length} POSTs in ${spent} ms; at most ${allowed} expected`);
+    const events = posted.flatMap((report) => report.logs.map((e) => e.type));
+    assert.equal(events.filter((e) => e === 'connect_ws_success').length, 100, 'nothing is lost');
+    log.stop();
+  });
+
+  it('does not follow a redirect: the batch never reaches where a 307 points', async () => {
+    const elsewhere: string[] = [];
+    const target = createServer((req, res) => {
+      elsewhere.push(`${req.method} ${req.url}`);
+      res.end('ok');
+    });
+    target.listen(0, '127.0.0.1');
+    await once(target, 'listening');
+    const targetPort = (target.address() as AddressInfo).port;
+    let redirected = 0;
+    const endpoint = createServer((_req, res) => {
+      redirected += 1;
+      res.writeHead(307, { location: `http://127.0.0.1:${targetPort}/stolen` }).end();
+    });
+    endpoint.listen(0, '127.0.0.1');
+    await once(endpoint, 'listening');
+    const endpointPort = (endpoint.address() as AddressInfo).port;
+    try {
+      const errors: string[] = [];
+      const log = new UsageLog({
+        endpoint: `http://127.0.0.1:${endpointPort}/count`,
+        onError: (m) => errors.push(m),
+      });
+      log.deviceConnected('520101', false);
+      log.browserConnected(false); // both connected: the batch is POSTed
+      const t0 = Date.now();
+      while (errors.length === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(redirected, 1, 'the endpoint was asked');
+      assert.deepEqual(elsewhere, [], 'the redirect target must receive nothing');
+      assert.equal(errors.length, 1, 'a redirect is reported as a failure');
+      assert.ok(log.pending.length > 0, 'the batch stays queued');
+      log.stop();
+    } finally {
+      target.close();
+      endpoint.close();
+    }
   });
 });

@@ -2,7 +2,8 @@
 // a peer instance (cloud PC mode) or someone to refuse. Pure: used by allowRequest and by the
 // connection handler, testable without sockets. PROTOCOL.md §4, §5, §9.
 import { isValidRoomId } from '../ipc/messages';
-import { isOriginAllowed } from '../listener/origin-policy';
+import { clip } from '../util/log';
+import { checkSocketOrigin } from './origin-policy';
 
 export type HandshakeDecision =
   | { admit: true; kind: 'browser'; roomId: string | undefined; note?: string }
@@ -14,6 +15,19 @@ export interface HandshakeFacts {
   url: string | undefined;
   /** The Origin header, if any. */
   origin: string | undefined;
+  /** True when the handshake is a WebSocket upgrade (not polling). */
+  websocket: boolean;
+}
+
+/**
+ * True when request headers ask for a WebSocket upgrade.
+ *
+ * @example
+ * isWebSocketUpgrade({ upgrade: 'websocket' }) // true
+ */
+export function isWebSocketUpgrade(headers: { upgrade?: string | string[] | undefined }): boolean {
+  const value = Array.isArray(headers.upgrade) ? headers.upgrade[0] : headers.upgrade;
+  return typeof value === 'string' && value.toLowerCase() === 'websocket';
 }
 
 /** Reads one query parameter from a request URL; undefined when absent or unparsable. */
@@ -27,13 +41,15 @@ export function queryParam(url: string | undefined, name: string): string | unde
 }
 
 /**
- * Classifies a handshake. A peer must not carry an Origin header: browsers always send one on
- * WebSocket handshakes, so a web page cannot pose as a peer and take over a student's room.
+ * Classifies a handshake. A peer must come over a WebSocket upgrade without an Origin header:
+ * browsers always send one on WebSocket handshakes, and a polling request from a `<script>` or
+ * `<img>` carries none, so a web page cannot pose as a peer and take over a student's room.
+ * A browser needs an allowed Origin, or none on a WebSocket (a local program).
  *
  * @example
- * classifyHandshake({ url: '/socket.io/?childServer=true', origin: undefined }, [])
+ * classifyHandshake({ url: '/socket.io/?childServer=true', origin: undefined, websocket: true }, [])
  * // { admit: true, kind: 'peer' }
- * classifyHandshake({ url: '/socket.io/?client=true&roomId=0a1b2c3d4e', origin: 'https://playentry.org' }, [])
+ * classifyHandshake({ url: '/socket.io/?client=true&roomId=0a1b2c3d4e', origin: 'https://playentry.org', websocket: true }, [])
  * // { admit: true, kind: 'browser', roomId: '0a1b2c3d4e' }
  */
 export function classifyHandshake(
@@ -42,12 +58,15 @@ export function classifyHandshake(
 ): HandshakeDecision {
   if (queryParam(facts.url, 'childServer') === 'true') {
     if (facts.origin !== undefined) {
-      return { admit: false, reason: `peer handshake with an Origin header (${facts.origin})` };
+      return { admit: false, reason: `peer handshake with an Origin header (${clip(facts.origin)})` };
     }
+    if (!facts.websocket) return { admit: false, reason: 'peer handshake over polling (WebSocket only)' };
     return { admit: true, kind: 'peer' };
   }
-  if (!isOriginAllowed(facts.origin, allowedOrigins)) {
-    return { admit: false, reason: `origin ${facts.origin} is not allowed` };
+  const origin = checkSocketOrigin(facts.origin, facts.websocket, allowedOrigins);
+  if (!origin.ok) {
+    const what = facts.origin === undefined ? '' : ` (${clip(facts.origin)})`;
+    return { admit: false, reason: `${origin.reason}${what}` };
   }
   const roomId = queryParam(facts.url, 'roomId');
   if (roomId === undefined || roomId === '') return { admit: true, kind: 'browser', roomId: undefined };
