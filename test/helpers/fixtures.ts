@@ -95,6 +95,4 @@ export async function assertStillRouting(started: Started, version: ClientVersio
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../support/util';
