@@ -3,7 +3,6 @@
 // the peer's link to the host, queues parent sends while between hosts, and reports modes.
 // main.ts adapts it to IPC; entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { CertificateWatch } from './certificate-watch';
 import {
   type ElectionAction,
@@ -20,7 +19,6 @@ import type { DiagnosticsSource, ServerFacts } from './diagnostics/snapshot';
 import {
   CloudMode,
   type CloudModeValue,
-  type ConnectionInfo,
   isValidRoomId,
   type OpenOptions,
   RunningMode,
@@ -32,9 +30,11 @@ import type { ParentCommandTarget } from './ipc/parent-commands';
 import type { LoadedCertificate } from './listener/certificates';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
 import { normalizeOpenArguments } from './open-options';
-import { PeerRole } from './roles/peer-role';
+import type { HostRoleOptions } from './roles/host-role';
+import type { PeerRole } from './roles/peer-role';
 import type { Role, RoleEvents } from './roles/role';
-import type { UsageLog } from './telemetry/usage-log';
+import { startHost, startPeer } from './roles/start-role';
+import { ServerActivity } from './server-activity';
 import { BoundedQueue } from './util/bounded-queue';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
@@ -92,7 +92,7 @@ export class EntryServer
   private joining: PeerRole | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private ownRoomId: string | undefined;
-  private usage: UsageLog | undefined;
+  private readonly activity: ServerActivity;
   private opened: Promise<void> | undefined;
   private settle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -128,6 +128,7 @@ export class EntryServer
       tlsActive: () => this.tlsActive,
       checkMs: options.certificateCheckMs,
     });
+    this.activity = new ServerActivity(this.diagnostics, this.logger);
     this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
   }
@@ -153,16 +154,7 @@ export class EntryServer
     }
     const options = normalizeOpenArguments(modeOrOptions, telemetryUrl);
     if (options.allowedOrigins) this.extraOrigins.push(...options.allowedOrigins);
-    if (options.telemetryUrl) {
-      // Loaded here, not at start: only an instance given an endpoint needs it (docs/BENCHMARKS.md).
-      const { UsageLog } = require('./telemetry/usage-log') as typeof import('./telemetry/usage-log');
-      this.usage = new UsageLog({
-        endpoint: options.telemetryUrl,
-        offlineVersion: options.offlineVersion,
-        onError: (message) => this.logger.warnOnce(`usage:${message}`, message),
-      });
-      this.usage.record('start_app', false);
-    }
+    this.activity.startUsage(options);
     this.certificates.start();
     this.opened = new Promise((resolve) => {
       this.settle = resolve;
@@ -209,16 +201,14 @@ export class EntryServer
 
   /** Telemetry: a device connected (`connectHardwareSuccess`). */
   reportDeviceConnected(hardwareId: string): void {
-    this.usage?.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud);
-    this.diagnostics.deviceReported('connected', String(hardwareId));
-    this.role?.shareDeviceReport(this.diagnostics.peerReport(VERSION));
+    this.role?.shareDeviceReport(
+      this.activity.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud),
+    );
   }
 
   /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
   reportDeviceFailed(): void {
-    this.usage?.deviceFailed(this.cloudMode === CloudMode.cloud);
-    this.diagnostics.deviceReported('failed');
-    this.role?.shareDeviceReport(this.diagnostics.peerReport(VERSION));
+    this.role?.shareDeviceReport(this.activity.deviceFailed(this.cloudMode === CloudMode.cloud));
   }
 
   /** What the diagnostics page needs from the server (src/diagnostics/snapshot.ts). */
@@ -313,28 +303,31 @@ export class EntryServer
     }
   }
 
-  /**
-   * Binds a bare TCP server first and frees it at once: an instance that finds the port taken
-   * becomes a peer without ever loading the host's machinery (socket.io server, TLS, routing,
-   * mailbox), 2.4 MB of every peer's memory (docs/BENCHMARKS.md, memory per seat). Losing the
-   * port between this check and the real bind is the usual `bindFailed`.
-   */
   private tryListen(): void {
-    const probe = createNetServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
-    );
-    probe.listen({ port: this.port, host: LISTEN_HOST, exclusive: true }, () =>
-      probe.close(() => {
-        if (this.election.phase === 'binding') this.listenAsHost();
-      }),
+    startHost(
+      () => this.hostOptions(),
+      () => this.election.phase === 'binding',
+      this.port,
+      LISTEN_HOST,
+    ).then(
+      (role) => {
+        if (!role) return;
+        if (this.election.phase !== 'binding') return void role.close();
+        this.tlsActive = role.tlsEnabled;
+        this.takeRole(role);
+        this.browserAtHostLoss = false;
+        const tls = this.tlsActive ? 'https/wss and http/ws' : 'http/ws only';
+        this.logger.info(`host on ${LISTEN_HOST}:${this.port} (${tls})`);
+        this.dispatch({ type: 'bound' });
+      },
+      (error: NodeJS.ErrnoException) =>
+        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
     );
   }
 
-  private listenAsHost(): void {
-    // Loaded on the first election this instance wins (esbuild evaluates it on this require).
-    const { HostRole } = require('./roles/host-role') as typeof import('./roles/host-role');
-    HostRole.listen({
+  private hostOptions(): HostRoleOptions {
+    return {
+      ...this.options,
       port: this.port,
       host: LISTEN_HOST,
       logger: this.logger,
@@ -345,73 +338,52 @@ export class EntryServer
       stats: this.diagnostics.stats,
       certificate: this.certificates.usable(),
       status: () => this.status(),
-      handleModuleListRequest: this.options.handleModuleListRequest,
-      handleModuleFileRequest: this.options.handleModuleFileRequest,
       diagnostics: (req, res, pathname) => this.diagnostics.handle(req, res, pathname),
-    }).then(
-      (role) => {
-        if (this.election.phase !== 'binding') {
-          void role.close();
-          return;
-        }
-        this.tlsActive = role.tlsEnabled;
-        this.takeRole(role);
-        this.browserAtHostLoss = false;
-        this.logger.info(
-          `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
-        );
-        this.dispatch({ type: 'bound' });
-      },
-      (error: NodeJS.ErrnoException) =>
-        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
-    );
+    };
   }
 
   private tryJoin(): void {
-    const role = new PeerRole(this.port);
+    const { role, joined } = startPeer(this.port, () =>
+      this.ownRoomId === undefined
+        ? undefined
+        : { roomId: this.ownRoomId, ...(this.browserAtHostLoss ? { browserConnectedAtHostLoss: true } : {}) },
+    );
     this.joining = role;
-    role
-      .join(() =>
-        this.ownRoomId === undefined
-          ? undefined
-          : {
-              roomId: this.ownRoomId,
-              ...(this.browserAtHostLoss ? { browserConnectedAtHostLoss: true } : {}),
-            },
-      )
-      .then(
-        () => {
-          if (this.joining === role) this.joining = undefined;
-          if (this.election.phase !== 'joining') {
-            void role.close();
-            return;
-          }
-          this.browserAtHostLoss = false;
-          role.once('lost', (reason) => {
-            this.logger.info(`lost the host (${reason}); electing a new one`);
-            this.browserAtHostLoss = role.ownRoomHasBrowser;
-            void role.close();
-            if (this.role === role) this.role = undefined;
-            this.dispatch({ type: 'hostLost' });
-          });
-          this.takeRole(role);
-          this.everCloud = true;
-          this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
-          this.dispatch({ type: 'joined' });
-        },
-        (error: Error) => {
+    joined.then(
+      () => {
+        if (this.joining === role) this.joining = undefined;
+        if (this.election.phase !== 'joining') return void role.close();
+        this.browserAtHostLoss = false;
+        role.once('lost', (reason) => {
+          this.logger.info(`lost the host (${reason}); electing a new one`);
+          this.browserAtHostLoss = role.ownRoomHasBrowser;
           void role.close();
-          if (this.joining === role) this.joining = undefined;
-          this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
-        },
-      );
+          if (this.role === role) this.role = undefined;
+          this.dispatch({ type: 'hostLost' });
+        });
+        this.takeRole(role);
+        this.everCloud = true;
+        this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
+        this.dispatch({ type: 'joined' });
+      },
+      (error: Error) => {
+        if (this.joining === role) this.joining = undefined;
+        this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
+      },
+    );
   }
 
   /** Listens to a role's events and makes it the current one. */
   private takeRole(role: Role & EventEmitter<RoleEvents>): void {
     role.on('data', (value) => this.emit('data', value));
-    role.on('connection', (info) => this.announceConnection(info));
-    role.on('close', (info) => this.announceClose(info));
+    role.on('connection', (info) => {
+      this.activity.connected(info, this.cloudMode === CloudMode.cloud);
+      this.emit('connection', info);
+    });
+    role.on('close', (info) => {
+      this.activity.closed(info, this.cloudMode === CloudMode.cloud);
+      this.emit('close', info.roomId);
+    });
     role.on('cloudModeChanged', (mode) => this.setModes(this.runningModeOf(role), mode));
     role.on('problem', (info, roomId) => {
       if (roomId === this.refusedRoom) return;
@@ -430,22 +402,8 @@ export class EntryServer
     const role = this.role;
     if (!role) return;
     this.setModes(this.runningModeOf(role), role.cloudMode);
-    role.shareDeviceReport(this.diagnostics.peerReport(VERSION));
+    role.shareDeviceReport(this.activity.deviceReport());
     for (const value of this.outbox.drain()) role.deliver(value);
-  }
-
-  /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
-  private announceConnection(info: ConnectionInfo): void {
-    if (info.kind === 'browser') this.usage?.browserConnected(this.cloudMode === CloudMode.cloud);
-    if (info.kind === 'browser') this.diagnostics.stats?.browserJoined(info.roomId);
-    this.emit('connection', info);
-  }
-
-  /** A socket left the host (for a peer: its own room's browser did): telemetry and `close`. */
-  private announceClose(info: ConnectionInfo): void {
-    if (info.kind === 'browser') this.usage?.browserDisconnected(this.cloudMode === CloudMode.cloud);
-    if (info.kind === 'browser') this.diagnostics.stats?.browserLeft(info.roomId);
-    this.emit('close', info.roomId);
   }
 
   /** Settles `open` on the first role and reports each mode when it changes. */
