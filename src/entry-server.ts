@@ -14,8 +14,9 @@ import {
 import { probePortHolder } from './cloud/host-probe';
 import { DEFAULT_PORT, LISTEN_HOST } from './config';
 import { Diagnostics } from './diagnostics/diagnostics';
-import { type ProblemLog, recordProblems } from './diagnostics/problems';
+import { recordProblems } from './diagnostics/problems';
 import type { DiagnosticsSource, ServerFacts } from './diagnostics/snapshot';
+import type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
 import {
   CloudMode,
   type CloudModeValue,
@@ -24,11 +25,11 @@ import {
   RunningMode,
   type RunningModeValue,
   type ServerErrorInfo,
-  type ServerEvents,
 } from './ipc/messages';
 import type { ParentCommandTarget } from './ipc/parent-commands';
 import type { LoadedCertificate } from './listener/certificates';
-import type { ModuleHandlers, StatusBody } from './listener/http-routes';
+import type { StatusBody } from './listener/http-routes';
+import { ModeReport } from './mode-report';
 import { normalizeOpenArguments } from './open-options';
 import type { HostRoleOptions } from './roles/host-role';
 import type { PeerRole } from './roles/peer-role';
@@ -40,28 +41,7 @@ import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
 
-/** Events of the server object: the server → parent messages except the cipher replies. */
-export type EntryServerEvents = ServerEvents;
-
-export interface EntryServerOptions extends ModuleHandlers {
-  /** Compat with the original: `true` serves plain http/ws only, even when a certificate is given. */
-  http?: boolean;
-  /** Port to listen on or join. Default 23518. */
-  port?: number;
-  /** Certificate for https/wss on the same port. */
-  certificate?: LoadedCertificate;
-  /** Extra allowed browser origins (added to the defaults). */
-  allowedOrigins?: string[];
-  logger?: Logger;
-  /** Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000. */
-  peerQueueLimit?: number;
-  /** How often a running server re-checks its certificate's expiry. Default one hour. */
-  certificateCheckMs?: number;
-  /** Count per-room traffic for the diagnostics page. Default true (off only to measure its cost). */
-  roomStats?: boolean;
-  /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
-  problems?: ProblemLog;
-}
+export type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
 
 /**
  * The Entry HW server.
@@ -94,10 +74,11 @@ export class EntryServer
   private ownRoomId: string | undefined;
   private readonly activity: ServerActivity;
   private opened: Promise<void> | undefined;
-  private settle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
-  private runningMode: RunningModeValue | undefined;
-  private cloudMode: CloudModeValue | undefined;
+  private readonly modes = new ModeReport({
+    runningModeChanged: (mode) => this.emit('runningModeChanged', mode),
+    cloudModeChanged: (mode) => this.emit('cloudModeChanged', mode),
+  });
   private tlsActive = false;
   /** True once this instance has been part of a cloud (a peer): as a later host it keeps routing by room. */
   private everCloud = false;
@@ -135,7 +116,7 @@ export class EntryServer
 
   /** Current role, once `open` has settled. */
   get mode(): { runningMode: RunningModeValue | undefined; cloudMode: CloudModeValue | undefined } {
-    return { runningMode: this.runningMode, cloudMode: this.cloudMode };
+    return { runningMode: this.modes.runningMode, cloudMode: this.modes.cloudMode };
   }
 
   /**
@@ -156,9 +137,7 @@ export class EntryServer
     if (options.allowedOrigins) this.extraOrigins.push(...options.allowedOrigins);
     this.activity.startUsage(options);
     this.certificates.start();
-    this.opened = new Promise((resolve) => {
-      this.settle = resolve;
-    });
+    this.opened = this.modes.opened();
     this.dispatch({ type: 'open' });
     return this.opened;
   }
@@ -202,13 +181,13 @@ export class EntryServer
   /** Telemetry: a device connected (`connectHardwareSuccess`). */
   reportDeviceConnected(hardwareId: string): void {
     this.role?.shareDeviceReport(
-      this.activity.deviceConnected(String(hardwareId), this.cloudMode === CloudMode.cloud),
+      this.activity.deviceConnected(String(hardwareId), this.modes.cloudMode === CloudMode.cloud),
     );
   }
 
   /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
   reportDeviceFailed(): void {
-    this.role?.shareDeviceReport(this.activity.deviceFailed(this.cloudMode === CloudMode.cloud));
+    this.role?.shareDeviceReport(this.activity.deviceFailed(this.modes.cloudMode === CloudMode.cloud));
   }
 
   /** What the diagnostics page needs from the server (src/diagnostics/snapshot.ts). */
@@ -216,8 +195,8 @@ export class EntryServer
     return {
       version: VERSION,
       port: this.port,
-      runningMode: this.runningMode,
-      cloudMode: this.cloudMode,
+      runningMode: this.modes.runningMode,
+      cloudMode: this.modes.cloudMode,
       tlsActive: this.tlsActive,
       certificateNotAfter: this.certificate?.notAfter,
       plainOnlyByOption: this.options.http === true,
@@ -231,8 +210,8 @@ export class EntryServer
     return {
       name: 'entry-hw-server',
       version: VERSION,
-      runningMode: this.runningMode ?? null,
-      cloudMode: this.cloudMode ?? null,
+      runningMode: this.modes.runningMode ?? null,
+      cloudMode: this.modes.cloudMode ?? null,
       browsers: role?.browsers ?? 0,
       peers: role?.peers ?? 0,
       tls: {
@@ -256,6 +235,7 @@ export class EntryServer
    */
   close(): Promise<void> {
     if (!this.closing) {
+      this.modes.close();
       this.closing = this.shutdown();
       this.dispatch({ type: 'close' });
     }
@@ -377,14 +357,14 @@ export class EntryServer
   private takeRole(role: Role & EventEmitter<RoleEvents>): void {
     role.on('data', (value) => this.emit('data', value));
     role.on('connection', (info) => {
-      this.activity.connected(info, this.cloudMode === CloudMode.cloud);
+      this.activity.connected(info, this.modes.cloudMode === CloudMode.cloud);
       this.emit('connection', info);
     });
     role.on('close', (info) => {
-      this.activity.closed(info, this.cloudMode === CloudMode.cloud);
+      this.activity.closed(info, this.modes.cloudMode === CloudMode.cloud);
       this.emit('close', info.roomId);
     });
-    role.on('cloudModeChanged', (mode) => this.setModes(this.runningModeOf(role), mode));
+    role.on('cloudModeChanged', (mode) => this.modes.set(this.runningModeOf(role), mode));
     role.on('problem', (info, roomId) => {
       if (roomId === this.refusedRoom) return;
       this.refusedRoom = roomId;
@@ -401,25 +381,9 @@ export class EntryServer
   private settleRole(): void {
     const role = this.role;
     if (!role) return;
-    this.setModes(this.runningModeOf(role), role.cloudMode);
+    this.modes.set(this.runningModeOf(role), role.cloudMode);
     role.shareDeviceReport(this.activity.deviceReport());
     for (const value of this.outbox.drain()) role.deliver(value);
-  }
-
-  /** Settles `open` on the first role and reports each mode when it changes. */
-  private setModes(running: RunningModeValue, cloud: CloudModeValue): void {
-    if (this.closing) return;
-    const first = this.settle !== undefined;
-    if (first || running !== this.runningMode) {
-      this.runningMode = running;
-      this.emit('runningModeChanged', running);
-    }
-    if (first || cloud !== this.cloudMode) {
-      this.cloudMode = cloud;
-      this.emit('cloudModeChanged', cloud);
-    }
-    this.settle?.();
-    this.settle = undefined;
   }
 
   private async shutdown(): Promise<void> {
@@ -429,6 +393,6 @@ export class EntryServer
     this.role = undefined;
     this.joining = undefined;
     await Promise.allSettled(roles.map((role) => role?.close()));
-    this.settle?.();
+    this.modes.settleOpen();
   }
 }

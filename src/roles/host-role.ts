@@ -54,7 +54,7 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
    */
   static async listen(options: HostRoleOptions): Promise<HostRole> {
     const hub = new HostHub(options);
-    const listener = new HostListener({ ...options, hub });
+    const listener = new HostListener({ ...options, hub: hub.door });
     try {
       await listener.listen(options.port, options.host);
     } catch (error) {

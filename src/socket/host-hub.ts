@@ -5,15 +5,11 @@
 // requests and upgrades. Connected sockets live in socket.io's own list and rooms: every browser
 // is in ALL_BROWSERS and its roomId's room, every peer in ALL_PEERS.
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { Server as EngineServer } from 'engine.io';
+import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
-import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../config';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
 import type { ConnectionInfo } from '../ipc/messages';
-import type { BrowserRequestHandler } from '../listener/host-listener';
 import { SOCKET_IO_PATH } from '../policy/request-policy';
 import {
   ALL_BROWSERS,
@@ -27,8 +23,7 @@ import {
 } from '../routing/host-routing';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
-import { logAbnormalClose } from './abnormal-close';
-import { HandshakeGate, headerValue } from './admission';
+import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import {
   DIAGNOSTICS_REPORT_EVENT,
@@ -75,13 +70,15 @@ export interface HostHubOptions {
  *
  * @example
  * const hub = new HostHub({ logger, allowedOrigins: () => [], ownRoomId: () => undefined });
- * httpServer.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
+ * new HostListener({ hub: hub.door, ... }); // requests and upgrades under /socket.io/
  * hub.on('data', (value) => parent.send({ key: 'data', value }));
  * hub.deliverFromParent({ company: 1, model: 1, a0: 512 });
  */
-export class HostHub extends EventEmitter<HostHubEvents> implements BrowserRequestHandler {
+export class HostHub extends EventEmitter<HostHubEvents> {
   readonly io: IoServer<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
   readonly engine: EngineServer;
+  /** The listener's way in: engine.io and the handshake check (socket/admission.ts). */
+  readonly door: EngineDoor;
   private readonly gate: HandshakeGate;
   private readonly rooms: PeerRooms;
   private readonly delivery: BrowserDelivery;
@@ -91,32 +88,14 @@ export class HostHub extends EventEmitter<HostHubEvents> implements BrowserReque
   constructor(private readonly options: HostHubOptions) {
     super();
     this.everCloud = options.everCloud ?? false;
-    this.gate = new HandshakeGate(options.logger, options.allowedOrigins);
     this.rooms = new PeerRooms(options.logger, options.ownRoomId);
-    this.engine = new EngineServer({
-      allowEIO3: true,
-      transports: ['polling', 'websocket'],
-      maxHttpBufferSize: MAX_PAYLOAD_BYTES,
-      pingInterval: PING_INTERVAL_MS,
-      pingTimeout: PING_TIMEOUT_MS,
-      allowRequest: (req, callback) => {
-        const decision = this.gate.admit(req as IncomingMessage);
-        callback(decision.admit ? null : decision.reason, decision.admit);
-      },
-      cors: {
-        origin: (origin, callback) => callback(null, this.gate.isOriginAllowed(origin)),
-        credentials: true,
-      },
-    });
+    this.door = new EngineDoor(options.logger, options.allowedOrigins);
+    this.engine = this.door.engine;
+    this.gate = this.door.gate;
     this.io = new IoServer({ serveClient: false, path: SOCKET_IO_PATH });
     this.io.bind(this.engine);
     this.delivery = new BrowserDelivery(this.io, options.stats);
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
-    this.engine.on(
-      'connection',
-      (socket: { on(event: 'close', fn: (r: string, d?: unknown) => void): void }) =>
-        socket.on('close', (reason, description) => logAbnormalClose(options.logger, reason, description)),
-    );
     const now = Date.now();
     for (const roomId of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, now);
   }
@@ -127,40 +106,6 @@ export class HostHub extends EventEmitter<HostHubEvents> implements BrowserReque
 
   get peerCount(): number {
     return this.io.sockets.adapter.rooms.get(ALL_PEERS)?.size ?? 0;
-  }
-
-  /** The configured extra origins (defaults not included). */
-  allowedOrigins(): readonly string[] {
-    return this.options.allowedOrigins();
-  }
-
-  /** The origin policy in force (defaults plus configured extras). */
-  isOriginAllowed(origin: string | undefined): boolean {
-    return this.gate.isOriginAllowed(origin);
-  }
-
-  /** Serves a socket.io polling request; answers preflights with the Private Network Access header. */
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (
-      req.method === 'OPTIONS' &&
-      req.headers['access-control-request-private-network'] === 'true' &&
-      this.isOriginAllowed(headerValue(req.headers.origin))
-    ) {
-      res.setHeader('Access-Control-Allow-Private-Network', 'true');
-    }
-    this.engine.handleRequest(req, res);
-  }
-
-  /** Serves a WebSocket upgrade; a refused handshake gets HTTP 403 before engine.io sees it. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!this.gate.admit(req).admit) {
-      const body = 'Forbidden';
-      socket.end(
-        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      );
-      return;
-    }
-    this.engine.handleUpgrade(req, socket, head);
   }
 
   /**

@@ -79,10 +79,10 @@ class HubModel {
 
   constructor(
     readonly hostId: string,
-    startedInCloud: boolean,
+    everCloud: boolean,
     now: () => number,
   ) {
-    this.everCloud = startedInCloud;
+    this.everCloud = everCloud;
     this.mailbox = new ReconnectMailbox({ ...MAILBOX_LIMITS, now });
   }
 }
@@ -258,9 +258,9 @@ export class ClassroomModel {
     }
   }
 
-  private becomeHost(inst: ModelInstance, startedInCloud: boolean): void {
+  private becomeHost(inst: ModelInstance, everCloud: boolean): void {
     inst.state = 'host';
-    const hub = new HubModel(inst.id, startedInCloud, () => this.now);
+    const hub = new HubModel(inst.id, everCloud, () => this.now);
     this.hub = hub;
     for (const m of inst.outbox.splice(0)) this.fromHostParent(hub, m);
   }
@@ -310,7 +310,7 @@ export class ClassroomModel {
     if (route.to === 'room') this.deliverToRoom(hub, route.roomId, message);
   }
 
-  /** HostHub.sendFromParent. */
+  /** HostHub.deliverFromParent. */
   private fromHostParent(hub: HubModel, message: ModelMessage): void {
     const snapshot = this.snapshot();
     // Decided when the host routes it (a send queued as a peer may be routed by it as the host).
