@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
 import { type ListenerLimits, readListenerLimits } from '../config';
 import type { HostHub } from '../socket/host-hub';
 import type { Logger } from '../util/log';
@@ -71,7 +72,11 @@ export class HostListener {
         options.hub.allowedOrigins(),
       );
       if (!admission.allow) {
-        options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
+        // The original v2 server joining as a peer is refused like any no-Origin polling request,
+        // but said once in words a person can act on (every instance must run the same version).
+        if (isOlderServerJoin(req.url))
+          options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
+        else options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
       }
       return admission;
     };
