@@ -33,9 +33,10 @@ import { type CertificateHealth, certificateHealth, type LoadedCertificate } fro
 import type { HostListener } from './listener/host-listener';
 import type { ModuleHandlers, StatusBody } from './listener/http-routes';
 import { normalizeOpenArguments } from './open-options';
+import { RECONNECT_WINDOW_MS } from './routing/held-messages';
+import { PeerOutbox } from './routing/peer-outbox';
 import type { HostHub } from './socket/host-hub';
 import type { UsageLog } from './telemetry/usage-log';
-import { BoundedQueue } from './util/bounded-queue';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
@@ -58,7 +59,11 @@ export interface EntryServerOptions extends ModuleHandlers {
   /** Extra allowed browser origins (added to the defaults). */
   allowedOrigins?: string[];
   logger?: Logger;
-  /** Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000. */
+  /**
+   * Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000.
+   * Sends older than 5 s when a host is found, and all of them when the roomId changes, are
+   * dropped (src/routing/peer-outbox.ts).
+   */
   peerQueueLimit?: number;
   /** How often a running server re-checks its certificate's expiry. Default one hour. */
   certificateCheckMs?: number;
@@ -82,7 +87,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
   private readonly port: number;
   private readonly logger: Logger;
   private readonly certificate: LoadedCertificate | undefined;
-  private readonly outbox: BoundedQueue<unknown>;
+  private readonly outbox: PeerOutbox<unknown>;
   private extraOrigins: string[];
   private election: ElectionState = INITIAL_ELECTION;
   private hub: HostHub | undefined;
@@ -104,10 +109,11 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
   /** As a peer: browsers of this instance's room connected to the host (from the host's events). */
   private ownRoomBrowsers = 0;
   /**
-   * The host was lost while this instance's room had a browser connected to it: the next host
-   * (this instance, or the one it joins) holds the room's messages for the reconnecting tab.
+   * When the host was lost while this instance's room had a browser connected to it: the next
+   * host (this instance, or the one it joins) holds the room's messages for the reconnecting tab,
+   * until 5 s after that moment (not after the new host appeared).
    */
-  private browserAtHostLoss = false;
+  private browserLeftAt: number | undefined;
   /** The last roomId whose claim the host refused, so ROOM_CLAIMED is reported once. */
   private refusedRoom: string | undefined;
   private readonly diagnostics: Diagnostics;
@@ -123,7 +129,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
     const logger = options.logger ?? createLogger();
     this.logger = options.problems ? logger : recordProblems(logger, this.diagnostics.problems);
     this.certificate = options.http ? undefined : options.certificate;
-    this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
+    this.outbox = new PeerOutbox(options.peerQueueLimit ?? 1000);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
   }
 
@@ -177,6 +183,18 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       this.logger.warn('addRoomId: ignoring an empty, too long or non-string roomId');
       return;
     }
+    if (roomId !== this.ownRoomId && this.outbox.length > 0) {
+      // Queued sends were for the previous room's tab; never deliver them to the new room's.
+      const dropped = this.outbox.roomChanged();
+      this.logger.warn(
+        `addRoomId: the roomId changed; dropped ${dropped} sends queued for the previous room`,
+      );
+    }
+    if (roomId !== this.ownRoomId) {
+      // What this instance knew of its room's browsers was about the previous room.
+      this.ownRoomBrowsers = 0;
+      this.browserLeftAt = undefined;
+    }
     this.ownRoomId = roomId;
     if (this.election.phase === 'peer') this.link?.matchRoom(roomId);
     if (this.election.phase === 'host') this.hub?.ownRoomIdChanged(roomId);
@@ -195,7 +213,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
     } else if (this.election.phase === 'peer' && this.link?.connected) {
       this.link.send({ data: value });
     } else {
-      this.outbox.push(value);
+      this.outbox.push(value, Date.now());
       if (this.outbox.dropped === 1) {
         this.logger.warn(`no host yet: keeping the last ${this.outbox.capacity} sends, dropping older ones`);
       }
@@ -383,7 +401,10 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
       startedInCloud: this.wasPeer,
-      reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
+      reconnectingRooms:
+        this.browserLeftAt !== undefined && this.ownRoomId !== undefined
+          ? [{ roomId: this.ownRoomId, leftAt: this.browserLeftAt }]
+          : [],
       stats: this.diagnostics.stats,
     });
     const certificate = this.usableCertificate();
@@ -428,6 +449,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       this.announceClose({ kind: 'browser', roomId });
     });
     link.on('claimRefused', (refusal) => {
+      this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
       if (refusal.roomId === this.refusedRoom) return;
       this.refusedRoom = refusal.roomId;
       this.report({ code: 'ROOM_CLAIMED', message: refusal.message });
@@ -439,7 +461,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
           ? undefined
           : {
               roomId: this.ownRoomId,
-              ...(this.browserAtHostLoss ? { browserConnectedAtHostLoss: true } : {}),
+              ...this.hostLossClaim(),
             },
       )
       .then(
@@ -448,10 +470,10 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
             link.close();
             return;
           }
-          this.browserAtHostLoss = false;
+          this.browserLeftAt = undefined;
           link.once('lost', (reason) => {
             this.logger.info(`lost the host (${reason}); electing a new one`);
-            this.browserAtHostLoss = this.ownRoomBrowsers > 0;
+            this.browserLeftAt = this.ownRoomBrowsers > 0 ? Date.now() : undefined;
             this.ownRoomBrowsers = 0;
             link.close();
             if (this.link === link) this.link = undefined;
@@ -467,9 +489,17 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       );
   }
 
+  /** What a matchTarget adds when this room's browser was cut off by the host loss, within the window. */
+  private hostLossClaim(): { browserConnectedAtHostLoss?: true; msSinceHostLoss?: number } {
+    if (this.browserLeftAt === undefined) return {};
+    const msSinceHostLoss = Math.max(0, Date.now() - this.browserLeftAt);
+    if (msSinceHostLoss >= RECONNECT_WINDOW_MS) return {};
+    return { browserConnectedAtHostLoss: true, msSinceHostLoss };
+  }
+
   private becomeHost(): void {
     const hub = this.hub as HostHub;
-    this.browserAtHostLoss = false;
+    this.browserLeftAt = undefined;
     hub.on('data', (value) => this.emit('data', value));
     hub.on('connection', (info) => this.announceConnection(info));
     hub.on('close', (info) => this.announceClose(info));
@@ -480,7 +510,17 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
       `host on ${LISTEN_HOST}:${this.port} (${this.tlsActive ? 'https/wss and http/ws' : 'http/ws only'})`,
     );
     this.setModes(RunningMode.server, hub.peerCount > 0 ? CloudMode.cloud : CloudMode.singleServer);
-    for (const value of this.outbox.drain()) hub.sendFromParent(value);
+    for (const { value, queuedMs } of this.drainOutbox()) hub.sendFromParent(value, queuedMs);
+  }
+
+  /** The queued sends still young enough for a browser; the stale ones are dropped, with a count. */
+  private drainOutbox(): { value: unknown; queuedMs: number }[] {
+    const { fresh, expired } = this.outbox.drain(Date.now());
+    if (expired > 0)
+      this.logger.warn(
+        `dropped ${expired} sends queued while there was no host: older than ${RECONNECT_WINDOW_MS / 1000} s`,
+      );
+    return fresh;
   }
 
   /** A socket reached the host (for a peer: its own room's browser did): telemetry and `connection`. */
@@ -502,7 +542,7 @@ export class EntryServer extends EventEmitter<EntryServerEvents> implements Diag
     this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
     this.setModes(RunningMode.client, CloudMode.cloud);
     this.link?.report(this.diagnostics.peerReport(VERSION));
-    for (const value of this.outbox.drain()) this.link?.send({ data: value });
+    for (const { value, queuedMs } of this.drainOutbox()) this.link?.send({ data: value }, queuedMs);
   }
 
   /** Settles `open` on the first role and reports each mode when it changes. */

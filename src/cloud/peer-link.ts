@@ -111,9 +111,18 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
     this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, value);
   }
 
-  /** Sends an already wrapped `{ data }` payload to the host for this instance's room. */
-  send(payload: unknown): void {
-    this.socket?.emit('message', payload);
+  /**
+   * Sends an already wrapped `{ data }` payload to the host for this instance's room. A send that
+   * waited in the outbox says for how long (`queuedMs`, an extension argument the host uses to
+   * age it; the browser never sees it).
+   *
+   * @example
+   * link.send({ data: { a0: 512 } });
+   * link.send({ data: { a0: 512 } }, 1200); // queued 1.2 s between hosts
+   */
+  send(payload: unknown, queuedMs?: number): void {
+    if (queuedMs === undefined || queuedMs <= 0) this.socket?.emit('message', payload);
+    else this.socket?.emit('message', payload, { queuedMs });
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import { isSocketIoPath, SOCKET_IO_PATH } from '../listener/request-policy';
 import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
 import {
   ackValue,
-  browserWasConnected,
+  browserLeftMsAgo,
   isUnmatchedBrowser,
   type RoutingSnapshot,
   roomIdFromMatchTarget,
@@ -23,6 +23,7 @@ import {
   routeParentSend,
   routePeerMessage,
 } from '../routing/host-routing';
+import { queuedMsOf } from '../routing/peer-outbox';
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
 import {
   ClaimedRooms,
@@ -74,7 +75,7 @@ export interface HostHubOptions {
    * room, when it was a peer): their messages are held for the reconnecting tab, as if this
    * host had seen that browser leave at start-up.
    */
-  reconnectingRooms?: readonly string[];
+  reconnectingRooms?: readonly { roomId: string; leftAt: number }[];
   /** Per-room counters for the diagnostics page; undefined counts nothing. */
   stats?: RoomStats;
 }
@@ -140,8 +141,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       (socket: { on(event: 'close', fn: (r: string, d?: unknown) => void): void }) =>
         socket.on('close', (reason, description) => this.logAbnormalClose(reason, description)),
     );
-    const now = Date.now();
-    for (const roomId of options.reconnectingRooms ?? []) this.departures.left(holdKey(roomId), now);
+    for (const { roomId, leftAt } of options.reconnectingRooms ?? [])
+      this.departures.left(holdKey(roomId), leftAt);
   }
 
   get browserCount(): number {
@@ -195,20 +196,22 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /**
    * Delivers a `send` from this host's parent as `{ data: value }` to the browsers it serves.
+   * `queuedMs`: how long it waited before (queued while this instance had no host); a held
+   * message's age counts from the send.
    *
    * @example
    * hub.sendFromParent('disconnectHardware');
    */
-  sendFromParent(value: unknown): void {
+  sendFromParent(value: unknown, queuedMs = 0): void {
     const payload = { data: value };
     const state = this.snapshot();
     const route = routeParentSend(state);
     if (route.to === 'room') {
-      this.deliverToRoom(route.roomId, payload);
+      this.deliverToRoom(route.roomId, payload, queuedMs);
     } else if (route.to === 'all-browsers') {
       this.options.stats?.toEachBrowser(this.members.values());
       if (this.browserCount > 0) this.io.to(ALL_BROWSERS_ROOM).emit('message', payload);
-      this.holdForReturningTabs(payload, () => true);
+      this.holdForReturningTabs(payload, () => true, queuedMs);
     } else {
       for (const member of this.members.values()) {
         if (member.kind === 'browser' && isUnmatchedBrowser(state, member.roomId)) {
@@ -216,8 +219,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
           member.socket.emit('message', payload);
         }
       }
-      this.holdForReturningTabs(payload, (key) =>
-        isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
+      this.holdForReturningTabs(
+        payload,
+        (key) => isUnmatchedBrowser(state, key === 'no-room' ? undefined : key.slice('room:'.length)),
+        queuedMs,
       );
     }
   }
@@ -385,10 +390,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     socket.on(DIAGNOSTICS_REPORT_EVENT, (value: unknown) => {
       member.report = value;
     });
-    socket.on('message', (message: unknown) =>
+    socket.on('message', (message: unknown, meta?: unknown) =>
       this.guard('peer message', () => {
         const route = routePeerMessage(member.roomId);
-        if (route.to === 'room') this.deliverToRoom(route.roomId, message);
+        if (route.to === 'room') this.deliverToRoom(route.roomId, message, queuedMsOf(meta));
         else
           this.options.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
       }),
@@ -430,12 +435,24 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     }
     member.roomId = roomId;
     this.peerByRoom.set(roomId, member.socket.id);
+    // A room's first claim: what the host held for its tab came from the host's own parent (it
+    // served the room while unclaimed) and is not the claiming student's; drop it.
+    if (!this.claimed.has(roomId)) this.dropHeldForNewClaim(roomId);
     this.claimed.add(roomId);
     const browsers = this.browsersInRoom(roomId);
-    // After a failover this host never saw the room's browser; the peer did: hold for the tab.
-    if (browserWasConnected(value) && browsers === 0) this.departures.left(holdKey(roomId), Date.now());
+    // After a failover this host never saw the room's browser; the peer did: hold for the tab,
+    // for what is left of the window since the peer lost its host.
+    const leftMsAgo = browserLeftMsAgo(value);
+    if (leftMsAgo !== undefined && browsers === 0)
+      this.departures.left(holdKey(roomId), Date.now() - leftMsAgo);
     // Browsers of this room that came back before their peer did (a failover) are announced now.
     if (browsers > 0) member.socket.emit(ROOM_CONNECTION_EVENT, roomId, browsers);
+  }
+
+  private dropHeldForNewClaim(roomId: string): void {
+    const dropped = this.mailbox.take(holdKey(roomId)).length;
+    if (dropped > 0)
+      this.options.logger.info(`dropped ${dropped} messages held for room ${roomId}: a peer claimed it`);
   }
 
   /** Frees the room a peer holds (it leaves, asks for another room, or is refused). */
@@ -507,10 +524,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   /** Delivers to a room's browsers, or holds for a tab of that room that left moments ago. */
-  private deliverToRoom(roomId: string, payload: unknown): void {
+  private deliverToRoom(roomId: string, payload: unknown, queuedMs = 0): void {
     this.options.stats?.toBrowser(roomId);
     if (this.browsersInRoom(roomId) > 0) this.io.to(roomId).emit('message', payload);
-    else this.holdIfReturning(holdKey(roomId), payload);
+    else this.holdIfReturning(holdKey(roomId), payload, queuedMs);
   }
 
   /**
@@ -519,13 +536,17 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    * as one of its browsers connects). A tab that never connected gets nothing sent before it
    * connected (PROTOCOL.md §4).
    */
-  private holdForReturningTabs(payload: unknown, eligible: (key: HoldKey) => boolean): void {
+  private holdForReturningTabs(
+    payload: unknown,
+    eligible: (key: HoldKey) => boolean,
+    queuedMs: number,
+  ): void {
     for (const key of this.departures.keysWithinWindow(Date.now())) {
-      if (eligible(key)) this.mailbox.hold(key, payload);
+      if (eligible(key)) this.mailbox.hold(key, payload, queuedMs);
     }
   }
 
-  private holdIfReturning(key: HoldKey, payload: unknown): void {
-    if (this.departures.isWithinWindow(key, Date.now())) this.mailbox.hold(key, payload);
+  private holdIfReturning(key: HoldKey, payload: unknown, queuedMs: number): void {
+    if (this.departures.isWithinWindow(key, Date.now())) this.mailbox.hold(key, payload, queuedMs);
   }
 }

@@ -9,11 +9,14 @@ export const MATCH_TARGET_EVENT = 'matchTarget';
  * What this version's peers send with `matchTarget` (extension of the compat `{ roomId }`):
  * `browserConnectedAtHostLoss` is true on the first claim after a failover when the peer's room
  * had a browser connected to the lost host, so the new host holds that room's messages for the
- * reconnecting tab (PROTOCOL.md §4).
+ * reconnecting tab (PROTOCOL.md §4). `msSinceHostLoss` says how long ago that was, so the new
+ * host holds only for what is left of the 5 s window (a peer that found no host for a while
+ * does not extend it).
  */
 export interface MatchTargetValue {
   roomId: string;
   browserConnectedAtHostLoss?: boolean;
+  msSinceHostLoss?: number;
 }
 
 /**
