@@ -19,7 +19,11 @@ export interface EntryServerOptions extends ModuleHandlers {
   /** Extra allowed browser origins (added to the defaults). */
   allowedOrigins?: string[];
   logger?: Logger;
-  /** Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000. */
+  /**
+   * Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000.
+   * Sends older than 5 s when a host is found, and all of them when the roomId changes, are
+   * dropped (src/routing/peer-outbox.ts).
+   */
   peerQueueLimit?: number;
   /** How often a running server re-checks its certificate's expiry. Default one hour. */
   certificateCheckMs?: number;

@@ -35,8 +35,9 @@ import type { HostRoleOptions } from './roles/host-role';
 import type { PeerRole } from './roles/peer-role';
 import type { Role, RoleEvents } from './roles/role';
 import { startHost, startPeer } from './roles/start-role';
+import { RECONNECT_WINDOW_MS } from './routing/held-messages';
+import { PeerOutbox } from './routing/peer-outbox';
 import { ServerActivity } from './server-activity';
-import { BoundedQueue } from './util/bounded-queue';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
 import { VERSION } from './version';
@@ -62,7 +63,7 @@ export class EntryServer
   private readonly certificate: LoadedCertificate | undefined;
   private readonly certificates: CertificateWatch;
   /** Parent values kept while this instance has no role (between hosts), delivered to the next. */
-  private readonly outbox: BoundedQueue<unknown>;
+  private readonly outbox: PeerOutbox<unknown>;
   private readonly diagnostics: Diagnostics;
   private extraOrigins: string[];
   private election: ElectionState = INITIAL_ELECTION;
@@ -83,10 +84,11 @@ export class EntryServer
   /** True once this instance has been part of a cloud (a peer): as a later host it keeps routing by room. */
   private everCloud = false;
   /**
-   * The host was lost while this instance's room had a browser connected to it: the next host
-   * (this instance, or the one it joins) holds the room's messages for the reconnecting tab.
+   * When the host was lost while this instance's room had a browser connected to it: the next
+   * host (this instance, or the one it joins) holds the room's messages for the reconnecting tab,
+   * until 5 s after that moment (not after the new host appeared).
    */
-  private browserAtHostLoss = false;
+  private browserLeftAt: number | undefined;
   /** The last roomId whose claim a host refused, so ROOM_CLAIMED is reported once. */
   private refusedRoom: string | undefined;
 
@@ -110,7 +112,7 @@ export class EntryServer
       checkMs: options.certificateCheckMs,
     });
     this.activity = new ServerActivity(this.diagnostics, this.logger);
-    this.outbox = new BoundedQueue(options.peerQueueLimit ?? 1000);
+    this.outbox = new PeerOutbox(options.peerQueueLimit ?? 1000);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
   }
 
@@ -153,6 +155,15 @@ export class EntryServer
       this.logger.warn('addRoomId: ignoring an empty, too long or non-string roomId');
       return;
     }
+    if (roomId !== this.ownRoomId && this.outbox.length > 0) {
+      // Queued sends were for the previous room's tab; never deliver them to the new room's.
+      const dropped = this.outbox.roomChanged();
+      this.logger.warn(
+        `addRoomId: the roomId changed; dropped ${dropped} sends queued for the previous room`,
+      );
+    }
+    // What this instance knew of its room's browser was about the previous room.
+    if (roomId !== this.ownRoomId) this.browserLeftAt = undefined;
     this.ownRoomId = roomId;
     this.role?.addRoomId(roomId);
   }
@@ -166,7 +177,7 @@ export class EntryServer
    */
   sendToClient(value: unknown): void {
     if (!this.role?.deliver(value)) {
-      this.outbox.push(value);
+      this.outbox.push(value, Date.now());
       if (this.outbox.dropped === 1) {
         this.logger.warn(`no host yet: keeping the last ${this.outbox.capacity} sends, dropping older ones`);
       }
@@ -295,7 +306,7 @@ export class EntryServer
         if (this.election.phase !== 'binding') return void role.close();
         this.tlsActive = role.tlsEnabled;
         this.takeRole(role);
-        this.browserAtHostLoss = false;
+        this.browserLeftAt = undefined;
         const tls = this.tlsActive ? 'https/wss and http/ws' : 'http/ws only';
         this.logger.info(`host on ${LISTEN_HOST}:${this.port} (${tls})`);
         this.dispatch({ type: 'bound' });
@@ -314,7 +325,10 @@ export class EntryServer
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
       everCloud: this.everCloud,
-      reconnectingRooms: this.browserAtHostLoss && this.ownRoomId !== undefined ? [this.ownRoomId] : [],
+      reconnectingRooms:
+        this.browserLeftAt !== undefined && this.ownRoomId !== undefined
+          ? [{ roomId: this.ownRoomId, leftAt: this.browserLeftAt }]
+          : [],
       stats: this.diagnostics.stats,
       certificate: this.certificates.usable(),
       status: () => this.status(),
@@ -324,19 +338,17 @@ export class EntryServer
 
   private tryJoin(): void {
     const { role, joined } = startPeer(this.port, () =>
-      this.ownRoomId === undefined
-        ? undefined
-        : { roomId: this.ownRoomId, ...(this.browserAtHostLoss ? { browserConnectedAtHostLoss: true } : {}) },
+      this.ownRoomId === undefined ? undefined : { roomId: this.ownRoomId, ...this.hostLossClaim() },
     );
     this.joining = role;
     joined.then(
       () => {
         if (this.joining === role) this.joining = undefined;
         if (this.election.phase !== 'joining') return void role.close();
-        this.browserAtHostLoss = false;
+        this.browserLeftAt = undefined;
         role.once('lost', (reason) => {
           this.logger.info(`lost the host (${reason}); electing a new one`);
-          this.browserAtHostLoss = role.ownRoomHasBrowser;
+          this.browserLeftAt = role.ownRoomHasBrowser ? Date.now() : undefined;
           void role.close();
           if (this.role === role) this.role = undefined;
           this.dispatch({ type: 'hostLost' });
@@ -383,7 +395,20 @@ export class EntryServer
     if (!role) return;
     this.modes.set(this.runningModeOf(role), role.cloudMode);
     role.shareDeviceReport(this.activity.deviceReport());
-    for (const value of this.outbox.drain()) role.deliver(value);
+    const { fresh, expired } = this.outbox.drain(Date.now());
+    if (expired > 0)
+      this.logger.warn(
+        `dropped ${expired} sends queued while there was no host: older than ${RECONNECT_WINDOW_MS / 1000} s`,
+      );
+    for (const { value, queuedMs } of fresh) role.deliver(value, queuedMs);
+  }
+
+  /** What a matchTarget adds when this room's browser was cut off by the host loss, within the window. */
+  private hostLossClaim(): { browserConnectedAtHostLoss?: true; msSinceHostLoss?: number } {
+    if (this.browserLeftAt === undefined) return {};
+    const msSinceHostLoss = Math.max(0, Date.now() - this.browserLeftAt);
+    if (msSinceHostLoss >= RECONNECT_WINDOW_MS) return {};
+    return { browserConnectedAtHostLoss: true, msSinceHostLoss };
   }
 
   private async shutdown(): Promise<void> {

@@ -120,12 +120,16 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
 
   /**
    * Forwards a parent's value, already wrapped as `{ data }`, to the host for this instance's room.
+   * A send that waited in the outbox says for how long (`queuedMs`, an extension argument the
+   * host uses to age it; the browser never sees it).
    *
    * @example
    * link.forward({ data: { a0: 512 } });
+   * link.forward({ data: { a0: 512 } }, 1200); // queued 1.2 s between hosts
    */
-  forward(payload: DataPayload): void {
-    this.socket?.emit('message', payload);
+  forward(payload: DataPayload, queuedMs?: number): void {
+    if (queuedMs === undefined || queuedMs <= 0) this.socket?.emit('message', payload);
+    else this.socket?.emit('message', payload, { queuedMs });
   }
 
   close(): void {

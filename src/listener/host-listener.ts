@@ -11,6 +11,7 @@ import {
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { type ListenerLimits, readListenerLimits } from '../config';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
 import type { Logger } from '../util/log';
 import type { LoadedCertificate } from './certificates';
@@ -87,7 +88,11 @@ export class HostListener {
         options.hub.allowedOrigins(),
       );
       if (!admission.allow) {
-        options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
+        // The original v2 server joining as a peer is refused like any no-Origin polling request,
+        // but said once in words a person can act on (every instance must run the same version).
+        if (isOlderServerJoin(req.url))
+          options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
+        else options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
       }
       return admission;
     };

@@ -73,8 +73,8 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
     return this.listener.tlsEnabled;
   }
 
-  deliver(value: unknown): boolean {
-    this.hub.deliverFromParent(value);
+  deliver(value: unknown, queuedMs?: number): boolean {
+    this.hub.deliverFromParent(value, queuedMs);
     return true;
   }
 

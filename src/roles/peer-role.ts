@@ -24,6 +24,8 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
   private readonly link: PeerLink;
   /** Browsers of this instance's room connected to the host (from the host's events). */
   private ownRoomBrowsers = 0;
+  /** The roomId claimed at the host (the last one sent). */
+  private roomId: string | undefined;
 
   constructor(port: number) {
     super();
@@ -37,9 +39,10 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
       this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
       this.emit('close', { kind: 'browser', roomId });
     });
-    this.link.on('claimRefused', (refusal) =>
-      this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId),
-    );
+    this.link.on('claimRefused', (refusal) => {
+      this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
+      this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);
+    });
   }
 
   /** Whether a browser of this instance's room is connected to the host right now. */
@@ -55,17 +58,24 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
    * await role.join(() => (roomId ? { roomId } : undefined));
    */
   async join(claim: () => MatchTargetValue | undefined): Promise<void> {
-    await this.link.connect(claim);
+    await this.link.connect(() => {
+      const current = claim();
+      this.roomId = current?.roomId;
+      return current;
+    });
     this.link.once('lost', (reason) => this.emit('lost', reason));
   }
 
-  deliver(value: unknown): boolean {
+  deliver(value: unknown, queuedMs?: number): boolean {
     if (!this.link.connected) return false;
-    this.link.forward({ data: value });
+    this.link.forward({ data: value }, queuedMs);
     return true;
   }
 
   addRoomId(roomId: string): void {
+    // What this instance knew of its room's browsers was about the previous room.
+    if (roomId !== this.roomId) this.ownRoomBrowsers = 0;
+    this.roomId = roomId;
     if (this.link.connected) this.link.matchRoom(roomId);
   }
 

@@ -37,9 +37,10 @@ export interface Role {
   readonly cloudMode: CloudModeValue;
   /**
    * Delivers a parent's value to the browser side: a host to the browsers it serves, a peer
-   * through its host. False when it cannot right now (the caller queues it).
+   * through its host. False when it cannot right now (the caller queues it). `queuedMs`: how
+   * long it waited in the outbox, so a held copy ages from the parent's send.
    */
-  deliver(value: unknown): boolean;
+  deliver(value: unknown, queuedMs?: number): boolean;
   /** This instance's roomId was set or changed by its parent. */
   addRoomId(roomId: string): void;
   /** What this instance's Entry HW reported about its device (a peer passes it to its host). */

@@ -50,8 +50,10 @@ export class RecentDepartures {
   constructor(private readonly windowMs = RECONNECT_WINDOW_MS) {}
 
   left(key: HoldKey, at: number): void {
-    for (const [k, t] of this.leftAt)
-      if (!shouldHold({ leftAt: t, now: at, windowMs: this.windowMs })) this.leftAt.delete(k);
+    // Forget departures already out of the window at `at` (not later ones: `at` may be in the past).
+    for (const [k, t] of this.leftAt) if (at - t >= this.windowMs) this.leftAt.delete(k);
+    // A departure reported late (a peer's tab cut off by a failover) never shortens a later one.
+    if ((this.leftAt.get(key) ?? Number.NEGATIVE_INFINITY) > at) return;
     this.leftAt.delete(key);
     this.leftAt.set(key, at);
   }

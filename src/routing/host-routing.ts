@@ -164,6 +164,21 @@ export function browserWasConnected(value: unknown): boolean {
   );
 }
 
+/**
+ * How long ago, by a `matchTarget`, the peer's room had its browser cut off by a failover:
+ * undefined when it had none (see {@link browserWasConnected}); a missing or odd
+ * `msSinceHostLoss` reads as 0 (just now).
+ *
+ * @example
+ * browserLeftMsAgo({ roomId: 'r1', browserConnectedAtHostLoss: true, msSinceHostLoss: 1200 }); // 1200
+ * browserLeftMsAgo({ roomId: 'r1' });                                                           // undefined
+ */
+export function browserLeftMsAgo(value: unknown): number | undefined {
+  if (!browserWasConnected(value)) return undefined;
+  const ms = (value as { msSinceHostLoss?: unknown }).msSinceHostLoss;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
 /** Reads the roomId out of a `matchTarget` value: a string or `{ roomId }`. */
 export function roomIdFromMatchTarget(value: unknown): unknown {
   if (typeof value === 'object' && value !== null && 'roomId' in value)

@@ -47,14 +47,24 @@ export class ReconnectMailbox<T, K extends string = string> {
     return this.boxes.get(key)?.length ?? 0;
   }
 
-  hold(key: K, value: T): void {
+  /**
+   * Holds a message for `key`. `ageMs` is how long it already waited before it got here (a send
+   * queued on a peer between hosts): its age counts from when it was sent, so the window bounds
+   * the whole way from the parent to the browser. A message already past the window is not held.
+   *
+   * @example
+   * mailbox.hold('room:0a1b2c3d4e', { data: 1 }, 1200); // deliverable for 3.8 s more
+   */
+  hold(key: K, value: T, ageMs = 0): void {
+    const age = Number.isNaN(ageMs) ? 0 : Math.max(ageMs, 0); // Infinity: past the window
+    if (age >= this.maxAgeMs) return;
     let box = this.boxes.get(key);
     if (!box) {
       if (this.boxes.size >= this.maxKeys) this.dropStalestKey();
       box = [];
       this.boxes.set(key, box);
     }
-    box.push({ at: this.now(), value });
+    box.push({ at: this.now() - age, value });
     if (box.length > this.maxPerKey) box.splice(0, box.length - this.maxPerKey);
   }
 
@@ -92,16 +102,17 @@ export class ReconnectMailbox<T, K extends string = string> {
     const box = this.boxes.get(key);
     if (!box) return;
     const oldest = this.now() - this.maxAgeMs;
-    const firstFresh = box.findIndex((held) => held.at >= oldest);
-    if (firstFresh === -1) this.boxes.delete(key);
-    else if (firstFresh > 0) box.splice(0, firstFresh);
+    // Not sorted by age: a message that waited on a peer may follow a younger one.
+    const fresh = box.filter((held) => held.at >= oldest);
+    if (fresh.length === 0) this.boxes.delete(key);
+    else if (fresh.length < box.length) this.boxes.set(key, fresh);
   }
 
   private dropStalestKey(): void {
     let stalest: K | undefined;
     let stalestAt = Number.POSITIVE_INFINITY;
     for (const [key, box] of this.boxes) {
-      const last = box[box.length - 1]?.at ?? 0;
+      const last = box.reduce((newest, held) => Math.max(newest, held.at), 0);
       if (last < stalestAt) {
         stalestAt = last;
         stalest = key;

@@ -9,10 +9,10 @@ import { Server as EngineServer } from 'engine.io';
 import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../config';
 import type { BrowserRequestHandler } from '../listener/host-listener';
 import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from '../policy/handshake';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { isOriginAllowed } from '../policy/origin-policy';
 import type { Logger } from '../util/log';
 import { logAbnormalClose } from './abnormal-close';
-import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from './older-version';
 
 /** First value of a header that may repeat. */
 export function headerValue(value: string | string[] | undefined): string | undefined {

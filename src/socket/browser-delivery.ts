@@ -35,12 +35,13 @@ export class BrowserDelivery {
    * Emits `message` to the targets' browsers and holds it for each of their tabs that left less
    * than the reconnect window ago and is not back yet (a room is out of the record as soon as one
    * of its browsers connects). A tab that never connected gets nothing sent before it connected
-   * (PROTOCOL.md §4).
+   * (PROTOCOL.md §4). `queuedMs`: how long it waited before (queued while a peer had no host); a
+   * held message's age counts from the send.
    *
    * @example
    * delivery.deliver({ to: [ALL_BROWSERS], except: ['r1'] }, { data: 'disconnectHardware' });
    */
-  deliver(targets: BrowserTargets, payload: unknown): void {
+  deliver(targets: BrowserTargets, payload: unknown, queuedMs = 0): void {
     this.count(targets);
     let operator = this.io.to(targets.to as string[]);
     if (targets.except.length > 0) operator = operator.except(targets.except as string[]);
@@ -48,7 +49,7 @@ export class BrowserDelivery {
     const now = Date.now();
     for (const key of this.departures.keysWithinWindow(now)) {
       if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
-        this.mailbox.hold(key, payload);
+        this.mailbox.hold(key, payload, queuedMs);
     }
   }
 
@@ -65,6 +66,11 @@ export class BrowserDelivery {
    */
   roomLeft(roomId: string | undefined, at = Date.now()): void {
     this.departures.left(holdKey(roomId), at);
+  }
+
+  /** Drops what was held for a room (its first claim: it was the host parent's, not the peer's). */
+  dropHeld(roomId: string): number {
+    return this.mailbox.take(holdKey(roomId)).length;
   }
 
   /** Messages held for a room's reconnecting browser. */

@@ -13,11 +13,22 @@ export const MATCH_TARGET_EVENT = 'matchTarget';
  * What this version's peers send with `matchTarget` (extension of the compat `{ roomId }`):
  * `browserConnectedAtHostLoss` is true on the first claim after a failover when the peer's room
  * had a browser connected to the lost host, so the new host holds that room's messages for the
- * reconnecting tab (PROTOCOL.md §4).
+ * reconnecting tab (PROTOCOL.md §4). `msSinceHostLoss` says how long ago that was, so the new
+ * host holds only for what is left of the 5 s window (a peer that found no host for a while
+ * does not extend it).
  */
 export interface MatchTargetValue {
   roomId: string;
   browserConnectedAtHostLoss?: boolean;
+  msSinceHostLoss?: number;
+}
+
+/**
+ * Peer → host, the extension argument of `message`: how long a send waited in the peer's outbox
+ * between hosts, so the host ages it from the send (routing/peer-outbox.ts `queuedMsOf`).
+ */
+export interface ForwardMeta {
+  queuedMs: number;
 }
 
 /**
@@ -71,7 +82,7 @@ export interface HostToBrowserEvents {
 /** Peer → host. */
 export interface PeerToHostEvents {
   /** A send of the peer's parent, already wrapped, for the browsers of the peer's room. */
-  message: (payload: DataPayload) => void;
+  message: (payload: DataPayload, meta?: ForwardMeta) => void;
   [MATCH_TARGET_EVENT]: (claim: MatchTargetValue) => void;
   /** src/diagnostics/snapshot.ts `PeerReport`, unchecked by the host until it renders it. */
   [DIAGNOSTICS_REPORT_EVENT]: (report: unknown) => void;
@@ -88,11 +99,12 @@ export interface HostToPeerEvents {
 
 /**
  * What the host's socket.io `Server` hears: from a browser or from a peer (one handler per kind,
- * attached after the handshake says which). The peer's `message` is typed `unknown` here because
- * the host cannot tell an older peer's payload from this version's.
+ * attached after the handshake says which). Arguments are typed `unknown` here because the host
+ * checks what it receives: a browser's, or an older peer's, may be anything.
  */
 export interface HostListenEvents {
-  message: (message: unknown, ack?: (value: unknown) => void) => void;
+  /** From a browser the second argument is its ack callback; from a peer, its ForwardMeta. */
+  message: (message: unknown, extra?: unknown) => void;
   [MATCH_TARGET_EVENT]: (claim: unknown) => void;
   [DIAGNOSTICS_REPORT_EVENT]: (report: unknown) => void;
 }
@@ -102,7 +114,7 @@ export type HostEmitEvents = HostToBrowserEvents & HostToPeerEvents;
 
 /**
  * Per-socket facts the host keeps in socket.io's `socket.data`, set once from the handshake's
- * classification (socket/handshake.ts): a browser and its roomId, or a peer, the room it holds
+ * classification (policy/handshake.ts): a browser and its roomId, or a peer, the room it holds
  * (after `matchTarget`) and its last diagnostics report.
  */
 export interface SocketData {

@@ -14,13 +14,14 @@ import { SOCKET_IO_PATH } from '../policy/request-policy';
 import {
   ALL_BROWSERS,
   ackValue,
-  browserWasConnected,
+  browserLeftMsAgo,
   parentSendTargets,
   type RoutingSnapshot,
   roomTargets,
   routeBrowserMessage,
   routePeerMessage,
 } from '../routing/host-routing';
+import { queuedMsOf } from '../routing/peer-outbox';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
@@ -60,7 +61,7 @@ export interface HostHubOptions {
    * room, when it was a peer): their messages are held for the reconnecting tab, as if this
    * host had seen that browser leave at start-up.
    */
-  reconnectingRooms?: readonly string[];
+  reconnectingRooms?: readonly { roomId: string; leftAt: number }[];
   /** Per-room counters for the diagnostics page; undefined counts nothing. */
   stats?: RoomStats;
 }
@@ -96,8 +97,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.io.bind(this.engine);
     this.delivery = new BrowserDelivery(this.io, options.stats);
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
-    const now = Date.now();
-    for (const roomId of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, now);
+    for (const { roomId, leftAt } of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, leftAt);
   }
 
   get browserCount(): number {
@@ -110,12 +110,13 @@ export class HostHub extends EventEmitter<HostHubEvents> {
 
   /**
    * Delivers a value from this host's parent, as `{ data: value }`, to the browsers it serves.
+   * `queuedMs`: how long it waited before (queued while this instance had no host).
    *
    * @example
    * hub.deliverFromParent('disconnectHardware');
    */
-  deliverFromParent(value: unknown): void {
-    this.delivery.deliver(parentSendTargets(this.snapshot()), { data: value });
+  deliverFromParent(value: unknown, queuedMs = 0): void {
+    this.delivery.deliver(parentSendTargets(this.snapshot()), { data: value }, queuedMs);
   }
 
   /**
@@ -226,10 +227,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
       socket.data.report = report;
     });
-    socket.on('message', (message) =>
+    socket.on('message', (message, meta) =>
       this.guard('peer message', () => {
         const route = routePeerMessage(socket.data.roomId);
-        if (route.to === 'room') this.delivery.deliver(roomTargets(route.roomId), message);
+        if (route.to === 'room') this.delivery.deliver(roomTargets(route.roomId), message, queuedMsOf(meta));
         else
           this.options.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
       }),
@@ -247,9 +248,19 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private matchPeer(peer: HostSocket, value: unknown): void {
     const granted = this.rooms.claim(peer, value);
     if (!granted) return;
+    // A room's first claim: what the host held for its tab came from the host's own parent (it
+    // served the room while unclaimed) and is not the claiming student's; drop it.
+    const dropped = granted.first ? this.delivery.dropHeld(granted.roomId) : 0;
+    if (dropped > 0)
+      this.options.logger.info(
+        `dropped ${dropped} messages held for room ${granted.roomId}: a peer claimed it`,
+      );
     const browsers = this.inRoom(granted.roomId);
-    // After a failover this host never saw the room's browser; the peer did: hold for the tab.
-    if (browserWasConnected(value) && browsers === 0) this.delivery.roomLeft(granted.roomId);
+    // After a failover this host never saw the room's browser; the peer did: hold for the tab,
+    // for what is left of the window since the peer lost its host.
+    const leftMsAgo = browserLeftMsAgo(value);
+    if (leftMsAgo !== undefined && browsers === 0)
+      this.delivery.roomLeft(granted.roomId, Date.now() - leftMsAgo);
     // Browsers of this room that came back before their peer did (a failover) are announced now.
     if (browsers > 0) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
   }

@@ -25,6 +25,8 @@ export type HostSocket = Socket<HostListenEvents, HostEmitEvents, Record<string,
 /** What a granted claim means for the room's browsers (the hub acts on it). */
 export interface GrantedClaim {
   roomId: string;
+  /** No peer had claimed this room here before. */
+  first: boolean;
 }
 
 /**
@@ -96,8 +98,9 @@ export class PeerRooms {
     }
     peer.data.roomId = roomId;
     this.holders.set(roomId, peer.id);
+    const first = !this.claimed.has(roomId);
     this.claimed.add(roomId);
-    return { roomId };
+    return { roomId, first };
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   roundTrip,
   sleep,
   type TestBrowser,
+  until,
 } from '../helpers/cloud-cluster';
 import { freePort } from '../helpers/server-process';
 
@@ -232,5 +233,55 @@ test("a peer holding the roomId the host's parent then sets loses it: the host's
     browserX.tags(marks.browser).filter((tag) => tag.room === 'early'),
     [],
     'the revoked peer still reaches the browser',
+  );
+});
+
+// Findings 5 and 7 of docs/RELIABILITY.md across processes: what a peer tells the host about time
+// (`msSinceHostLoss` with its claim, `queuedMs` with a queued send) bounds what the host holds, so
+// nothing reaches a tab more than 5 s after the tab was cut off or the send was made.
+test('held messages for a peer room age from the host loss and from the send, not from their arrival', async (t) => {
+  const cluster = new CloudCluster(await freePort());
+  t.after(() => cluster.destroy());
+  const [roomA, roomR, roomS] = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
+  await cluster.start('A', { roomId: roomA });
+  const peerR = await fakePeer(cluster.port);
+  const peerS = await fakePeer(cluster.port);
+  t.after(() => {
+    peerR.socket.close();
+    peerS.socket.close();
+  });
+  // R's tab was cut off just now; S's 4.9 s ago (its peer found no host for a while).
+  peerR.socket.emit('matchTarget', { roomId: roomR, browserConnectedAtHostLoss: true, msSinceHostLoss: 0 });
+  peerS.socket.emit('matchTarget', {
+    roomId: roomS,
+    browserConnectedAtHostLoss: true,
+    msSinceHostLoss: 4900,
+  });
+  await sleep(300); // past S's window, well within R's
+  const send = (peer: FakePeer, room: string, seq: number, queuedMs?: number) =>
+    peer.socket.emit('message', { data: { room, kind: 'p2b', seq } }, ...(queuedMs ? [{ queuedMs }] : []));
+  send(peerR, roomR, 1); // held for R's returning tab
+  send(peerR, roomR, 2, 4000); // waited 4 s on the peer: expires 1 s from now
+  send(peerS, roomS, 1); // S's tab left more than 5 s ago: not held
+  await sleep(1200);
+  const tabR = cluster.browser({ roomId: roomR, name: 'tabR' });
+  const tabS = cluster.browser({ roomId: roomS, name: 'tabS' });
+  await Promise.all([tabR.waitConnected(), tabS.waitConnected()]);
+  // A live message to each proves the tabs are served; everything before it was the mailbox.
+  send(peerR, roomR, 3);
+  send(peerS, roomS, 3);
+  await until(() => tabR.tags().some((m) => m.seq === 3) && tabS.tags().some((m) => m.seq === 3), {
+    timeoutMs: 5000,
+    describe: () => `live messages; tabR ${JSON.stringify(tabR.tags())} tabS ${JSON.stringify(tabS.tags())}`,
+  });
+  assert.deepEqual(
+    tabR.tags().map((m) => m.seq),
+    [1, 3],
+    'R gets the held send, not the one that waited 4 s on its peer',
+  );
+  assert.deepEqual(
+    tabS.tags().map((m) => m.seq),
+    [3],
+    "S's tab was cut off more than 5 s before: nothing held",
   );
 });

@@ -1,13 +1,21 @@
 // A socket-free model of a cloud PC classroom for the routing property tests (issue 12): the
-// host's bookkeeping (members, peer claims, the reconnect mailbox) as HostHub keeps it, driven by
-// the pure rules of src/routing/host-routing.ts and the real ReconnectMailbox, plus the events
-// around it (instances joining and leaving, matchTarget claims, addRoomId, browsers coming and
-// going, host failovers). `check*` functions state the invariants of docs/PROTOCOL.md §4–5 and
-// return a description of the first violation, or undefined.
+// host's bookkeeping as HostHub keeps it (members, peer claims, rooms claimed before, recent
+// departures, the reconnect mailbox) and each instance's outbox as EntryServer keeps it, driven by
+// the code's own rules: routing from src/routing/host-routing.ts, the claim decision and the
+// claimed-rooms memory from src/routing/room-claims.ts, the held-message rule and departures from
+// src/routing/held-messages.ts, the real ReconnectMailbox and PeerOutbox. Around them it plays the
+// events (instances joining and leaving, matchTarget claims, addRoomId, browsers coming and
+// going, host failovers). `check*` functions state the invariants of docs/PROTOCOL.md §4–5
+// against the model's own record of what happened, and return the first violation, or undefined.
 //
-// The claim decision is one replaceable piece (`ClaimRule`): `currentClaimRule` mirrors what
-// HostHub.matchPeer does today; when the rules move into a pure function in src/routing (issue 8),
-// pass that instead.
+// What the model still writes itself is only HostHub's and EntryServer's glue (which decision is
+// asked when, with which facts); keep it in step with those two files.
+import {
+  type HoldKey,
+  holdKey,
+  RECONNECT_WINDOW_MS,
+  RecentDepartures,
+} from '../../src/routing/held-messages';
 import {
   isUnmatchedBrowser,
   type RoutingSnapshot,
@@ -15,21 +23,20 @@ import {
   routeParentSend,
   routePeerMessage,
 } from '../../src/routing/host-routing';
+import { PeerOutbox } from '../../src/routing/peer-outbox';
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
+import {
+  ClaimedRooms,
+  decideRoomClaim,
+  type RoomClaimDecision,
+  type RoomClaimFacts,
+} from '../../src/routing/room-claims';
 
-/** What a claim rule sees when a peer sends matchTarget. */
-export interface ClaimContext {
-  peerId: string;
-  roomId: string;
-  /** The host's own roomId, if any. */
-  hostRoomId: string | undefined;
-  /** The connected peer the room is mapped to now, if any (may be the claimant itself). */
-  holder: string | undefined;
-}
-export type ClaimRule = (context: ClaimContext) => { accept: boolean };
-
-/** HostHub.matchPeer today: every valid claim is taken, replacing whoever held the room. */
-export const currentClaimRule: ClaimRule = () => ({ accept: true });
+/**
+ * The claim decision HostHub.matchPeer asks: `decideRoomClaim` by default. Replaceable only so
+ * the tests can show that the checks catch a wrong rule (the code before issue 8 took every claim).
+ */
+export type ClaimRule = (facts: RoomClaimFacts) => RoomClaimDecision;
 
 /** A message a parent sent, as the model tracks it. */
 export interface ModelMessage {
@@ -54,10 +61,14 @@ export interface ModelInstance {
   roomId: string | undefined;
   /** 'detached' after a failover until it rejoins the new host. */
   state: 'host' | 'peer' | 'detached';
-  /** Parent sends queued while detached (EntryServer's outbox). */
-  outbox: ModelMessage[];
-  /** How many times its parent sent addRoomId. */
+  /** Parent sends queued while detached (EntryServer's outbox, the real PeerOutbox). */
+  outbox: PeerOutbox<ModelMessage>;
+  /** How many times its parent sent a new roomId. */
   roomChanges: number;
+  /** As a peer: its room's browsers, from the host's roomConnection / roomClose (EntryServer.ownRoomBrowsers). */
+  ownRoomBrowsers: number;
+  /** EntryServer.browserLeftAt: when the host was lost while its room had a browser. */
+  browserLeftAt: number | undefined;
 }
 
 export interface ModelBrowser {
@@ -68,13 +79,21 @@ export interface ModelBrowser {
   spans: [number, number][];
 }
 
-export const MAILBOX_LIMITS = { maxAgeMs: 5000, maxPerKey: 5, maxKeys: 3 } as const;
+export const MAILBOX_LIMITS = { maxAgeMs: RECONNECT_WINDOW_MS, maxPerKey: 5, maxKeys: 3 } as const;
 
-/** The host's hub state: what HostHub keeps in members, peerByRoom, everCloud and the mailbox. */
+interface HeldModelMessage {
+  message: ModelMessage;
+  /** When it went into the mailbox, minus how long it waited in an outbox before (the mailbox's age). */
+  heldAt: number;
+}
+
+/** The host's hub state: what HostHub keeps in members, peerByRoom, claimed, departures, everCloud and the mailbox. */
 class HubModel {
   readonly peerRoom = new Map<string, string | undefined>();
   readonly peerByRoom = new Map<string, string>();
-  readonly mailbox: ReconnectMailbox<{ message: ModelMessage; heldAt: number }>;
+  readonly claimed = new ClaimedRooms();
+  readonly departures = new RecentDepartures();
+  readonly mailbox: ReconnectMailbox<HeldModelMessage, HoldKey>;
   everCloud: boolean;
 
   constructor(
@@ -107,7 +126,7 @@ const roomOf = (index: number): string | undefined => (index < 0 ? undefined : R
 export interface Delivery {
   message: ModelMessage;
   browser: ModelBrowser;
-  /** When it went into the mailbox, for a held message. */
+  /** When it went into the mailbox (its age start), for a held message. */
   heldAt?: number;
   held: boolean;
   at: number;
@@ -118,7 +137,7 @@ export interface Delivery {
  * `deliveries` (cleared by the caller after each check).
  *
  * @example
- * const model = new ClassroomModel(currentClaimRule);
+ * const model = new ClassroomModel();
  * model.apply({ type: 'addInstance', room: 0 });
  * model.apply({ type: 'browserConnect', room: 0 });
  * checkBrowserRouting(model); // undefined
@@ -128,26 +147,36 @@ export class ClassroomModel {
   readonly instances: ModelInstance[] = [];
   readonly browsers: ModelBrowser[] = [];
   hub: HubModel | undefined;
-  /** Per contract (§5): the first connected claimant of each room on the current hub. */
+  /**
+   * The contract's own record (§4–5), kept apart from the code's: the first connected claimant of
+   * each room on the current hub. A later claim, and a claim of the host's roomId, do not enter
+   * it; the host's parent naming a room takes it out (the host's room wins).
+   */
   readonly firstClaim = new Map<string, string>();
   readonly deliveries: Delivery[] = [];
-  /** Claims the rule refused (the contract's ROOM_CLAIMED). */
+  /** Claims refused (ROOM_CLAIMED to the peer's parent), including the host taking a room. */
   refusedClaims = 0;
+  /** Queued sends dropped: on a roomId change, and older than the window when drained. */
+  droppedQueued = 0;
+  /** Instances that have been peers (EntryServer.wasPeer: as host they start in cloud routing). */
+  private readonly wasPeer = new Set<string>();
   private ids = 0;
   private messageIds = 0;
 
-  constructor(private readonly claimRule: ClaimRule) {}
+  constructor(private readonly claimRule: ClaimRule = decideRoomClaim) {}
 
   get host(): ModelInstance | undefined {
     return this.instances.find((i) => i.state === 'host');
   }
 
+  /** HostHub.snapshot. */
   snapshot(): RoutingSnapshot {
     const hub = this.hub as HubModel;
     return {
       ownRoomId: this.host?.roomId,
       cloud: hub.peerRoom.size > 0 || hub.everCloud,
       peerForRoom: (roomId) => hub.peerByRoom.get(roomId),
+      claimedBefore: (roomId) => hub.claimed.has(roomId),
     };
   }
 
@@ -167,11 +196,13 @@ export class ClassroomModel {
           id: `i${this.ids}`,
           roomId: roomOf(step.room),
           state: 'detached',
-          outbox: [],
+          outbox: new PeerOutbox(),
           roomChanges: 0,
+          ownRoomBrowsers: 0,
+          browserLeftAt: undefined,
         };
         this.instances.push(inst);
-        if (!this.hub) this.becomeHost(inst, false);
+        if (!this.hub) this.becomeHost(inst);
         else this.joinAsPeer(inst);
         return;
       }
@@ -187,9 +218,16 @@ export class ClassroomModel {
         const inst = pickInstance(step.instance);
         const roomId = roomOf(step.room);
         if (!inst || roomId === undefined) return;
+        // EntryServer.addRoomId.
+        if (roomId !== inst.roomId) {
+          inst.roomChanges += 1;
+          inst.ownRoomBrowsers = 0;
+          inst.browserLeftAt = undefined;
+          if (inst.outbox.length > 0) this.droppedQueued += inst.outbox.roomChanged();
+        }
         inst.roomId = roomId;
-        inst.roomChanges += 1;
-        if (inst.state === 'peer') this.claim(inst, roomId);
+        if (inst.state === 'peer') this.claim(inst, roomId, undefined);
+        if (inst.state === 'host') this.hostRoomChanged(roomId);
         return;
       }
       case 'parentSend': {
@@ -206,9 +244,9 @@ export class ClassroomModel {
           single: false,
           sentAt: this.now,
         };
-        if (inst.state === 'detached') inst.outbox.push(message);
-        else if (inst.state === 'peer') this.fromPeer(inst, message);
-        else this.fromHostParent(hub, message);
+        if (inst.state === 'detached') inst.outbox.push(message, this.now);
+        else if (inst.state === 'peer') this.fromPeer(inst, message, 0);
+        else this.fromHostParent(hub, message, 0);
         return;
       }
       case 'browserConnect': {
@@ -239,12 +277,20 @@ export class ClassroomModel {
         const old = this.host;
         if (!old) return;
         this.instances.splice(this.instances.indexOf(old), 1);
-        for (const b of this.connectedBrowsers()) this.disconnectBrowser(b);
-        for (const inst of this.instances) inst.state = 'detached';
+        // The old host's process is gone: its browsers are cut off with it (no hub to record it).
+        for (const b of this.connectedBrowsers()) this.endSpan(b);
+        for (const inst of this.instances) {
+          // EntryServer's 'lost' handler (only an instance linked to the host has one).
+          if (inst.state === 'peer') {
+            inst.browserLeftAt = inst.ownRoomBrowsers > 0 ? this.now : undefined;
+            inst.ownRoomBrowsers = 0;
+          }
+          inst.state = 'detached';
+        }
         this.hub = undefined;
         this.firstClaim.clear();
         const successor = pickInstance(step.successor);
-        if (successor) this.becomeHost(successor, true);
+        if (successor) this.becomeHost(successor);
         return;
       }
       case 'rejoin': {
@@ -258,41 +304,86 @@ export class ClassroomModel {
     }
   }
 
-  private becomeHost(inst: ModelInstance, everCloud: boolean): void {
+  /** EntryServer.tryListen + becomeHost: a hub that holds for its own room's tab after a loss. */
+  private becomeHost(inst: ModelInstance): void {
     inst.state = 'host';
-    const hub = new HubModel(inst.id, everCloud, () => this.now);
+    const hub = new HubModel(inst.id, this.wasPeer.has(inst.id), () => this.now);
+    if (inst.browserLeftAt !== undefined && inst.roomId !== undefined)
+      hub.departures.left(holdKey(inst.roomId), inst.browserLeftAt);
+    inst.browserLeftAt = undefined;
     this.hub = hub;
-    for (const m of inst.outbox.splice(0)) this.fromHostParent(hub, m);
+    for (const { value, queuedMs } of this.drain(inst)) this.fromHostParent(hub, value, queuedMs);
   }
 
-  /** PeerLink.connect: connect, matchTarget with the current roomId, then the outbox drains. */
+  /** EntryServer.drainOutbox. */
+  private drain(inst: ModelInstance): { value: ModelMessage; queuedMs: number }[] {
+    const { fresh, expired } = inst.outbox.drain(this.now);
+    this.droppedQueued += expired;
+    return fresh;
+  }
+
+  /** PeerLink.connect + EntryServer.becomePeer: connect, matchTarget with the current roomId, then the outbox drains. */
   private joinAsPeer(inst: ModelInstance): void {
     const hub = this.hub as HubModel;
     inst.state = 'peer';
+    inst.ownRoomBrowsers = 0;
+    this.wasPeer.add(inst.id);
     hub.peerRoom.set(inst.id, undefined);
     hub.everCloud = true;
-    if (inst.roomId !== undefined) this.claim(inst, inst.roomId);
-    for (const m of inst.outbox.splice(0)) this.fromPeer(inst, m);
+    // EntryServer.hostLossClaim: the age of the loss, only within the window.
+    const lossAge = inst.browserLeftAt === undefined ? undefined : this.now - inst.browserLeftAt;
+    const leftMsAgo = lossAge !== undefined && lossAge < RECONNECT_WINDOW_MS ? lossAge : undefined;
+    if (inst.roomId !== undefined) this.claim(inst, inst.roomId, leftMsAgo);
+    inst.browserLeftAt = undefined;
+    for (const { value, queuedMs } of this.drain(inst)) this.fromPeer(inst, value, queuedMs);
   }
 
-  /** HostHub.matchPeer with the claim rule, plus the contract's record of first claims. */
-  private claim(inst: ModelInstance, roomId: string): void {
+  /** HostHub.matchPeer with the claim rule, beside the contract's record of first claims. */
+  private claim(inst: ModelInstance, roomId: string, browserLeftMsAgo: number | undefined): void {
     const hub = this.hub as HubModel;
-    const holder = hub.peerByRoom.get(roomId);
     const contractAccepts =
       roomId !== this.host?.roomId && (this.firstClaim.get(roomId) ?? inst.id) === inst.id;
-    if (contractAccepts) {
-      for (const [room, peer] of this.firstClaim) if (peer === inst.id) this.firstClaim.delete(room);
-      this.firstClaim.set(roomId, inst.id);
+    // A peer that claims a roomId gives up its old one, whether or not the new claim is granted.
+    for (const [room, peer] of this.firstClaim)
+      if (peer === inst.id && room !== roomId) this.firstClaim.delete(room);
+    if (contractAccepts) this.firstClaim.set(roomId, inst.id);
+    const decision = this.claimRule({
+      roomId,
+      claimant: inst.id,
+      holder: hub.peerByRoom.get(roomId),
+      hostRoomId: this.host?.roomId,
+    });
+    const previous = hub.peerRoom.get(inst.id);
+    if (previous !== roomId || !decision.grant) {
+      if (previous !== undefined && hub.peerByRoom.get(previous) === inst.id) hub.peerByRoom.delete(previous);
+      hub.peerRoom.set(inst.id, undefined);
     }
-    if (!this.claimRule({ peerId: inst.id, roomId, hostRoomId: this.host?.roomId, holder }).accept) {
+    if (!decision.grant) {
       this.refusedClaims += 1;
+      inst.ownRoomBrowsers = 0; // EntryServer's claimRefused handler
       return;
     }
-    const previous = hub.peerRoom.get(inst.id);
-    if (previous !== undefined && hub.peerByRoom.get(previous) === inst.id) hub.peerByRoom.delete(previous);
     hub.peerRoom.set(inst.id, roomId);
     hub.peerByRoom.set(roomId, inst.id);
+    if (!hub.claimed.has(roomId)) hub.mailbox.take(holdKey(roomId));
+    hub.claimed.add(roomId);
+    const browsers = this.browsersIn(roomId);
+    if (browserLeftMsAgo !== undefined && browsers === 0)
+      hub.departures.left(holdKey(roomId), this.now - browserLeftMsAgo);
+    if (browsers > 0) inst.ownRoomBrowsers = browsers;
+  }
+
+  /** HostHub.ownRoomIdChanged: the host's room wins; the peer holding it loses it (ROOM_CLAIMED). */
+  private hostRoomChanged(roomId: string): void {
+    const hub = this.hub as HubModel;
+    this.firstClaim.delete(roomId);
+    const holder = hub.peerByRoom.get(roomId);
+    if (holder === undefined) return;
+    hub.peerByRoom.delete(roomId);
+    hub.peerRoom.set(holder, undefined);
+    this.refusedClaims += 1;
+    const peer = this.instances.find((i) => i.id === holder);
+    if (peer) peer.ownRoomBrowsers = 0;
   }
 
   private removePeer(inst: ModelInstance): void {
@@ -303,53 +394,80 @@ export class ClassroomModel {
     for (const [room, peer] of this.firstClaim) if (peer === inst.id) this.firstClaim.delete(room);
   }
 
-  private fromPeer(inst: ModelInstance, message: ModelMessage): void {
+  /** The connected peer instance holding a room's claim, if any. */
+  private holderOf(roomId: string | undefined): ModelInstance | undefined {
+    if (roomId === undefined) return undefined;
+    const id = this.hub?.peerByRoom.get(roomId);
+    return id === undefined ? undefined : this.instances.find((i) => i.id === id);
+  }
+
+  private browsersIn(roomId: string | undefined): number {
+    return this.connectedBrowsers().filter((b) => b.roomId === roomId).length;
+  }
+
+  /** HostHub's peer `message` handler. */
+  private fromPeer(inst: ModelInstance, message: ModelMessage, queuedMs: number): void {
     const hub = this.hub as HubModel;
     message.roomChangedBeforeRouting = inst.roomChanges !== message.fromRoomChanges;
     const route = routePeerMessage(hub.peerRoom.get(inst.id));
-    if (route.to === 'room') this.deliverToRoom(hub, route.roomId, message);
+    if (route.to === 'room') this.deliverToRoom(hub, route.roomId, message, queuedMs);
   }
 
   /** HostHub.deliverFromParent. */
-  private fromHostParent(hub: HubModel, message: ModelMessage): void {
+  private fromHostParent(hub: HubModel, message: ModelMessage, queuedMs: number): void {
     const snapshot = this.snapshot();
     // Decided when the host routes it (a send queued as a peer may be routed by it as the host).
     message.roomlessHost = this.host?.roomId === undefined;
     message.roomChangedBeforeRouting = (this.host?.roomChanges ?? 0) !== message.fromRoomChanges;
     message.single = !snapshot.cloud;
     const route = routeParentSend(snapshot);
-    if (route.to === 'room') return this.deliverToRoom(hub, route.roomId, message);
-    const targets =
+    if (route.to === 'room') return this.deliverToRoom(hub, route.roomId, message, queuedMs);
+    const eligible =
       route.to === 'all-browsers'
-        ? this.connectedBrowsers()
-        : this.connectedBrowsers().filter((b) => isUnmatchedBrowser(snapshot, b.roomId));
-    if (targets.length === 0) {
-      const own = this.host?.roomId;
-      hub.mailbox.hold(own === undefined ? 'unmatched' : `room:${own}`, { message, heldAt: this.now });
+        ? () => true
+        : (roomId: string | undefined) => isUnmatchedBrowser(snapshot, roomId);
+    for (const browser of this.connectedBrowsers())
+      if (eligible(browser.roomId)) this.deliveries.push({ message, browser, held: false, at: this.now });
+    for (const key of hub.departures.keysWithinWindow(this.now)) {
+      if (eligible(key === 'no-room' ? undefined : key.slice('room:'.length)))
+        hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
     }
-    for (const browser of targets) this.deliveries.push({ message, browser, held: false, at: this.now });
   }
 
-  private deliverToRoom(hub: HubModel, roomId: string, message: ModelMessage): void {
+  /** HostHub.deliverToRoom + holdIfReturning. */
+  private deliverToRoom(hub: HubModel, roomId: string, message: ModelMessage, queuedMs: number): void {
     const inRoom = this.connectedBrowsers().filter((b) => b.roomId === roomId);
-    if (inRoom.length === 0) hub.mailbox.hold(`room:${roomId}`, { message, heldAt: this.now });
     for (const browser of inRoom) this.deliveries.push({ message, browser, held: false, at: this.now });
+    const key = holdKey(roomId);
+    if (inRoom.length === 0 && hub.departures.isWithinWindow(key, this.now))
+      hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
   }
 
-  /** HostHub.addBrowser: join, then take what is held for it. */
+  /** HostHub.addBrowser: join, take what is held for its key, tell the room's peer. */
   private connectBrowser(browser: ModelBrowser): void {
     const hub = this.hub;
     if (!hub) return;
     browser.connected = true;
     browser.spans.push([this.now, Number.POSITIVE_INFINITY]);
-    const held: { message: ModelMessage; heldAt: number }[] = [];
-    if (browser.roomId !== undefined) held.push(...hub.mailbox.take(`room:${browser.roomId}`));
-    if (isUnmatchedBrowser(this.snapshot(), browser.roomId)) held.push(...hub.mailbox.take('unmatched'));
-    for (const { message, heldAt } of held)
+    const key = holdKey(browser.roomId);
+    hub.departures.returned(key);
+    for (const { message, heldAt } of hub.mailbox.take(key))
       this.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
+    const holder = this.holderOf(browser.roomId);
+    if (holder) holder.ownRoomBrowsers = this.browsersIn(browser.roomId);
   }
 
+  /** HostHub.remove for a browser. */
   private disconnectBrowser(browser: ModelBrowser): void {
+    const hub = this.hub as HubModel;
+    this.endSpan(browser);
+    const left = this.browsersIn(browser.roomId);
+    if (left === 0) hub.departures.left(holdKey(browser.roomId), this.now);
+    const holder = this.holderOf(browser.roomId);
+    if (holder) holder.ownRoomBrowsers = left;
+  }
+
+  private endSpan(browser: ModelBrowser): void {
     browser.connected = false;
     const span = browser.spans[browser.spans.length - 1];
     if (span) span[1] = this.now;

@@ -943,6 +943,9 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     if (last.t < lastT) continue; // not alive at the end
     const from = list.find((s) => s.t >= driftFromMs) ?? last;
     if (first.t > driftFromMs) continue; // started after the drift point: no comparable baseline
+    // Open files are compared from the first sample after the instance settled into a role: a
+    // sample taken while it was still starting has not opened its IPC, port or link yet.
+    const settled = list.find((s) => s.role !== 'other') ?? first;
     memory.push({
       name,
       role: last.role,
@@ -951,7 +954,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       endKiB: last.privateKiB,
       rssStartKiB: first.rssKiB,
       rssEndKiB: last.rssKiB,
-      fdsStart: first.fds,
+      fdsStart: settled.fds,
       fdsEnd: last.fds,
       driftPct: ((last.privateKiB - from.privateKiB) / from.privateKiB) * 100,
       roleChanged: list.some((x) => x.t >= from.t && x.role !== last.role),

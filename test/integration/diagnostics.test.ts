@@ -260,7 +260,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     const problems = json.problems.map((p) => p.text).join('\n');
     assert.match(problems, /~\/entry-hw-diagnostics-test-/, 'home path shown as ~');
     assert.match(problems, /roomId [0-9a-f]{3}… belongs to no instance/);
-    assert.match(problems, /origin http:\/\/<ip>:8080 is not allowed/);
+    assert.match(problems, /origin is not allowed "http:\/\/<ip>:8080"/);
   });
 
   it('a hostile origin string is kept as text, truncated, and never reaches the HTML', async () => {
@@ -284,9 +284,11 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       string,
       unknown
     >;
+    // Issue 12 added the `debug` leak counters; every field peers read is unchanged.
     assert.deepEqual(Object.keys(status).sort(), [
       'browsers',
       'cloudMode',
+      'debug',
       'name',
       'peers',
       'runningMode',

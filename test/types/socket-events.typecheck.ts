@@ -7,6 +7,7 @@ import type { Socket as ClientSocket } from 'socket.io-client';
 import type { PeerSocket } from '../../src/cloud/peer-link';
 import type {
   DataPayload,
+  ForwardMeta,
   HostToPeerEvents,
   MatchTargetValue,
   PeerToHostEvents,
@@ -37,7 +38,7 @@ type PeerEventsHostHears = { [K in keyof PeerEmit]: K extends keyof HostListen ?
 expectTrue<Equal<PeerEventsHostHears[keyof PeerEventsHostHears], true>>();
 expectTrue<Equal<Parameters<HostListen['matchTarget']>, [claim: unknown]>>();
 expectTrue<Equal<Parameters<PeerEmit['matchTarget']>, [claim: MatchTargetValue]>>();
-expectTrue<Equal<Parameters<PeerEmit['message']>, [payload: DataPayload]>>();
+expectTrue<Equal<Parameters<PeerEmit['message']>, [payload: DataPayload, meta?: ForwardMeta]>>();
 expectTrue<Equal<Parameters<PeerEmit['diagnosticsReport']>, [report: unknown]>>();
 
 // Every event the host emits to a peer is one the peer listens to, with identical arguments.

@@ -4,6 +4,19 @@ import { holdKey, RECONNECT_WINDOW_MS, RecentDepartures, shouldHold } from '../.
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
 import { BoundedQueue } from '../../src/util/bounded-queue';
 
+describe('recent departures reported late', () => {
+  it('a departure reported with an earlier time never shortens a later one (finding 7)', () => {
+    const recent = new RecentDepartures();
+    recent.left('room:a', 10_000);
+    recent.left('room:a', 6_000); // a peer's tab cut off by a failover 4 s earlier
+    assert.equal(recent.isWithinWindow('room:a', 14_000), true);
+    recent.left('room:b', 1_000); // reported at 10 s: out of the window already
+    assert.equal(recent.isWithinWindow('room:b', 10_000), false);
+    assert.equal(recent.isWithinWindow('room:b', 5_500), true);
+    assert.equal(recent.isWithinWindow('room:a', 14_000), true, 'a late report forgets no later departure');
+  });
+});
+
 describe('reconnect mailbox', () => {
   it('hands held messages to the first taker, in order, once', () => {
     const box = new ReconnectMailbox<number>();
@@ -13,6 +26,22 @@ describe('reconnect mailbox', () => {
     assert.deepEqual(box.take('room:a'), [1, 2]);
     assert.deepEqual(box.take('room:a'), []);
     assert.deepEqual(box.take('room:b'), [3]);
+  });
+
+  it('counts a message that waited elsewhere from when it was sent, and keeps order (finding 5)', () => {
+    let now = 10_000;
+    const box = new ReconnectMailbox<string>({ maxAgeMs: 5000, now: () => now });
+    box.hold('room:a', 'fresh');
+    box.hold('room:a', 'queued 4 s', 4000);
+    box.hold('room:a', 'queued 5 s', 5000); // already past the window: not held
+    box.hold('room:a', 'queued forever', Number.POSITIVE_INFINITY);
+    assert.deepEqual(box.stats(), { keys: 1, messages: 2, stale: 0 });
+    now = 11_500; // 'queued 4 s' is now 5.5 s old, 'fresh' 1.5 s
+    assert.deepEqual(box.take('room:a'), ['fresh']);
+    box.hold('room:b', 'x', -3); // a negative or bogus age counts as none
+    box.hold('room:b', 'y', Number.NaN);
+    now = 16_000;
+    assert.deepEqual(box.take('room:b'), ['x', 'y']);
   });
 
   it('counts keys, messages and stale messages without changing anything', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ackValue,
+  browserLeftMsAgo,
   browserWasConnected,
   isUnmatchedBrowser,
   type RoutingSnapshot,
@@ -154,5 +155,17 @@ describe('room claims (issue 8)', () => {
     assert.equal(browserWasConnected('r1'), false);
     assert.equal(browserWasConnected(null), false);
     assert.equal(roomIdFromMatchTarget({ roomId: 'r1', browserConnectedAtHostLoss: true }), 'r1');
+    // Finding 7: the new host holds only for what is left of the window since the loss.
+    assert.equal(
+      browserLeftMsAgo({ roomId: 'r1', browserConnectedAtHostLoss: true, msSinceHostLoss: 1200 }),
+      1200,
+    );
+    assert.equal(browserLeftMsAgo({ roomId: 'r1', browserConnectedAtHostLoss: true }), 0);
+    assert.equal(
+      browserLeftMsAgo({ roomId: 'r1', browserConnectedAtHostLoss: true, msSinceHostLoss: -1 }),
+      0,
+    );
+    assert.equal(browserLeftMsAgo({ roomId: 'r1', msSinceHostLoss: 1200 }), undefined);
+    assert.equal(browserLeftMsAgo('r1'), undefined);
   });
 });
