@@ -61,6 +61,32 @@ interface SocketRecord {
   closed: boolean;
 }
 
+/** Records every WebSocket the page opens: its URL, errors, frames each way and whether it closed. */
+function recordSockets(page: Page): SocketRecord[] {
+  const sockets: SocketRecord[] = [];
+  page.on('websocket', (ws) => {
+    const record: SocketRecord = {
+      url: ws.url(),
+      errors: [],
+      framesReceived: 0,
+      framesSent: 0,
+      closed: false,
+    };
+    sockets.push(record);
+    ws.on('socketerror', (error) => record.errors.push(String(error)));
+    ws.on('framereceived', () => {
+      record.framesReceived += 1;
+    });
+    ws.on('framesent', () => {
+      record.framesSent += 1;
+    });
+    ws.on('close', () => {
+      record.closed = true;
+    });
+  });
+  return sockets;
+}
+
 interface Workspace {
   page: Page;
   sockets: SocketRecord[];
@@ -191,27 +217,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       await context.grantPermissions(['local-network-access'], { origin: pages.origin(host) });
     }
     const page = await context.newPage();
-    const sockets: SocketRecord[] = [];
-    page.on('websocket', (ws) => {
-      const record: SocketRecord = {
-        url: ws.url(),
-        errors: [],
-        framesReceived: 0,
-        framesSent: 0,
-        closed: false,
-      };
-      sockets.push(record);
-      ws.on('socketerror', (error) => record.errors.push(String(error)));
-      ws.on('framereceived', () => {
-        record.framesReceived += 1;
-      });
-      ws.on('framesent', () => {
-        record.framesSent += 1;
-      });
-      ws.on('close', () => {
-        record.closed = true;
-      });
-    });
+    const sockets = recordSockets(page);
     page.on('pageerror', (error) => console.log(`[${label}] page error: ${error.message}`));
     const url = `${pages.origin(host)}/?port=${port}&roomId=${roomId}&label=${encodeURIComponent(label)}`;
     const response = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
@@ -432,21 +438,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
-      const sockets: SocketRecord[] = [];
-      page.on('websocket', (ws) => {
-        const record: SocketRecord = {
-          url: ws.url(),
-          errors: [],
-          framesReceived: 0,
-          framesSent: 0,
-          closed: false,
-        };
-        sockets.push(record);
-        ws.on('socketerror', (error) => record.errors.push(String(error)));
-        ws.on('framereceived', () => {
-          record.framesReceived += 1;
-        });
-      });
+      const sockets = recordSockets(page);
       const roomId = randomRoomId();
       const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/sandboxed.html?port=${server.port}&roomId=${roomId}&label=F1`;
       assert.equal((await page.goto(url, { waitUntil: 'load', timeout: 15_000 }))?.status(), 200);
