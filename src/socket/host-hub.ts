@@ -1,52 +1,27 @@
-// The socket.io side of a host: its typed socket.io server, the wiring of each admitted socket
-// (a browser or a peer, told apart once by the HandshakeGate and kept in `socket.data`), and the
-// hand-over of every message to the routing rules (routing/host-routing.ts), whose answer it
-// carries out through BrowserDelivery or PeerRooms. It owns no port: the listener hands it
-// requests and upgrades. Connected sockets live in socket.io's own list and rooms: every browser
-// is in ALL_BROWSERS and its roomId's room, every peer in ALL_PEERS.
+// The socket.io side of a host: its typed socket.io server (event maps in events.ts), the
+// admission of each socket (EngineDoor/HandshakeGate in admission.ts, once per handshake), and
+// the hand-off to the per-kind handlers (browser-sockets.ts, peer-sockets.ts), which ask the
+// routing rules (routing/host-routing.ts) and carry out the answer through BrowserDelivery and
+// PeerRooms. It owns no port: the listener hands its door requests and upgrades. Connected
+// sockets live in socket.io's own list and rooms (every browser in ALL_BROWSERS and its roomId's
+// room, every peer in ALL_PEERS), their facts in `socket.data`.
 import { EventEmitter } from 'node:events';
 import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
-import type { ConnectionInfo } from '../ipc/messages';
 import { SOCKET_IO_PATH } from '../policy/request-policy';
-import {
-  ALL_BROWSERS,
-  ackValue,
-  browserLeftMsAgo,
-  parentSendTargets,
-  type RoutingSnapshot,
-  roomTargets,
-  routeBrowserMessage,
-  routePeerMessage,
-} from '../routing/host-routing';
-import { queuedMsOf } from '../routing/peer-outbox';
+import { ALL_BROWSERS, parentSendTargets, type RoutingSnapshot } from '../routing/host-routing';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
-import {
-  DIAGNOSTICS_REPORT_EVENT,
-  type HostEmitEvents,
-  type HostListenEvents,
-  MATCH_TARGET_EVENT,
-  ROOM_CLOSE_EVENT,
-  ROOM_CONNECTION_EVENT,
-  type SocketData,
-} from './events';
+import { wireBrowser } from './browser-sockets';
+import { ALL_PEERS, type HostHubEvents, type HostServer, type HubContext } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
+import { wirePeer } from './peer-sockets';
 
-/** socket.io room every peer joins. Not a valid roomId. */
-const ALL_PEERS = '\u0000peers';
-
-export interface HostHubEvents {
-  /** A browser message for this host's own parent. */
-  data: [value: unknown];
-  connection: [info: ConnectionInfo];
-  close: [info: ConnectionInfo];
-  peerCountChanged: [count: number];
-}
+export type { HostHubEvents } from './hub-context';
 
 export interface HostHubOptions {
   logger: Logger;
@@ -76,7 +51,7 @@ export interface HostHubOptions {
  * hub.deliverFromParent({ company: 1, model: 1, a0: 512 });
  */
 export class HostHub extends EventEmitter<HostHubEvents> {
-  readonly io: IoServer<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
+  readonly io: HostServer;
   readonly engine: EngineServer;
   /** The listener's way in: engine.io and the handshake check (socket/admission.ts). */
   readonly door: EngineDoor;
@@ -85,6 +60,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private readonly delivery: BrowserDelivery;
   /** Set once this host is part of a cloud; routing stays room-based after that. */
   private everCloud: boolean;
+  /** What the per-socket handlers use (browser-sockets.ts, peer-sockets.ts). */
+  private readonly context: HubContext;
 
   constructor(private readonly options: HostHubOptions) {
     super();
@@ -96,6 +73,25 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.io = new IoServer({ serveClient: false, path: SOCKET_IO_PATH });
     this.io.bind(this.engine);
     this.delivery = new BrowserDelivery(this.io, options.stats);
+    this.context = {
+      io: this.io,
+      rooms: this.rooms,
+      delivery: this.delivery,
+      logger: options.logger,
+      stats: options.stats,
+      events: this,
+      snapshot: () => this.snapshot(),
+      guard: (what, run) => this.guard(what, run),
+      becameCloud: () => {
+        this.everCloud = true;
+      },
+      peerCount: () => this.peerCount,
+      inRoom: (roomId) => this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0,
+      peerOfRoom: (roomId) => {
+        const peerId = this.rooms.holderOf(roomId);
+        return peerId === undefined ? undefined : this.io.sockets.sockets.get(peerId);
+      },
+    };
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
     for (const { roomId, leftAt } of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, leftAt);
   }
@@ -193,122 +189,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       socket.disconnect(true);
       return;
     }
-    if (decision.kind === 'peer') this.addPeer(socket);
-    else this.addBrowser(socket, decision.roomId, decision.note);
-  }
-
-  private addBrowser(socket: HostSocket, roomId: string | undefined, note: string | undefined): void {
-    if (note) this.options.logger.warnOnce(`note:${note}`, `browser handshake: ${note}`);
-    socket.data = { kind: 'browser', roomId };
-    socket.join(ALL_BROWSERS);
-    if (roomId !== undefined) socket.join(roomId);
-    socket.on('message', (message, ack) =>
-      this.guard('browser message', () => {
-        this.routeFromBrowser(roomId, message);
-        if (typeof ack === 'function') ack(ackValue(message));
-      }),
-    );
-    socket.onAny((event: string) => {
-      if (event !== 'message')
-        this.options.logger.warnOnce(`event:${event}`, `ignoring unknown event "${event}" from a browser`);
-    });
-    socket.once('disconnect', () => this.guard('browser disconnect', () => this.browserLeft(socket)));
-    this.delivery.browserArrived(socket);
-    this.emit('connection', { kind: 'browser', roomId });
-    if (roomId !== undefined)
-      this.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, this.inRoom(roomId));
-  }
-
-  private addPeer(socket: HostSocket): void {
-    socket.data = { kind: 'peer', roomId: undefined };
-    socket.join(ALL_PEERS);
-    this.everCloud = true;
-    socket.on(MATCH_TARGET_EVENT, (value) => this.guard('matchTarget', () => this.matchPeer(socket, value)));
-    socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
-      socket.data.report = report;
-    });
-    socket.on('message', (message, meta) =>
-      this.guard('peer message', () => {
-        const route = routePeerMessage(socket.data.roomId);
-        if (route.to === 'room') this.delivery.deliver(roomTargets(route.roomId), message, queuedMsOf(meta));
-        else
-          this.options.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
-      }),
-    );
-    socket.onAny((event: string) => {
-      if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
-        this.options.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
-      }
-    });
-    socket.once('disconnect', () => this.guard('peer disconnect', () => this.peerLeft(socket)));
-    this.emit('peerCountChanged', this.peerCount);
-    this.emit('connection', { kind: 'peer', roomId: undefined });
-  }
-
-  private matchPeer(peer: HostSocket, value: unknown): void {
-    const granted = this.rooms.claim(peer, value);
-    if (!granted) return;
-    // A room's first claim: what the host held for its tab came from the host's own parent (it
-    // served the room while unclaimed) and is not the claiming student's; drop it.
-    const dropped = granted.first ? this.delivery.dropHeld(granted.roomId) : 0;
-    if (dropped > 0)
-      this.options.logger.info(
-        `dropped ${dropped} messages held for room ${granted.roomId}: a peer claimed it`,
-      );
-    const browsers = this.inRoom(granted.roomId);
-    // After a failover this host never saw the room's browser; the peer did: hold for the tab,
-    // for what is left of the window since the peer lost its host.
-    const leftMsAgo = browserLeftMsAgo(value);
-    if (leftMsAgo !== undefined && browsers === 0)
-      this.delivery.roomLeft(granted.roomId, Date.now() - leftMsAgo);
-    // Browsers of this room that came back before their peer did (a failover) are announced now.
-    if (browsers > 0) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
-  }
-
-  /** The peer socket serving a roomId, if one holds its claim. */
-  private peerOfRoom(roomId: string): HostSocket | undefined {
-    const peerId = this.rooms.holderOf(roomId);
-    return peerId === undefined ? undefined : this.io.sockets.sockets.get(peerId);
-  }
-
-  private peerLeft(peer: HostSocket): void {
-    const roomId = peer.data.roomId;
-    this.rooms.release(peer);
-    this.emit('peerCountChanged', this.peerCount);
-    this.emit('close', { kind: 'peer', roomId });
-  }
-
-  private browserLeft(browser: HostSocket): void {
-    const roomId = browser.data.roomId;
-    const left = roomId === undefined ? this.browsersWithoutRoom() : this.inRoom(roomId);
-    if (left === 0) this.delivery.roomLeft(roomId);
-    if (roomId !== undefined) this.peerOfRoom(roomId)?.emit(ROOM_CLOSE_EVENT, roomId, left);
-    this.emit('close', { kind: 'browser', roomId });
-  }
-
-  private routeFromBrowser(roomId: string | undefined, message: unknown): void {
-    this.options.stats?.fromBrowser(roomId);
-    const route = routeBrowserMessage(this.snapshot(), roomId);
-    if (route.to === 'parent') {
-      this.emit('data', message);
-    } else if (route.to === 'peer') {
-      this.io.sockets.sockets.get(route.peerId)?.emit('message', message);
-    } else {
-      this.options.stats?.dropped(roomId, 'no-instance-for-room');
-      this.options.logger.warnOnce(`drop:${roomId}`, `dropping a browser message: ${route.reason}`);
-    }
-  }
-
-  /** Browsers connected with this roomId (only browsers join rooms). */
-  private inRoom(roomId: string): number {
-    return this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0;
-  }
-
-  /** Browsers connected without a roomId. */
-  private browsersWithoutRoom(): number {
-    let count = 0;
-    for (const id of this.io.sockets.adapter.rooms.get(ALL_BROWSERS) ?? [])
-      if (this.io.sockets.sockets.get(id)?.data.roomId === undefined) count += 1;
-    return count;
+    if (decision.kind === 'peer') wirePeer(this.context, socket);
+    else wireBrowser(this.context, socket, decision.roomId, decision.note);
   }
 }
