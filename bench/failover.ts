@@ -30,14 +30,15 @@ import {
   fetchStatus,
   type Instance,
   lastValue,
-  makeRoomId,
   parentTags,
+  randomRoomId,
   roundTrip,
   sleep,
   type TestBrowser,
 } from '../test/helpers/cloud-cluster';
 import { freePort } from '../test/helpers/server-process';
 import { loadAverage, machine } from './machine';
+import { arg, median } from './support';
 
 type Method = 'sigkill' | 'disconnect';
 
@@ -48,25 +49,12 @@ interface Sample {
   exitMs: number;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
-}
-
 const sizes = arg('sizes', '2,5,20').split(',').map(Number);
 const reps = Number(arg('reps', '5'));
 const methods = arg('methods', 'sigkill,disconnect').split(',') as Method[];
 const BROWSER_RECONNECT_MS = Number(arg('browser-reconnect-ms', '25'));
 const PROBE_EVERY_MS = 10;
 const TIMEOUT_MS = 15_000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(0) : 'n/a');
 
@@ -82,7 +70,7 @@ class Bench {
 
   async add(): Promise<Instance> {
     this.counter += 1;
-    const inst = await this.cluster.start(`I${this.counter}`, { roomId: makeRoomId() });
+    const inst = await this.cluster.start(`I${this.counter}`, { roomId: randomRoomId() });
     const times: { value: unknown; at: number }[] = [];
     this.modeAt.set(inst, times);
     inst.proc.child.on('message', (m: { key?: string; value?: unknown }) => {
@@ -118,7 +106,7 @@ class Bench {
     const marks = new Map(
       survivors.map((s) => [s, { parent: s.proc.messages.length, modes: this.modeAt.get(s)?.length ?? 0 }]),
     );
-    const nonce = makeRoomId();
+    const nonce = randomRoomId();
     const firstDelivery = new Map<Instance, number>();
     let statusAt = Number.NaN;
     let exitAt = Number.NaN;

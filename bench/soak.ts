@@ -15,11 +15,7 @@ import { join } from 'node:path';
 import { runSoak, type SoakResult } from '../test/helpers/soak';
 import { commit, loadAverage, machine } from './machine';
 import { type RunInfo, writeReport } from './soak-report';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
-}
+import { arg } from './support';
 
 const DEFAULT_OUT = join('docs', 'reliability');
 

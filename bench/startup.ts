@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { makeTestPki } from '../test/helpers/certs';
 import { freePort } from '../test/helpers/server-process';
+import { quantile } from './support';
 
 const ROOT = join(__dirname, '..');
 const RUNS = Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 40);
@@ -80,13 +81,6 @@ async function once(variant: Variant): Promise<Sample> {
   child.kill('SIGTERM');
   await exited;
   return sample;
-}
-
-function quantile(sorted: number[], q: number): number {
-  const index = (sorted.length - 1) * q;
-  const low = Math.floor(index);
-  const high = Math.ceil(index);
-  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (index - low);
 }
 
 async function main(): Promise<void> {

@@ -42,14 +42,10 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type BrowserClient, type ClientVersion, connectBrowser } from '../test/helpers/browser-client';
-import { CloudCluster, fetchStatus, makeRoomId, sleep } from '../test/helpers/cloud-cluster';
+import { CloudCluster, fetchStatus, randomRoomId, sleep } from '../test/helpers/cloud-cluster';
 import { freePort, type ServerProcess, spawnServer } from '../test/helpers/server-process';
 import { commit, loadAverage, machine } from './machine';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
-}
+import { arg, median, percentile } from './support';
 
 const REPS = Number(arg('reps', '9'));
 const COUNT = Number(arg('count', '20000'));
@@ -97,23 +93,8 @@ interface BurstResult {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
 
 // ---------------------------------------------------------------------------------------------
 // /proc readings
@@ -241,7 +222,7 @@ function forgetMessages(procs: ServerProcess[]): void {
 
 /** One browser ↔ parent round trip on a fresh browser, so a burst starts on a proven route. */
 async function probe(route: Route, browser: BrowserClient): Promise<void> {
-  const nonce = makeRoomId();
+  const nonce = randomRoomId();
   let atParent = false;
   let atBrowser = false;
   sinks.set(route.parent, (m) => {
@@ -378,7 +359,7 @@ async function memoryPhase(single: ServerProcess): Promise<MemoryRow[]> {
           ...(await Promise.all(
             Array.from({ length: batch }, () =>
               connectBrowser(
-                { version: 'v4', url: `http://127.0.0.1:${single.port}`, roomId: makeRoomId() },
+                { version: 'v4', url: `http://127.0.0.1:${single.port}`, roomId: randomRoomId() },
                 10_000,
               ),
             ),
@@ -547,7 +528,7 @@ async function main(): Promise<void> {
     await single.open('production');
     let host: { proc: ServerProcess };
     let peer: { proc: ServerProcess };
-    const peerRoom = makeRoomId();
+    const peerRoom = randomRoomId();
     if (countingOff) {
       // Same shape as the single path; "host" and "peer" both name it for the figures below.
       watchParent(countingOff);
@@ -555,7 +536,7 @@ async function main(): Promise<void> {
       host = { proc: countingOff };
       peer = { proc: countingOff };
     } else {
-      host = await cluster.start('host', { roomId: makeRoomId() });
+      host = await cluster.start('host', { roomId: randomRoomId() });
       peer = await cluster.start('peer', { roomId: peerRoom });
       await cluster.waitForStableRoles(15_000);
       watchParent(host.proc);
@@ -565,14 +546,14 @@ async function main(): Promise<void> {
       single: {
         path: 'single',
         port: singlePort,
-        browserRoom: makeRoomId(),
+        browserRoom: randomRoomId(),
         parent: single,
         servers: [single],
       },
       cloud: {
         path: 'cloud',
         port: countingOff ? countingOff.port : cluster.port,
-        browserRoom: countingOff ? makeRoomId() : peerRoom,
+        browserRoom: countingOff ? randomRoomId() : peerRoom,
         parent: peer.proc,
         servers: countingOff ? [countingOff] : [host.proc, peer.proc],
       },

@@ -5,6 +5,11 @@
 export const DEFAULT_PORT = 23518;
 /** Loopback only: the server must never be reachable from the network. */
 export const LISTEN_HOST = '127.0.0.1';
+/** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
+export const MAX_PAYLOAD_BYTES = 100_000_000;
+/** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
+export const PING_INTERVAL_MS = 1000;
+export const PING_TIMEOUT_MS = 5000;
 /** Development passphrase for encrypt/decrypt when none is embedded or configured. */
 export const DEV_PASSPHRASE = 'TEST_SECRET';
 

@@ -2,7 +2,7 @@
 // parent: each typed line becomes a parent → server message, and every message the server
 // would send to the parent is printed.
 import { createInterface } from 'node:readline';
-import type { ServerMessage } from './ipc/messages';
+import type { ServerMessage, ServerToParentKey } from './ipc/messages';
 import type { ParentSink } from './ipc/parent-channel';
 
 export const CONSOLE_HELP = [
@@ -45,7 +45,7 @@ export function parseConsoleLine(line: string): unknown {
 export class ConsoleSink implements ParentSink {
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
 
-  send(message: ServerMessage): void {
+  send<K extends ServerToParentKey>(message: ServerMessage<K>): void {
     this.write(`<- ${JSON.stringify(message)}`);
   }
 }

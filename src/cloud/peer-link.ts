@@ -5,14 +5,20 @@ import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
 import {
+  type DataPayload,
   DIAGNOSTICS_REPORT_EVENT,
+  type HostToPeerEvents,
   MATCH_TARGET_EVENT,
   type MatchTargetValue,
+  type PeerToHostEvents,
   ROOM_CLAIM_REFUSED_EVENT,
   ROOM_CLOSE_EVENT,
   ROOM_CONNECTION_EVENT,
   type RoomClaimRefusedValue,
-} from '../socket/peer-events';
+} from '../socket/events';
+
+/** The peer's end of the connection, typed with the same event maps as the host's server. */
+export type PeerSocket = Socket<HostToPeerEvents, PeerToHostEvents>;
 
 export interface PeerLinkEvents {
   /** A message from the host for this instance's parent. */
@@ -38,10 +44,10 @@ function count(value: unknown): number | undefined {
  * const link = new PeerLink(23518);
  * await link.connect(() => ({ roomId: '0a1b2c3d4e' })); // sends matchTarget as soon as it is connected
  * link.on('data', (value) => parent.send({ key: 'data', value }));
- * link.send({ data: { a0: 512 } });
+ * link.forward({ data: { a0: 512 } });
  */
 export class PeerLink extends EventEmitter<PeerLinkEvents> {
-  private socket: Socket | undefined;
+  private socket: PeerSocket | undefined;
   private closed = false;
 
   constructor(
@@ -61,7 +67,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
    */
   connect(claim: () => MatchTargetValue | undefined, timeoutMs = 2000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = io(`http://${this.host}:${this.port}`, {
+      const socket: PeerSocket = io(`http://${this.host}:${this.port}`, {
         query: { childServer: 'true' },
         transports: ['websocket'],
         reconnection: false,
@@ -81,14 +87,15 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         socket.close();
         reject(error);
       });
-      socket.on('message', (value: unknown) => this.emit('data', value));
-      socket.on(ROOM_CONNECTION_EVENT, (roomId: unknown, browsers: unknown) => {
+      socket.on('message', (value) => this.emit('data', value));
+      // What a host sends is checked all the same: it may be another version.
+      socket.on(ROOM_CONNECTION_EVENT, (roomId, browsers) => {
         if (isValidRoomId(roomId)) this.emit('browserConnected', roomId, count(browsers));
       });
-      socket.on(ROOM_CLOSE_EVENT, (roomId: unknown, browsers: unknown) => {
+      socket.on(ROOM_CLOSE_EVENT, (roomId, browsers) => {
         if (isValidRoomId(roomId)) this.emit('browserClosed', roomId, count(browsers));
       });
-      socket.on(ROOM_CLAIM_REFUSED_EVENT, (value: unknown) => {
+      socket.on(ROOM_CLAIM_REFUSED_EVENT, (value) => {
         const refusal = value as Partial<RoomClaimRefusedValue> | null;
         if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
         this.emit('claimRefused', {
@@ -112,15 +119,15 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   }
 
   /**
-   * Sends an already wrapped `{ data }` payload to the host for this instance's room. A send that
-   * waited in the outbox says for how long (`queuedMs`, an extension argument the host uses to
-   * age it; the browser never sees it).
+   * Forwards a parent's value, already wrapped as `{ data }`, to the host for this instance's room.
+   * A send that waited in the outbox says for how long (`queuedMs`, an extension argument the
+   * host uses to age it; the browser never sees it).
    *
    * @example
-   * link.send({ data: { a0: 512 } });
-   * link.send({ data: { a0: 512 } }, 1200); // queued 1.2 s between hosts
+   * link.forward({ data: { a0: 512 } });
+   * link.forward({ data: { a0: 512 } }, 1200); // queued 1.2 s between hosts
    */
-  send(payload: unknown, queuedMs?: number): void {
+  forward(payload: DataPayload, queuedMs?: number): void {
     if (queuedMs === undefined || queuedMs <= 0) this.socket?.emit('message', payload);
     else this.socket?.emit('message', payload, { queuedMs });
   }

@@ -106,6 +106,31 @@ export interface ServerToParentMessages {
 export type ParentToServerKey = keyof ParentToServerMessages;
 export type ServerToParentKey = keyof ServerToParentMessages;
 
+/**
+ * Server → parent messages the server object raises as events (every one but the cipher replies,
+ * which the IPC adapter answers itself). The IPC hand-off forwards exactly these.
+ */
+export type ServerEventKey = Exclude<ServerToParentKey, 'encrypt' | 'decrypt'>;
+
+/** The server object's events: one argument each, the value of the matching IPC message. */
+export type ServerEvents = { [K in ServerEventKey]: [value: ServerToParentMessages[K]] };
+
+/**
+ * Every {@link ServerEventKey}, checked complete by the compiler (a key added to
+ * {@link ServerToParentMessages} and missing here fails to compile).
+ *
+ * @example
+ * for (const key of SERVER_EVENT_KEYS) server.on(key, (value) => sink.send({ key, value }));
+ */
+export const SERVER_EVENT_KEYS = Object.values({
+  runningModeChanged: 'runningModeChanged',
+  cloudModeChanged: 'cloudModeChanged',
+  data: 'data',
+  connection: 'connection',
+  close: 'close',
+  error: 'error',
+} as const satisfies { [K in ServerEventKey]: K });
+
 /** One parent → server message; `id` is echoed by `encrypt`/`decrypt` replies. */
 export type ParentMessage<K extends ParentToServerKey = ParentToServerKey> = {
   [P in K]: { key: P; value: ParentToServerMessages[P]; id?: string | number };

@@ -3,11 +3,11 @@
 // the unsent backlog bounded when the parent stops reading, and notices at once when the parent
 // goes away.
 import type { Logger } from '../util/log';
-import type { ServerMessage } from './messages';
+import type { ServerMessage, ServerToParentKey } from './messages';
 
 /** Anything that can carry server → parent messages (the IPC channel or the developer console). */
 export interface ParentSink {
-  send(message: ServerMessage): void;
+  send<K extends ServerToParentKey>(message: ServerMessage<K>): void;
 }
 
 /**
@@ -25,7 +25,7 @@ export const MAX_IPC_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MEASURE_AFTER_UNSENT = 64;
 
 /** Serialized size of a message (Node's IPC sends JSON), or 0 if it cannot be measured. */
-function serializedSize(message: ServerMessage): number {
+function serializedSize(message: object): number {
   try {
     return JSON.stringify(message)?.length ?? 0;
   } catch {
@@ -73,7 +73,7 @@ export class IpcParentChannel implements ParentSink {
     return this.unsentBytes > MAX_IPC_BACKLOG_BYTES;
   }
 
-  send(message: ServerMessage): void {
+  send<K extends ServerToParentKey>(message: ServerMessage<K>): void {
     if (this.gone || !this.proc.connected || !this.proc.send) return;
     if (message.key === 'data' && this.congested) {
       this.dropped += 1;

@@ -1,14 +1,33 @@
-// IPC in: carries out each parent → server message on the EntryServer, answers encrypt/decrypt,
-// and turns malformed input into one log line (or an error reply) instead of an exception.
-// Shared by the IPC adapter (main.ts) and the developer console.
+// The IPC hand-off, both ways: carries out each parent → server message on the server (anything
+// implementing ParentCommandTarget; EntryServer does), answers encrypt/decrypt, turns malformed
+// input into one log line (or an error reply) instead of an exception, and forwards the server's
+// events to the parent. Shared by the IPC adapter (main.ts) and the developer console.
 import { decryptText, encryptText } from '../crypto/passphrase-cipher';
-import type { EntryServer, EntryServerEvents } from '../entry-server';
 import type { Logger } from '../util/log';
-import { type CipherReply, type ParentMessage, parseParentMessage } from './messages';
+import {
+  type CipherReply,
+  type ParentMessage,
+  type ParentToServerMessages,
+  parseParentMessage,
+  SERVER_EVENT_KEYS,
+  type ServerEventKey,
+  type ServerEvents,
+} from './messages';
 import type { ParentSink } from './parent-channel';
 
+/** What the IPC layer needs of the server: the parent's commands and the server's events. */
+export interface ParentCommandTarget {
+  open(options?: ParentToServerMessages['open']): Promise<void>;
+  addRoomId(roomId: string): void;
+  sendToClient(value: unknown): void;
+  disconnectHardware(): void;
+  reportDeviceConnected(hardwareId: string): void;
+  reportDeviceFailed(): void;
+  on<K extends ServerEventKey>(event: K, listener: (...args: ServerEvents[K]) => void): unknown;
+}
+
 export interface ParentCommandContext {
-  server: EntryServer;
+  server: ParentCommandTarget;
   sink: ParentSink;
   passphrase: string;
   logger: Logger;
@@ -36,18 +55,13 @@ export function cipherReply(message: ParentMessage<'encrypt' | 'decrypt'>, passp
  * @example
  * forwardServerEvents(server, channel); // server.emit('data', v) → channel.send({ key: 'data', value: v })
  */
-export function forwardServerEvents(server: EntryServer, sink: ParentSink): void {
-  const keys: (keyof EntryServerEvents)[] = [
-    'runningModeChanged',
-    'cloudModeChanged',
-    'data',
-    'connection',
-    'close',
-    'error',
-  ];
-  for (const key of keys) {
-    server.on(key, (value: unknown) => sink.send({ key, value } as never));
-  }
+export function forwardServerEvents(server: ParentCommandTarget, sink: ParentSink): void {
+  for (const key of SERVER_EVENT_KEYS) forwardEvent(server, sink, key);
+}
+
+/** Forwards one event as the IPC message of the same key. */
+function forwardEvent<K extends ServerEventKey>(server: ParentCommandTarget, sink: ParentSink, key: K): void {
+  server.on(key, (...[value]: ServerEvents[K]) => sink.send<K>({ key, value }));
 }
 
 /**

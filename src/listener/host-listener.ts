@@ -2,12 +2,17 @@
 // http.Server with its routes, and the hand-off of socket.io traffic to the HostHub. Every
 // request and upgrade passes request-policy.ts's admitRequest first (Host, Origin, JSONP, peers).
 import { X509Certificate } from 'node:crypto';
-import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
-import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../cloud/older-version';
 import { type ListenerLimits, readListenerLimits } from '../config';
-import type { HostHub } from '../socket/host-hub';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
+import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
 import type { Logger } from '../util/log';
 import type { LoadedCertificate } from './certificates';
 import { DualProtocolListener } from './dual-protocol-listener';
@@ -17,10 +22,21 @@ import {
   type ModuleHandlers,
   type StatusBody,
 } from './http-routes';
-import { type Admission, admitRequest, isSocketIoPath } from './request-policy';
+
+/**
+ * What serves the socket.io path (the HostHub): the listener hands it requests and upgrades and
+ * asks it the origin policy, without knowing anything else about it.
+ */
+export interface BrowserRequestHandler {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  isOriginAllowed(origin: string | undefined): boolean;
+  /** The configured extra origins (defaults not included). */
+  allowedOrigins(): readonly string[];
+}
 
 export interface HostListenerOptions extends ModuleHandlers {
-  hub: HostHub;
+  hub: BrowserRequestHandler;
   logger: Logger;
   /** Certificate to serve wss/https with; undefined serves plain only. */
   certificate: LoadedCertificate | undefined;

@@ -21,6 +21,60 @@ export interface RoutingSnapshot {
    * while the peer is away), not to a stranger. Omitted: no room was ever claimed.
    */
   claimedBefore?: (roomId: string) => boolean;
+  /**
+   * Every roomId {@link isUnmatchedBrowser} treats as matched: the rooms peers hold now plus the
+   * rooms claimed before. Needed only by {@link parentSendTargets}; omitted: none.
+   */
+  matchedRooms?: () => Iterable<string>;
+}
+
+/**
+ * socket.io room every browser joins (and no peer), so a broadcast never reaches peers. Not a
+ * valid roomId (it starts with a NUL), so no browser's own room can be called that.
+ */
+export const ALL_BROWSERS = '\u0000browsers';
+
+/**
+ * Which browsers a message reaches, in the shape socket.io's `BroadcastOperator` speaks:
+ * `io.to(to).except(except)`. A browser is reached when it is in a room of `to` and in no room
+ * of `except`; browsers are in {@link ALL_BROWSERS} and in the room of their roomId.
+ */
+export interface BrowserTargets {
+  to: readonly string[];
+  except: readonly string[];
+}
+
+/** The browsers of one room. */
+export function roomTargets(roomId: string): BrowserTargets {
+  return { to: [roomId], except: [] };
+}
+
+/**
+ * {@link routeParentSend} as targets: every browser, one room, or the unmatched browsers, which
+ * are all browsers except those of a matched room (held by a peer now, or claimed before).
+ *
+ * @example
+ * parentSendTargets({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined, matchedRooms: () => ['r1'] })
+ * // { to: [ALL_BROWSERS], except: ['r1'] }
+ */
+export function parentSendTargets(state: RoutingSnapshot): BrowserTargets {
+  const route = routeParentSend(state);
+  if (route.to === 'room') return roomTargets(route.roomId);
+  if (route.to === 'all-browsers') return { to: [ALL_BROWSERS], except: [] };
+  return { to: [ALL_BROWSERS], except: [...(state.matchedRooms?.() ?? [])] };
+}
+
+/**
+ * Whether targets reach a browser with this roomId (undefined: it gave none), e.g. to decide
+ * which reconnecting tabs get a message held.
+ *
+ * @example
+ * targetsReach({ to: [ALL_BROWSERS], except: ['r1'] }, 'r1'); // false
+ * targetsReach({ to: [ALL_BROWSERS], except: ['r1'] }, undefined); // true
+ */
+export function targetsReach(targets: BrowserTargets, roomId: string | undefined): boolean {
+  if (roomId !== undefined && targets.except.includes(roomId)) return false;
+  return targets.to.includes(ALL_BROWSERS) || (roomId !== undefined && targets.to.includes(roomId));
 }
 
 export type BrowserMessageRoute =

@@ -76,4 +76,9 @@ export class ClaimedRooms {
   has(roomId: string): boolean {
     return this.rooms.has(roomId);
   }
+
+  /** Every remembered room, oldest claim first. */
+  values(): IterableIterator<string> {
+    return this.rooms.values();
+  }
 }

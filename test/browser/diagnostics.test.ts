@@ -18,7 +18,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs';
 import { request } from '../helpers/http';
 import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 import { chromiumAvailability, launchChromium } from './chromium';
-import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, until } from './suite-helpers';
+import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, untilTrue } from './suite-helpers';
 
 const HOSTILE_ORIGIN = 'https://x"><img src=x id=injected onerror=alert(1)>.evil';
 
@@ -142,7 +142,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
     check: (view: PageView) => boolean,
   ): Promise<PageView> {
     let last: PageView | undefined;
-    await until(
+    await untilTrue(
       async () => {
         last = await opened.view();
         return last.bundle !== null && check(last);

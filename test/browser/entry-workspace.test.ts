@@ -13,7 +13,6 @@
 //
 // Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +21,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ServerMessage } from '../../src/ipc/messages';
 import { makeTestPki, type TestPki } from '../helpers/certs';
 import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
+import { randomRoomId } from '../support/util';
 import { chromiumAvailability, launchChromium } from './chromium';
 import { type PageServer, startPageServer } from './page-server';
-import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, until } from './suite-helpers';
+import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, untilTrue } from './suite-helpers';
 
 const ALLOWED_PAGE_HOST = 'playentry.test';
 const REFUSED_PAGE_HOST = 'evil.test';
@@ -61,6 +61,32 @@ interface SocketRecord {
   closed: boolean;
 }
 
+/** Records every WebSocket the page opens: its URL, errors, frames each way and whether it closed. */
+function recordSockets(page: Page): SocketRecord[] {
+  const sockets: SocketRecord[] = [];
+  page.on('websocket', (ws) => {
+    const record: SocketRecord = {
+      url: ws.url(),
+      errors: [],
+      framesReceived: 0,
+      framesSent: 0,
+      closed: false,
+    };
+    sockets.push(record);
+    ws.on('socketerror', (error) => record.errors.push(String(error)));
+    ws.on('framereceived', () => {
+      record.framesReceived += 1;
+    });
+    ws.on('framesent', () => {
+      record.framesSent += 1;
+    });
+    ws.on('close', () => {
+      record.closed = true;
+    });
+  });
+  return sockets;
+}
+
 interface Workspace {
   page: Page;
   sockets: SocketRecord[];
@@ -75,11 +101,6 @@ declare global {
 
 const { skip, failure } = chromiumAvailability();
 if (skip) console.log(`browser suite ${skip}`);
-
-/** A roomId like entryjs makes: 10 hex characters. */
-function newRoomId(): string {
-  return randomBytes(5).toString('hex');
-}
 
 /** The parent's `data` messages that came from the page labelled `label`, in arrival order. */
 function dataFrom(server: ServerProcess, label: string): { data: string; type: string }[] {
@@ -196,27 +217,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       await context.grantPermissions(['local-network-access'], { origin: pages.origin(host) });
     }
     const page = await context.newPage();
-    const sockets: SocketRecord[] = [];
-    page.on('websocket', (ws) => {
-      const record: SocketRecord = {
-        url: ws.url(),
-        errors: [],
-        framesReceived: 0,
-        framesSent: 0,
-        closed: false,
-      };
-      sockets.push(record);
-      ws.on('socketerror', (error) => record.errors.push(String(error)));
-      ws.on('framereceived', () => {
-        record.framesReceived += 1;
-      });
-      ws.on('framesent', () => {
-        record.framesSent += 1;
-      });
-      ws.on('close', () => {
-        record.closed = true;
-      });
-    });
+    const sockets = recordSockets(page);
     page.on('pageerror', (error) => console.log(`[${label}] page error: ${error.message}`));
     const url = `${pages.origin(host)}/?port=${port}&roomId=${roomId}&label=${encodeURIComponent(label)}`;
     const response = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
@@ -226,7 +227,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
 
   async function waitForStatus(ws: Workspace, status: PageState['status'], what: string): Promise<PageState> {
     let last: PageState | undefined;
-    await until(
+    await untilTrue(
       async () => {
         last = await ws.state();
         return last.status === status || last.status === 'failed' || last.status === 'connected';
@@ -245,7 +246,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     const expected = JSON.stringify({ data: value });
     const before = (await ws.state()).receivedCount;
     server.send({ key: 'send', value });
-    await until(
+    await untilTrue(
       async () =>
         await ws.page.evaluate((e) => window.entryHw.received.some((m) => JSON.stringify(m) === e), expected),
       `page did not receive ${expected} after the parent's send`,
@@ -263,7 +264,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
    * measured rate. Also checks the acknowledgement the page asked for on its first message.
    */
   async function assertPageToParent(server: ServerProcess, ws: Workspace, label: string): Promise<number> {
-    await until(
+    await untilTrue(
       () => dataFrom(server, label).length >= 10,
       `parent did not get 10 data messages from page ${label}`,
       10_000,
@@ -315,7 +316,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
   }, async (t) => {
     const server = hostA;
     const port = server.port;
-    const roomId = newRoomId();
+    const roomId = randomRoomId();
     const ws = await openWorkspace(ALLOWED_PAGE_HOST, port, roomId, 'A');
 
     const state = await waitForStatus(ws, 'connected', 'page did not connect');
@@ -353,7 +354,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     const server = hostA;
     assert.ok(server.alive);
     const from = server.messages.length;
-    const roomId = newRoomId();
+    const roomId = randomRoomId();
     const ws = await openWorkspace(REFUSED_PAGE_HOST, server.port, roomId, 'C');
 
     const state = await waitForStatus(ws, 'failed', 'page from https://evil.test was not refused');
@@ -431,33 +432,19 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
   }, async () => {
     const server = hostA;
     const from = server.messages.length;
-    const secret = `sandbox-${newRoomId()}`;
+    const secret = `sandbox-${randomRoomId()}`;
     const stop = keepSending(server, secret);
     try {
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
-      const sockets: SocketRecord[] = [];
-      page.on('websocket', (ws) => {
-        const record: SocketRecord = {
-          url: ws.url(),
-          errors: [],
-          framesReceived: 0,
-          framesSent: 0,
-          closed: false,
-        };
-        sockets.push(record);
-        ws.on('socketerror', (error) => record.errors.push(String(error)));
-        ws.on('framereceived', () => {
-          record.framesReceived += 1;
-        });
-      });
-      const roomId = newRoomId();
+      const sockets = recordSockets(page);
+      const roomId = randomRoomId();
       const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/sandboxed.html?port=${server.port}&roomId=${roomId}&label=F1`;
       assert.equal((await page.goto(url, { waitUntil: 'load', timeout: 15_000 }))?.status(), 200);
       const frame = await (async () => {
         let found: ReturnType<Page['frames']>[number] | undefined;
-        await until(
+        await untilTrue(
           () => {
             found = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('label=F1'));
             return found !== undefined;
@@ -474,7 +461,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
         'null',
         'a sandboxed iframe has an opaque origin',
       );
-      await until(
+      await untilTrue(
         async () => {
           state = await frameState();
           return state.status === 'failed' || state.status === 'connected';
@@ -508,7 +495,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
   }, async () => {
     const server = hostA;
     const from = server.messages.length;
-    const secret = `jsonp-${newRoomId()}`;
+    const secret = `jsonp-${randomRoomId()}`;
     const stop = keepSending(server, secret);
     let attack: {
       scripts: { url: string; outcome: string }[];
@@ -520,11 +507,11 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
-      const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/jsonp.html?port=${server.port}&roomId=${newRoomId()}`;
+      const url = `${pageServer.origin(REFUSED_PAGE_HOST)}/jsonp.html?port=${server.port}&roomId=${randomRoomId()}`;
       assert.equal((await page.goto(url, { waitUntil: 'load', timeout: 15_000 }))?.status(), 200);
       const read = () => page.evaluate(() => (window as unknown as { attack: typeof attack }).attack);
       attack = await read();
-      await until(
+      await untilTrue(
         async () => {
           attack = await read();
           return attack.done;
@@ -554,7 +541,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
   }, async () => {
     const server = hostA;
     const from = server.messages.length;
-    const secret = `rebind-${newRoomId()}`;
+    const secret = `rebind-${randomRoomId()}`;
     const stop = keepSending(server, secret);
     let result: Record<string, unknown>;
     let navigation: number | undefined;
@@ -566,7 +553,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       // the server: its script (run here with evaluate) needs no CORS to read the answers.
       const origin = `http://${REBOUND_HOST}:${server.port}`;
       navigation = (await page.goto(`${origin}/`, { waitUntil: 'load', timeout: 15_000 }))?.status();
-      result = (await page.evaluate(REBOUND_PAGE_SCRIPT.replace('ROOM_ID', newRoomId()))) as Record<
+      result = (await page.evaluate(REBOUND_PAGE_SCRIPT.replace('ROOM_ID', randomRoomId()))) as Record<
         string,
         unknown
       >;
@@ -595,7 +582,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
 
     // Not permitted (what a user who dismisses Chrome's prompt gets): every address is blocked.
     const from = server.messages.length;
-    const blocked = await openWorkspace(ALLOWED_PAGE_HOST, server.port, newRoomId(), 'E-blocked', options);
+    const blocked = await openWorkspace(ALLOWED_PAGE_HOST, server.port, randomRoomId(), 'E-blocked', options);
     const state = await waitForStatus(
       blocked,
       'failed',
@@ -624,7 +611,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     );
 
     // Permitted (the user clicked Allow, or the school set LocalNetworkAccessAllowedForUrls): wss works.
-    const roomId = newRoomId();
+    const roomId = randomRoomId();
     const allowed = await openWorkspace(ALLOWED_PAGE_HOST, server.port, roomId, 'E-allowed', {
       ...options,
       grantLocalNetworkAccess: true,
@@ -649,7 +636,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       const server = await startServer(`B-${variant.cert}`, port, certDir);
       assert.equal(await server.open(), 2);
       const label = `B-${variant.cert}`;
-      const roomId = newRoomId();
+      const roomId = randomRoomId();
       const ws = await openWorkspace(ALLOWED_PAGE_HOST, port, roomId, label);
 
       const state = await waitForStatus(ws, 'connected', 'page did not reach the plain fallback');
@@ -687,8 +674,8 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     const peer = await startServer('D-peer', port, validPki.dir);
     assert.equal(await peer.open(), 3, 'the second instance on the same port becomes a peer');
 
-    const roomA = newRoomId();
-    const roomB = newRoomId();
+    const roomA = randomRoomId();
+    const roomB = randomRoomId();
     host.send({ key: 'addRoomId', value: roomA });
     peer.send({ key: 'addRoomId', value: roomB });
     await host.waitFor('cloudModeChanged', (m) => m.value === 1, { timeoutMs: 10_000 });
@@ -705,7 +692,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
       [host, 'D-A', pageA],
       [peer, 'D-B', pageB],
     ] as const) {
-      await until(
+      await untilTrue(
         () => dataFrom(server, label).length >= 10,
         `${server.name} did not get data from its page ${label}`,
         15_000,

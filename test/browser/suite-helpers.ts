@@ -1,9 +1,11 @@
 // Set-up shared by the browser suites (test/browser/*.test.ts): where screenshots go, the names
 // Chromium maps to 127.0.0.1, a polling wait with an explanation on timeout, and the check that
 // the program under test has been built.
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/server-process';
+import { until } from '../support/util';
 
 /** Every browser suite saves its screenshots here. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'browser');
@@ -12,18 +14,13 @@ export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'browser');
 export const CERTIFICATE_HOSTS = ['hw.playentry.org', 'hardware.playentry.org'];
 
 /** Waits until `check()` is true, polling; fails with `what` and `explain()` after `timeoutMs`. */
-export async function until(
+export async function untilTrue(
   check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs: number,
-  explain: () => string | Promise<string> = () => '',
+  explain?: () => string | Promise<string>,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms: ${what}\n${await explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await until(check, { timeoutMs, intervalMs: 25, describe: () => what, explain });
 }
 
 /** Throws unless the program the suites spawn exists (dist/main.cjs or ENTRY_HW_TEST_BIN). */

@@ -16,8 +16,8 @@ import {
   CloudCluster,
   type Instance,
   lastValue,
-  makeRoomId,
   parentTags,
+  randomRoomId,
   roundTrip,
   sequenceProblems,
   sleep,
@@ -34,7 +34,7 @@ const GAP_GRACE_MS = 150;
 async function failover(t: import('node:test').TestContext, method: KillMethod): Promise<void> {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const rooms = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const rooms = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
   const a = await cluster.start('A', { roomId: rooms[0] });
   const b = await cluster.start('B', { roomId: rooms[1] });
   const c = await cluster.start('C', { roomId: rooms[2], roomIdFirst: true });

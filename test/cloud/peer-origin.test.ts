@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { CloudCluster, makeRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
+import { CloudCluster, randomRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
 import { freePort } from '../helpers/server-process';
 
 /** Engine.IO polling handshake with the given headers; resolves status and body. */
@@ -33,7 +33,7 @@ function pollingHandshake(
 test('childServer=true with an Origin header is refused and learns nothing', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const [roomA, roomB] = [randomRoomId(), randomRoomId()] as [string, string];
   const a = await cluster.start('A', { roomId: roomA });
   const b = await cluster.start('B', { roomId: roomB });
   const browserA = cluster.browser({ roomId: roomA, version: 2, name: 'browserA' });
@@ -127,7 +127,11 @@ test('childServer=true with an Origin header is refused and learns nothing', asy
 test('a connected browser cannot claim other rooms with matchTarget', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomB, roomEvil] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const [roomA, roomB, roomEvil] = [randomRoomId(), randomRoomId(), randomRoomId()] as [
+    string,
+    string,
+    string,
+  ];
   const a = await cluster.start('A', { roomId: roomA });
   const b = await cluster.start('B', { roomId: roomB });
   const browserA = cluster.browser({ roomId: roomA, version: 2, name: 'browserA' });

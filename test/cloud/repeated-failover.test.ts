@@ -11,7 +11,7 @@ import {
   CloudCluster,
   type Instance,
   lastValue,
-  makeRoomId,
+  randomRoomId,
   roundTrip,
   type TestBrowser,
 } from '../helpers/cloud-cluster';
@@ -32,7 +32,7 @@ test('five instances, host killed five times in a row: always exactly one host, 
     browserOf.set(inst, br);
   };
   for (let i = 0; i < 5; i += 1) {
-    const inst = await cluster.start(`I${i}`, { roomId: makeRoomId() });
+    const inst = await cluster.start(`I${i}`, { roomId: randomRoomId() });
     addBrowser(inst);
   }
   let { host } = await cluster.waitForStableRoles(5000);
@@ -46,7 +46,7 @@ test('five instances, host killed five times in a row: always exactly one host, 
     const started = Date.now();
     if (method === 'SIGKILL') host.proc.child.kill('SIGKILL');
     else host.proc.disconnectParent();
-    const fresh = await cluster.start(`I${4 + round}`, { roomId: makeRoomId(), waitForRole: false });
+    const fresh = await cluster.start(`I${4 + round}`, { roomId: randomRoomId(), waitForRole: false });
     addBrowser(fresh);
     browserOf.get(host)?.close();
 
@@ -96,7 +96,7 @@ test('five instances opened at the same moment: exactly one host, four peers', a
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
   await Promise.all(
-    [0, 1, 2, 3, 4].map((i) => cluster.start(`S${i}`, { roomId: makeRoomId(), waitForRole: false })),
+    [0, 1, 2, 3, 4].map((i) => cluster.start(`S${i}`, { roomId: randomRoomId(), waitForRole: false })),
   );
   const { host, status } = await cluster.waitForStableRoles(8000);
   assert.equal(status.peers, 4);

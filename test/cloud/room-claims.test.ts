@@ -11,8 +11,8 @@ import {
   browserPayload,
   CloudCluster,
   type Instance,
-  makeRoomId,
   parentTags,
+  randomRoomId,
   roundTrip,
   sleep,
   type TestBrowser,
@@ -64,7 +64,7 @@ function foreignAtBrowser(browser: TestBrowser, room: string, from = 0): string[
 test("a fake local peer cannot take a student's room or the host's own room", async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const [roomA, roomB] = [randomRoomId(), randomRoomId()] as [string, string];
   const a = await cluster.start('A', { roomId: roomA, captureOutput: true });
   const b = await cluster.start('B', { roomId: roomB });
   const browserA = cluster.browser({ roomId: roomA, name: 'browserA(v2)' });
@@ -115,7 +115,7 @@ test("a fake local peer cannot take a student's room or the host's own room", as
 test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; the rightful owner keeps it', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const [roomA, roomB] = [randomRoomId(), randomRoomId()] as [string, string];
   const a = await cluster.start('A', { roomId: roomA });
   const b = await cluster.start('B', { roomId: roomB });
   const browserB = cluster.browser({ roomId: roomB, name: 'browserB' });
@@ -158,7 +158,7 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
   b.proc.send({ key: 'addRoomId', value: roomB });
   await roundTrip(b, browserB, { label: 'after re-claiming' });
   assert.deepEqual(b.proc.all('error'), []);
-  const roomB2 = makeRoomId();
+  const roomB2 = randomRoomId();
   b.proc.send({ key: 'addRoomId', value: roomB2 });
   const fake = await fakePeer(a.proc.port);
   t.after(() => fake.socket.close());
@@ -177,7 +177,7 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
 test('a room whose peer left is served by nobody: not by a host without a roomId', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const roomB = makeRoomId();
+  const roomB = randomRoomId();
   const host = await cluster.start('host (no roomId)', {});
   const b = await cluster.start('B', { roomId: roomB });
   const browserB = cluster.browser({ roomId: roomB, name: 'browserB' });
@@ -195,7 +195,7 @@ test('a room whose peer left is served by nobody: not by a host without a roomId
     await sleep(25);
   }
   // A browser of a never-claimed room proves the host is still serving its own browsers.
-  const own = cluster.browser({ roomId: makeRoomId(), name: 'host browser' });
+  const own = cluster.browser({ roomId: randomRoomId(), name: 'host browser' });
   await own.waitConnected();
   await roundTrip(host, own);
   await sleep(200);
@@ -215,7 +215,7 @@ test('a room whose peer left is served by nobody: not by a host without a roomId
 test("a peer holding the roomId the host's parent then sets loses it: the host's own room wins", async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const roomX = makeRoomId();
+  const roomX = randomRoomId();
   const host = await cluster.start('host (roomId later)', {});
   const early = await cluster.start('early claimer', { roomId: roomX });
   const browserX = cluster.browser({ roomId: roomX, name: 'browserX' });
@@ -242,7 +242,7 @@ test("a peer holding the roomId the host's parent then sets loses it: the host's
 test('held messages for a peer room age from the host loss and from the send, not from their arrival', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomR, roomS] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const [roomA, roomR, roomS] = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
   await cluster.start('A', { roomId: roomA });
   const peerR = await fakePeer(cluster.port);
   const peerS = await fakePeer(cluster.port);

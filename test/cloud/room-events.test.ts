@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServerMessage } from '../../src/ipc/messages';
-import { CloudCluster, makeRoomId, sleep } from '../helpers/cloud-cluster';
+import { CloudCluster, randomRoomId, sleep } from '../helpers/cloud-cluster';
 import { freePort } from '../helpers/server-process';
 
 const browserEvents = (messages: ServerMessage[], from: number) =>
@@ -20,7 +20,7 @@ const browserEvents = (messages: ServerMessage[], from: number) =>
 test("a peer's parent gets connection and close for its own room's browser only", async (t) => {
   const cluster = new CloudCluster(await freePort(), true);
   t.after(() => cluster.destroy());
-  const [roomA, roomB, roomC] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const [roomA, roomB, roomC] = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
   await cluster.start('A', { roomId: roomA });
   const b = await cluster.start('B', { roomId: roomB });
   const c = await cluster.start('C', { roomId: roomC });
@@ -42,7 +42,7 @@ test("a peer's parent gets connection and close for its own room's browser only"
 test('a peer that re-matches after its browser came back is told the browser is there', async (t) => {
   const cluster = new CloudCluster(await freePort(), true);
   t.after(() => cluster.destroy());
-  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const [roomA, roomB] = [randomRoomId(), randomRoomId()] as [string, string];
   await cluster.start('A', { roomId: roomA });
   const browserB = cluster.browser({ roomId: roomB, name: 'browserB', reconnect: false });
   await browserB.waitConnected();

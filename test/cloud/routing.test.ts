@@ -9,8 +9,8 @@ import {
   CloudCluster,
   type Instance,
   lastValue,
-  makeRoomId,
   parentTags,
+  randomRoomId,
   roundTrip,
   sleep,
   type Tag,
@@ -33,7 +33,7 @@ async function exchange(
   pairs: { instance: Instance; browser: TestBrowser; room: string; sender: string }[],
   count = 5,
 ): Promise<void> {
-  const nonce = makeRoomId();
+  const nonce = randomRoomId();
   const marks = pairs.map((p) => ({
     parent: p.instance.proc.messages.length,
     browser: p.browser.received.length,
@@ -82,7 +82,7 @@ async function exchange(
 test('three instances: first is host, others peers; every room reaches only its own parent and browser', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomA, roomB, roomC] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const [roomA, roomB, roomC] = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
 
   const a = await cluster.start('A', { roomId: roomA });
   assert.equal(
@@ -200,7 +200,7 @@ test('three instances: first is host, others peers; every room reaches only its 
 test('host without its own roomId serves only browsers whose roomId no peer has matched', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const [roomB, roomC, roomX] = [makeRoomId(), makeRoomId(), makeRoomId()] as [string, string, string];
+  const [roomB, roomC, roomX] = [randomRoomId(), randomRoomId(), randomRoomId()] as [string, string, string];
 
   const host = await cluster.start('host', {});
   assert.equal(lastValue(host.proc, 'runningModeChanged'), 2);

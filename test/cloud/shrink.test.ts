@@ -4,13 +4,13 @@
 // the survivor's device.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CloudCluster, makeRoomId, parentTags, roundTrip, sleep, until } from '../helpers/cloud-cluster';
+import { CloudCluster, parentTags, randomRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
 import { freePort } from '../helpers/server-process';
 
 test('a survivor left alone after failover keeps other rooms out', async (t) => {
   const cluster = new CloudCluster(await freePort(), true);
   t.after(() => cluster.destroy());
-  const [roomA, roomB] = [makeRoomId(), makeRoomId()] as [string, string];
+  const [roomA, roomB] = [randomRoomId(), randomRoomId()] as [string, string];
   const a = await cluster.start('A', { roomId: roomA });
   const b = await cluster.start('B', { roomId: roomB });
   const browserA = cluster.browser({ roomId: roomA, name: 'browserA', reconnectDelayMs: 100 });

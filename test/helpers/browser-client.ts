@@ -48,11 +48,7 @@ interface AnySocket {
 let counter = 0;
 
 /** A random 10-hex-digit roomId like the ones entryjs keeps in localStorage. */
-export function randomRoomId(): string {
-  return Math.floor(Math.random() * 0xffffffffff)
-    .toString(16)
-    .padStart(10, '0');
-}
+export { randomRoomId } from '../support/util';
 
 /**
  * An https.Agent that trusts `ca` (and nothing else) and resolves every name to 127.0.0.1, so a

@@ -19,34 +19,9 @@ const ioV2 = require('socket.io-client-v2') as IoFactory;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ioV4 = (require('socket.io-client') as { io: IoFactory }).io;
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { randomRoomId, type StatusBody, sleep, until } from '../support/util';
 
-/** A roomId like entryjs makes: 10 hex chars. */
-export function makeRoomId(): string {
-  return randomBytes(5).toString('hex');
-}
-
-/** Polls `check` until it returns a truthy value; throws `describe()` on timeout. */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  {
-    timeoutMs = 10_000,
-    intervalMs = 20,
-    describe = () => 'condition',
-  }: {
-    timeoutMs?: number;
-    intervalMs?: number;
-    describe?: () => string;
-  } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
-    await sleep(intervalMs);
-  }
-}
+export { randomRoomId, type StatusBody, sleep, until };
 
 // ---------------------------------------------------------------------------------------------
 // Tagged payloads. Every test message carries who sent it, so misrouting is visible.
@@ -255,16 +230,6 @@ export class TestBrowser {
 
 // ---------------------------------------------------------------------------------------------
 // The cluster
-
-export interface StatusBody {
-  name: string;
-  version: string;
-  runningMode: number;
-  cloudMode: number;
-  browsers: number;
-  peers: number;
-  tls: unknown;
-}
 
 /** GET /status on the port; undefined when nothing answers like an Entry HW server. */
 export async function fetchStatus(port: number, timeoutMs = 1000): Promise<StatusBody | undefined> {

@@ -1,6 +1,7 @@
 // Shared set-up for the integration suites: start a server on a free port, open it, and check
 // that routing between a browser and the parent still works.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { ParentMessage } from '../../src/ipc/messages';
 import {
   type BrowserClient,
@@ -28,6 +29,34 @@ export interface StartOptions {
   name?: string;
   /** Collect the program's output in `server.output` instead of inheriting it. */
   captureOutput?: boolean;
+}
+
+/**
+ * The start/stop of a suite: starts a server before the suite's tests (node:test `before`) and
+ * stops it after them (`after`). The returned object reads through to the started server, so the
+ * suite uses it as it would the result of {@link startServer}.
+ *
+ * @example
+ * describe('origins', () => {
+ *   const started = startServerForSuite({ name: 'origins' });
+ *   it('answers', async () => assert.equal((await request({ port: started.port })).status, 200));
+ * });
+ */
+export function startServerForSuite(options: StartOptions = {}): Started {
+  let current: Started | undefined;
+  before(async () => {
+    current = await startServer(options);
+  });
+  after(async () => {
+    await current?.stop();
+  });
+  return new Proxy({} as Started, {
+    get(_target, key) {
+      if (!current) throw new Error(`the suite's server is not started (reading ${String(key)})`);
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
 
 /** Spawns the program on a free port (as Entry HW would) and opens it. */
@@ -95,6 +124,4 @@ export async function assertStillRouting(started: Started, version: ClientVersio
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../support/util';

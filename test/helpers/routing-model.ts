@@ -98,10 +98,10 @@ class HubModel {
 
   constructor(
     readonly hostId: string,
-    startedInCloud: boolean,
+    everCloud: boolean,
     now: () => number,
   ) {
-    this.everCloud = startedInCloud;
+    this.everCloud = everCloud;
     this.mailbox = new ReconnectMailbox({ ...MAILBOX_LIMITS, now });
   }
 }
@@ -413,7 +413,7 @@ export class ClassroomModel {
     if (route.to === 'room') this.deliverToRoom(hub, route.roomId, message, queuedMs);
   }
 
-  /** HostHub.sendFromParent. */
+  /** HostHub.deliverFromParent. */
   private fromHostParent(hub: HubModel, message: ModelMessage, queuedMs: number): void {
     const snapshot = this.snapshot();
     // Decided when the host routes it (a send queued as a peer may be routed by it as the host).

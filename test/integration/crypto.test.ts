@@ -2,10 +2,10 @@
 // (OpenSSL `enc -aes-256-cbc -md md5`). The passphrase is ENTRY_HW_SECRET (dev default TEST_SECRET).
 // Replies echo the request `id`; failures reply with value '' and a non-empty `error`.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import CryptoJS from 'crypto-js';
 import type { CipherReply } from '../../src/ipc/messages';
-import { type Started, startServer } from '../helpers/fixtures';
+import { type Started, startServerForSuite } from '../helpers/fixtures';
 
 const SECRET = 'TEST_SECRET';
 
@@ -25,13 +25,7 @@ async function ask(
 }
 
 describe('encrypt / decrypt', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'crypto', env: { ENTRY_HW_SECRET: SECRET } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'crypto', env: { ENTRY_HW_SECRET: SECRET } });
 
   it('encrypts into the crypto-js/OpenSSL format that crypto-js decrypts, echoing id', async () => {
     for (const [i, text] of [
@@ -130,12 +124,9 @@ describe('encrypt / decrypt', () => {
 });
 
 describe('encrypt / decrypt with another ENTRY_HW_SECRET', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'crypto-secret', env: { ENTRY_HW_SECRET: 'another passphrase' } });
-  });
-  after(async () => {
-    await started?.stop();
+  const started = startServerForSuite({
+    name: 'crypto-secret',
+    env: { ENTRY_HW_SECRET: 'another passphrase' },
   });
 
   it('uses the configured passphrase', async () => {

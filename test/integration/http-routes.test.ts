@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { randomRoomId } from '../helpers/browser-client';
-import { type Started, startServer } from '../helpers/fixtures';
+import { startServerForSuite } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 
 interface Status {
@@ -19,13 +19,7 @@ interface Status {
 }
 
 describe('HTTP routes', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'http-routes', env: { ENTRY_HW_CERT_DIR: undefined } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'http-routes', env: { ENTRY_HW_CERT_DIR: undefined } });
 
   it('GET / answers 200 hello entry', async () => {
     const res = await request({ port: started.port, path: '/' });

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { randomRoomId } from '../helpers/browser-client';
-import { assertStillRouting, type Started, sleep, startServer } from '../helpers/fixtures';
+import { assertStillRouting, sleep, startServerForSuite } from '../helpers/fixtures';
 import { captureClientHello, rawConnect, rawExchange, request } from '../helpers/http';
 
 /** Opens a raw Engine.IO websocket (no socket.io client) and waits for the open packet. */
@@ -40,13 +40,7 @@ async function sendFrames(port: number, eio: 3 | 4, frames: (string | Buffer)[],
 }
 
 describe('malformed socket input', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'malformed-socket' });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'malformed-socket' });
 
   it('survives garbage websocket frames (text and binary) on Engine.IO 3 and 4', async () => {
     const frames: (string | Buffer)[] = [

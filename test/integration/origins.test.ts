@@ -1,9 +1,9 @@
 // PROTOCOL.md §9: browser handshakes are checked by Origin (Engine.IO allowRequest). Disallowed
 // origins get HTTP 403 (polling) or a refused upgrade (websocket) and never reach the parent.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CLIENT_VERSIONS, type ClientVersion, randomRoomId } from '../helpers/browser-client';
-import { assertRoundTrip, type Started, sleep, startServer } from '../helpers/fixtures';
+import { assertRoundTrip, type Started, sleep, startServerForSuite } from '../helpers/fixtures';
 import { rawExchange, request } from '../helpers/http';
 
 const ALLOWED_BY_DEFAULT = [
@@ -69,13 +69,7 @@ async function expectRefused(
 }
 
 describe('origin check (default list)', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'origins', env: { ENTRY_HW_ALLOWED_ORIGINS: undefined } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'origins', env: { ENTRY_HW_ALLOWED_ORIGINS: undefined } });
 
   it('answers a polling handshake from a disallowed origin with 403', async () => {
     for (const origin of REFUSED_BY_DEFAULT) {
@@ -137,15 +131,9 @@ describe('origin check (default list)', () => {
 });
 
 describe('origin check extended by ENTRY_HW_ALLOWED_ORIGINS', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({
-      name: 'origins-env',
-      env: { ENTRY_HW_ALLOWED_ORIGINS: 'https://school.example, https://*.district.example' },
-    });
-  });
-  after(async () => {
-    await started?.stop();
+  const started = startServerForSuite({
+    name: 'origins-env',
+    env: { ENTRY_HW_ALLOWED_ORIGINS: 'https://school.example, https://*.district.example' },
   });
 
   it('accepts the listed origins and still the defaults', async () => {
@@ -168,13 +156,7 @@ describe('origin check extended by ENTRY_HW_ALLOWED_ORIGINS', () => {
 });
 
 describe('origin check: ENTRY_HW_ALLOWED_ORIGINS=*', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'origins-star', env: { ENTRY_HW_ALLOWED_ORIGINS: '*' } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'origins-star', env: { ENTRY_HW_ALLOWED_ORIGINS: '*' } });
 
   it('accepts any origin', async () => {
     assert.equal(await pollingHandshake(started.port, 'https://evil.example'), 200);
@@ -189,16 +171,10 @@ describe('origin check: ENTRY_HW_ALLOWED_ORIGINS=*', () => {
 });
 
 describe('origin check extended by the open option allowedOrigins', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({
-      name: 'origins-open',
-      env: { ENTRY_HW_ALLOWED_ORIGINS: undefined },
-      open: { allowedOrigins: ['https://offline.example'] },
-    });
-  });
-  after(async () => {
-    await started?.stop();
+  const started = startServerForSuite({
+    name: 'origins-open',
+    env: { ENTRY_HW_ALLOWED_ORIGINS: undefined },
+    open: { allowedOrigins: ['https://offline.example'] },
   });
 
   it('reports the usual modes for an options object', async () => {

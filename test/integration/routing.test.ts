@@ -2,7 +2,7 @@
 // 2.5.0, Engine.IO 3) and with 4.x: browser → parent `data`, parent `send` → every browser,
 // `disconnectHardware`, acknowledgements, `connection` and `close` with the roomId.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ServerMessage } from '../../src/ipc/messages';
 import {
   type BrowserClient,
@@ -11,7 +11,7 @@ import {
   jsonEqual,
   randomRoomId,
 } from '../helpers/browser-client';
-import { assertRoundTrip, type Started, sleep, startServer } from '../helpers/fixtures';
+import { assertRoundTrip, sleep, startServerForSuite } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 
 /** `connection` carries nothing (compat) or `{ kind: 'browser', roomId }` (extension). */
@@ -23,13 +23,7 @@ function isBrowserConnection(message: ServerMessage<'connection'>, roomId: strin
 
 for (const version of CLIENT_VERSIONS) {
   describe(`routing with socket.io-client ${version === 'v2' ? '2.5.0' : '4.x'}`, () => {
-    let started: Started;
-    before(async () => {
-      started = await startServer({ name: `routing-${version}` });
-    });
-    after(async () => {
-      await started?.stop();
-    });
+    const started = startServerForSuite({ name: `routing-${version}` });
 
     const connect = (roomId: string | undefined, transport: 'websocket' | 'polling' = 'websocket') =>
       started.pool.connect({ version, url: started.url, roomId, transport, origin: 'https://playentry.org' });
@@ -164,13 +158,7 @@ for (const version of CLIENT_VERSIONS) {
 }
 
 describe('routing with both client versions connected at once', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'routing-mixed' });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'routing-mixed' });
 
   it('parent send reaches a 2.5.0 and a 4.x browser; both reach the parent', async () => {
     const browsers: BrowserClient[] = [];
@@ -206,13 +194,7 @@ describe('routing with both client versions connected at once', () => {
 // connected gets nothing sent before it connected, as with the original, and so never a stale
 // `disconnectHardware`.
 describe('held messages go only to a reconnecting tab (single mode)', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'held-messages' });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'held-messages' });
 
   const connect = (roomId: string) =>
     started.pool.connect({ version: 'v2', url: started.url, roomId, origin: 'https://playentry.org' });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { io } from 'socket.io-client';
 import { freePort, REPO_ROOT } from '../helpers/server-process';
+import { until } from '../support/util';
 
 /** Reads newline-delimited JSON (Node's IPC framing) from the parent's end of the channel. */
 function collectLines(socket: Socket, into: unknown[]): void {
@@ -29,12 +30,9 @@ function collectLines(socket: Socket, into: unknown[]): void {
   });
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `check` until true (20 s at most), naming `what` on timeout. */
+function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<unknown> {
+  return until(check, { timeoutMs, describe: () => what });
 }
 
 test('a parent that stops reading costs dropped browser data, not unbounded memory', async (t) => {
@@ -70,8 +68,8 @@ test('a parent that stops reading costs dropped browser data, not unbounded memo
   const received: { key?: string; value?: { seq?: number } }[] = [];
   collectLines(parentEnd, received);
   parentEnd.write(`${JSON.stringify({ key: 'open', value: 'production' })}\n`);
-  await until(() => received.some((m) => m.key === 'runningModeChanged'), 'runningModeChanged');
-  await until(() => browser.connected, 'the browser to connect');
+  await waitFor(() => received.some((m) => m.key === 'runningModeChanged'), 'runningModeChanged');
+  await waitFor(() => browser.connected, 'the browser to connect');
 
   // The parent stops reading; the browser streams 4 KiB messages, 128 MiB in all (the bound is 32).
   parentEnd.pause();
@@ -81,7 +79,7 @@ test('a parent that stops reading costs dropped browser data, not unbounded memo
     browser.emit('message', { data: chunk, seq });
     if (seq % 512 === 511) await new Promise((r) => setImmediate(r));
   }
-  await until(() => stderr.includes('not reading'), 'the server to say the parent is not reading');
+  await waitFor(() => stderr.includes('not reading'), 'the server to say the parent is not reading');
   assert.equal(child.exitCode, null, 'the server is still running');
 
   // The parent reads again: what was kept arrives, the rest was dropped, routing goes on.
@@ -89,7 +87,7 @@ test('a parent that stops reading costs dropped browser data, not unbounded memo
   const mark = 'after the stall';
   const stillStreaming = setInterval(() => browser.emit('message', { data: mark }), 50);
   t.after(() => clearInterval(stillStreaming));
-  await until(
+  await waitFor(
     () => received.some((m) => (m.value as { data?: string } | undefined)?.data === mark),
     'a message after the stall',
   );
@@ -97,5 +95,5 @@ test('a parent that stops reading costs dropped browser data, not unbounded memo
   const flooded = received.filter((m) => m.key === 'data' && typeof m.value?.seq === 'number').length;
   assert.ok(flooded < flood, `some of the flood must have been dropped (${flooded} of ${flood} arrived)`);
   assert.ok(flooded >= 1000, `the backlog up to the bound is delivered (${flooded} arrived)`);
-  await until(() => /\d+ browser messages were dropped/.test(stderr), 'the catch-up report');
+  await waitFor(() => /\d+ browser messages were dropped/.test(stderr), 'the catch-up report');
 });

@@ -9,7 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { CLIENT_VERSIONS, randomRoomId, tlsAgent } from '../helpers/browser-client';
 import { makeTestPki, type TestPki } from '../helpers/certs';
-import { assertRoundTrip, assertStillRouting, type Started, startServer } from '../helpers/fixtures';
+import {
+  assertRoundTrip,
+  assertStillRouting,
+  type Started,
+  startServer,
+  startServerForSuite,
+} from '../helpers/fixtures';
 import { captureClientHello, rawExchange, request } from '../helpers/http';
 
 describe('TLS and plain on the same port (valid test certificate)', () => {
@@ -130,13 +136,7 @@ describe('TLS and plain on the same port (valid test certificate)', () => {
 });
 
 describe('TLS: no certificate', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'no-cert', env: { ENTRY_HW_CERT_DIR: undefined } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'no-cert', env: { ENTRY_HW_CERT_DIR: undefined } });
 
   it('serves plain ws and http without certificates', async () => {
     const res = await request({ port: started.port, path: '/' });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { randomRoomId, tlsAgent } from '../helpers/browser-client';
 import { makeTestPki, type TestPki } from '../helpers/certs';
-import { assertStillRouting, type Started, startServer } from '../helpers/fixtures';
+import { assertStillRouting, type Started, startServer, startServerForSuite } from '../helpers/fixtures';
 import { captureClientHello, type HttpResult, rawConnect, rawExchange, request } from '../helpers/http';
 import type { ServerProcess } from '../helpers/server-process';
 
@@ -404,13 +404,7 @@ describe('half-open sockets', () => {
 
 describe('connection cap', () => {
   const CAP = 20;
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'cap', env: { ENTRY_HW_MAX_CONNECTIONS: String(CAP) } });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'cap', env: { ENTRY_HW_MAX_CONNECTIONS: String(CAP) } });
 
   it(`closes connections beyond ${CAP} at once, and serves again when they are gone`, async () => {
     // Fill the server with kept-alive connections that each got an answer (so each was accepted).
@@ -442,13 +436,7 @@ describe('connection cap', () => {
 });
 
 describe('log flood', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'log-flood', captureOutput: true });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'log-flood', captureOutput: true });
 
   it('3,000 refused handshakes with 2 KB origins write a bounded amount of log', async () => {
     const before = started.server.outputBytes;

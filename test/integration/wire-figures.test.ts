@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type ClientVersion, jsonEqual, randomRoomId } from '../helpers/browser-client';
 import { until } from '../helpers/cloud-cluster';
-import { assertRoundTrip, type Started, startServer } from '../helpers/fixtures';
+import { assertRoundTrip, startServerForSuite } from '../helpers/fixtures';
 import { freePort, spawnServer } from '../helpers/server-process';
 
 /** Heartbeat: 1000 + 5000 ms, plus margin for a loaded machine. */
@@ -47,13 +47,7 @@ async function silenceableRelay(target: number): Promise<{ port: number; freeze(
 }
 
 describe('heartbeat (compat: 1000 / 5000)', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'heartbeat' });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'heartbeat' });
 
   for (const version of ['v2', 'v4'] as ClientVersion[]) {
     it(`a ${version} browser whose TCP goes silent is closed within ${SILENT_CLOSE_LIMIT_MS} ms`, async (t) => {
@@ -75,13 +69,7 @@ describe('heartbeat (compat: 1000 / 5000)', () => {
 });
 
 describe('payload limit (compat: 100 MB)', () => {
-  let started: Started;
-  before(async () => {
-    started = await startServer({ name: 'payload' });
-  });
-  after(async () => {
-    await started?.stop();
-  });
+  const started = startServerForSuite({ name: 'payload' });
 
   for (const version of ['v2', 'v4'] as ClientVersion[]) {
     it(`a 2 MB message from a ${version} browser reaches the parent and the connection stays`, async () => {

@@ -9,7 +9,7 @@ import {
   RETRY_MAX_MS,
   retryDelay,
 } from '../../src/cloud/elect-host';
-import { isOlderServerJoin } from '../../src/cloud/older-version';
+import { isOlderServerJoin } from '../../src/policy/older-version';
 
 function run(events: ElectionEvent[], from: ElectionState = INITIAL_ELECTION) {
   let state = from;

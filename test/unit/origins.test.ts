@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { classifyHandshake, queryParam } from '../../src/policy/handshake';
 import {
   checkSocketOrigin,
   isOriginAllowed,
   originMatches,
   parseOriginHeader,
-} from '../../src/listener/origin-policy';
-import { classifyHandshake, queryParam } from '../../src/socket/handshake';
+} from '../../src/policy/origin-policy';
 
 describe('origin policy', () => {
   it('allows the Entry sites, local pages and the offline app by default', () => {

@@ -2,7 +2,7 @@
 // socket.io request, peers over WebSocket only), without sockets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Admission, admitRequest, isHostAllowed } from '../../src/listener/request-policy';
+import { type Admission, admitRequest, isHostAllowed } from '../../src/policy/request-policy';
 
 const HOST = { host: '127.0.0.1:23518' };
 const ENTRY = 'https://playentry.org';

@@ -4,11 +4,11 @@
 //   own name as Host and is refused on every route.
 // - Under the socket.io path: JSONP polling (`j=`) is refused; every request (handshake or not)
 //   needs an allowed Origin, or no Origin on a WebSocket upgrade (a local program); handshakes
-//   are classified by socket/handshake.ts (peers: WebSocket without Origin only).
+//   are classified by policy/handshake.ts (peers: WebSocket without Origin only).
 // Pure: no sockets, no logging; the caller answers and logs.
 import type { IncomingHttpHeaders } from 'node:http';
-import { classifyHandshake } from '../socket/handshake';
 import { clip } from '../util/log';
+import { classifyHandshake } from './handshake';
 import { checkSocketOrigin } from './origin-policy';
 
 /** Path of the socket.io endpoint (compat). */

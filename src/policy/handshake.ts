@@ -2,8 +2,8 @@
 // a peer instance (cloud PC mode) or someone to refuse. Pure: used by allowRequest and by the
 // connection handler, testable without sockets. PROTOCOL.md §4, §5, §9.
 import { isValidRoomId } from '../ipc/messages';
-import { checkSocketOrigin } from '../listener/origin-policy';
 import { clip } from '../util/log';
+import { checkSocketOrigin } from './origin-policy';
 
 export type HandshakeDecision =
   | { admit: true; kind: 'browser'; roomId: string | undefined; note?: string }

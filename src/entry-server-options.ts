@@ -1,0 +1,34 @@
+// What an embedder gives EntryServer (PROTOCOL.md §8): the options of the constructor and the
+// events it raises, which are the server → parent IPC messages (ipc/messages.ts) by another name.
+import type { ProblemLog } from './diagnostics/problems';
+import type { ServerEvents } from './ipc/messages';
+import type { LoadedCertificate } from './listener/certificates';
+import type { ModuleHandlers } from './listener/http-routes';
+import type { Logger } from './util/log';
+
+/** Events of the server object: the server → parent messages except the cipher replies. */
+export type EntryServerEvents = ServerEvents;
+
+export interface EntryServerOptions extends ModuleHandlers {
+  /** Compat with the original: `true` serves plain http/ws only, even when a certificate is given. */
+  http?: boolean;
+  /** Port to listen on or join. Default 23518. */
+  port?: number;
+  /** Certificate for https/wss on the same port. */
+  certificate?: LoadedCertificate;
+  /** Extra allowed browser origins (added to the defaults). */
+  allowedOrigins?: string[];
+  logger?: Logger;
+  /**
+   * Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000.
+   * Sends older than 5 s when a host is found, and all of them when the roomId changes, are
+   * dropped (src/routing/peer-outbox.ts).
+   */
+  peerQueueLimit?: number;
+  /** How often a running server re-checks its certificate's expiry. Default one hour. */
+  certificateCheckMs?: number;
+  /** Count per-room traffic for the diagnostics page. Default true (off only to measure its cost). */
+  roomStats?: boolean;
+  /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
+  problems?: ProblemLog;
+}

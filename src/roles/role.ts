@@ -1,0 +1,52 @@
+// What EntryServer holds while it has a role: a HostRole (this instance owns the port) or a
+// PeerRole (it is connected to the instance that does). Both have the same small surface, so the
+// server never asks which one it has to deliver, set a roomId, report or close. Between roles
+// (electing, joining, binding) the server has none and queues parent values in its outbox.
+import type { HubFacts } from '../diagnostics/snapshot';
+import type { CloudModeValue, ConnectionInfo, ServerErrorInfo } from '../ipc/messages';
+import type { HubCounters } from '../util/debug-counters';
+
+export interface RoleEvents {
+  /** A browser message for this instance's parent. */
+  data: [value: unknown];
+  /** A browser (of this instance's room, for a peer) or a peer connected. */
+  connection: [info: ConnectionInfo];
+  /** A browser (of this instance's room, for a peer) or a peer left. */
+  close: [info: ConnectionInfo];
+  /** The cloud mode changed (a host gained its first peer or lost its last one). */
+  cloudModeChanged: [mode: CloudModeValue];
+  /** Something the parent must hear about (a peer's claim of `roomId` was refused). */
+  problem: [info: ServerErrorInfo, roomId: string];
+  /** The role ended without close() being called (a peer lost its host). */
+  lost: [reason: string];
+}
+
+/** Counts for GET /status. */
+export interface RoleStatus {
+  browsers: number;
+  peers: number;
+  /** Listeners on the role's own emitters (the peer link), for the leak counters. */
+  listeners: number;
+  hub: HubCounters | null;
+}
+
+/** The surface both roles share. */
+export interface Role {
+  readonly kind: 'host' | 'peer';
+  /** The cloud mode this role starts in. */
+  readonly cloudMode: CloudModeValue;
+  /**
+   * Delivers a parent's value to the browser side: a host to the browsers it serves, a peer
+   * through its host. False when it cannot right now (the caller queues it). `queuedMs`: how
+   * long it waited in the outbox, so a held copy ages from the parent's send.
+   */
+  deliver(value: unknown, queuedMs?: number): boolean;
+  /** This instance's roomId was set or changed by its parent. */
+  addRoomId(roomId: string): void;
+  /** What this instance's Entry HW reported about its device (a peer passes it to its host). */
+  shareDeviceReport(report: unknown): void;
+  /** The hub's facts for the diagnostics page (a host's only). */
+  hubFacts(): HubFacts | undefined;
+  status(): RoleStatus;
+  close(): Promise<void>;
+}

@@ -1,0 +1,68 @@
+// A browser's socket on the host: joins its rooms, hands each `message` to the routing rules
+// (to the host's parent, to the peer of its room, or dropped), acknowledges it, gets what was
+// held for its room, and tells the room's peer when it connects and leaves.
+import { ALL_BROWSERS, ackValue, routeBrowserMessage } from '../routing/host-routing';
+import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './events';
+import type { HubContext } from './hub-context';
+import type { HostSocket } from './peer-rooms';
+
+/**
+ * Wires an admitted browser socket.
+ *
+ * @example
+ * wireBrowser(context, socket, decision.roomId, decision.note);
+ */
+export function wireBrowser(
+  hub: HubContext,
+  socket: HostSocket,
+  roomId: string | undefined,
+  note: string | undefined,
+): void {
+  if (note) hub.logger.warnOnce(`note:${note}`, `browser handshake: ${note}`);
+  socket.data = { kind: 'browser', roomId };
+  socket.join(ALL_BROWSERS);
+  if (roomId !== undefined) socket.join(roomId);
+  socket.on('message', (message, ack) =>
+    hub.guard('browser message', () => {
+      routeFromBrowser(hub, roomId, message);
+      if (typeof ack === 'function') ack(ackValue(message));
+    }),
+  );
+  socket.onAny((event: string) => {
+    if (event !== 'message')
+      hub.logger.warnOnce(`event:${event}`, `ignoring unknown event "${event}" from a browser`);
+  });
+  socket.once('disconnect', () => hub.guard('browser disconnect', () => browserLeft(hub, socket)));
+  hub.delivery.browserArrived(socket);
+  hub.events.emit('connection', { kind: 'browser', roomId });
+  if (roomId !== undefined) hub.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, hub.inRoom(roomId));
+}
+
+function routeFromBrowser(hub: HubContext, roomId: string | undefined, message: unknown): void {
+  hub.stats?.fromBrowser(roomId);
+  const route = routeBrowserMessage(hub.snapshot(), roomId);
+  if (route.to === 'parent') {
+    hub.events.emit('data', message);
+  } else if (route.to === 'peer') {
+    hub.io.sockets.sockets.get(route.peerId)?.emit('message', message);
+  } else {
+    hub.stats?.dropped(roomId, 'no-instance-for-room');
+    hub.logger.warnOnce(`drop:${roomId}`, `dropping a browser message: ${route.reason}`);
+  }
+}
+
+function browserLeft(hub: HubContext, browser: HostSocket): void {
+  const roomId = browser.data.roomId;
+  const left = roomId === undefined ? browsersWithoutRoom(hub) : hub.inRoom(roomId);
+  if (left === 0) hub.delivery.roomLeft(roomId);
+  if (roomId !== undefined) hub.peerOfRoom(roomId)?.emit(ROOM_CLOSE_EVENT, roomId, left);
+  hub.events.emit('close', { kind: 'browser', roomId });
+}
+
+/** Browsers connected without a roomId. */
+function browsersWithoutRoom(hub: HubContext): number {
+  let count = 0;
+  for (const id of hub.io.sockets.adapter.rooms.get(ALL_BROWSERS) ?? [])
+    if (hub.io.sockets.sockets.get(id)?.data.roomId === undefined) count += 1;
+  return count;
+}

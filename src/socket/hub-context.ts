@@ -1,0 +1,47 @@
+// What the per-socket handlers (browser-sockets.ts, peer-sockets.ts) may use of the hub: its
+// socket.io server, room claims, delivery, the routing snapshot, its events, and a guard that
+// turns a handler's bug into one log line. HostHub builds one per hosting turn.
+import type { EventEmitter } from 'node:events';
+import type { Server } from 'socket.io';
+import type { RoomStats } from '../diagnostics/room-stats';
+import type { ConnectionInfo } from '../ipc/messages';
+import type { RoutingSnapshot } from '../routing/host-routing';
+import type { Logger } from '../util/log';
+import type { BrowserDelivery } from './browser-delivery';
+import type { HostEmitEvents, HostListenEvents, SocketData } from './events';
+import type { HostSocket, PeerRooms } from './peer-rooms';
+
+/** socket.io room every peer joins. Not a valid roomId. */
+export const ALL_PEERS = '\u0000peers';
+
+export interface HostHubEvents {
+  /** A browser message for this host's own parent. */
+  data: [value: unknown];
+  connection: [info: ConnectionInfo];
+  close: [info: ConnectionInfo];
+  peerCountChanged: [count: number];
+}
+
+/** The host's socket.io server, typed with the event maps of events.ts. */
+export type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
+
+export interface HubContext {
+  readonly io: HostServer;
+  readonly rooms: PeerRooms;
+  readonly delivery: BrowserDelivery;
+  readonly logger: Logger;
+  readonly stats: RoomStats | undefined;
+  /** The hub, for its events. */
+  readonly events: EventEmitter<HostHubEvents>;
+  /** What the routing rules need, read once per message. */
+  snapshot(): RoutingSnapshot;
+  /** Runs a handler so that a bug in it costs one message, never the process. */
+  guard(what: string, run: () => void): void;
+  /** A peer joined: rooms decide routing from now on. */
+  becameCloud(): void;
+  peerCount(): number;
+  /** Browsers connected with this roomId (only browsers join rooms). */
+  inRoom(roomId: string): number;
+  /** The peer socket serving a roomId, if one holds its claim. */
+  peerOfRoom(roomId: string): HostSocket | undefined;
+}

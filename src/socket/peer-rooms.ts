@@ -1,0 +1,138 @@
+// Which peer serves which room on this host: the live claims (roomId → peer socket id), the
+// rooms ever claimed (kept after their peer leaves), and carrying out routing/room-claims.ts's
+// decision on each `matchTarget`, including telling a refused peer why. The peer's own roomId
+// lives in its `socket.data.roomId`; this table is its index by room.
+import type { Socket } from 'socket.io';
+import { isValidRoomId } from '../ipc/messages';
+import { roomIdFromMatchTarget } from '../routing/host-routing';
+import {
+  ClaimedRooms,
+  decideRoomClaim,
+  describeRefusal,
+  type RoomClaimRefusal,
+} from '../routing/room-claims';
+import type { Logger } from '../util/log';
+import {
+  type HostEmitEvents,
+  type HostListenEvents,
+  ROOM_CLAIM_REFUSED_EVENT,
+  type SocketData,
+} from './events';
+
+/** A socket of the host's socket.io server. */
+export type HostSocket = Socket<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
+
+/** What a granted claim means for the room's browsers (the hub acts on it). */
+export interface GrantedClaim {
+  roomId: string;
+  /** No peer had claimed this room here before. */
+  first: boolean;
+}
+
+/**
+ * The host's table of room claims.
+ *
+ * @example
+ * const rooms = new PeerRooms(logger, () => hostRoomId);
+ * rooms.claim(peerSocket, { roomId: 'r1' }); // { roomId: 'r1' }, or undefined when refused
+ * rooms.holderOf('r1'); // peerSocket.id
+ */
+export class PeerRooms {
+  private readonly holders = new Map<string, string>();
+  /** Rooms any peer has claimed here, kept after it leaves (never handed to a stranger). */
+  private readonly claimed = new ClaimedRooms();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly hostRoomId: () => string | undefined,
+  ) {}
+
+  /** Rooms a peer holds now. */
+  get size(): number {
+    return this.holders.size;
+  }
+
+  /** The socket id of the peer holding `roomId`, if any. */
+  holderOf(roomId: string | undefined): string | undefined {
+    return roomId === undefined ? undefined : this.holders.get(roomId);
+  }
+
+  /** Whether some peer claimed `roomId` here, even if it left since. */
+  claimedBefore(roomId: string): boolean {
+    return this.claimed.has(roomId);
+  }
+
+  /** The rooms a browser of which is not "unmatched": held now or claimed before. */
+  *matchedRooms(): Iterable<string> {
+    yield* this.claimed.values();
+    for (const roomId of this.holders.keys()) if (!this.claimed.has(roomId)) yield roomId;
+  }
+
+  /**
+   * Carries out one `matchTarget`: grants it (the peer's `socket.data.roomId` is set) or refuses
+   * it and tells the peer. What the peer held before is released unless it renewed that claim.
+   *
+   * @example
+   * rooms.claim(peer, '0a1b2c3d4e'); // { roomId: '0a1b2c3d4e' }
+   */
+  claim(peer: HostSocket, value: unknown): GrantedClaim | undefined {
+    const roomId = roomIdFromMatchTarget(value);
+    if (!isValidRoomId(roomId)) {
+      this.logger.warnOnce(
+        `matchTarget-invalid:${typeof roomId}`,
+        `ignoring matchTarget with an invalid roomId (${typeof roomId})`,
+      );
+      return undefined;
+    }
+    const decision = decideRoomClaim({
+      roomId,
+      claimant: peer.id,
+      holder: this.holders.get(roomId),
+      hostRoomId: this.hostRoomId(),
+    });
+    // Whatever this peer held before is released: it asked for another room, or was refused.
+    if (peer.data.roomId !== roomId || !decision.grant) this.release(peer);
+    if (!decision.grant) {
+      this.refuse(peer, roomId, decision.reason);
+      return undefined;
+    }
+    peer.data.roomId = roomId;
+    this.holders.set(roomId, peer.id);
+    const first = !this.claimed.has(roomId);
+    this.claimed.add(roomId);
+    return { roomId, first };
+  }
+
+  /**
+   * The host's parent set (or changed) the host's own roomId: the peer holding that room loses
+   * it (the host's own room is never a peer's) and is told so.
+   *
+   * @example
+   * rooms.hostRoomChanged('0a1b2c3d4e', (id) => io.sockets.sockets.get(id));
+   */
+  hostRoomChanged(roomId: string, socketById: (id: string) => HostSocket | undefined): void {
+    const holderId = this.holders.get(roomId);
+    const holder = holderId === undefined ? undefined : socketById(holderId);
+    if (!holder) return;
+    this.release(holder);
+    this.refuse(holder, roomId, 'host-room');
+  }
+
+  /** Frees the room a peer holds (it leaves, asks for another room, or is refused). */
+  release(peer: HostSocket): void {
+    const roomId = peer.data.roomId;
+    if (roomId !== undefined && this.holders.get(roomId) === peer.id) this.holders.delete(roomId);
+    peer.data.roomId = undefined;
+  }
+
+  clear(): void {
+    this.holders.clear();
+  }
+
+  /** Logs a refused claim once and tells the peer, whose parent then gets ROOM_CLAIMED. */
+  private refuse(peer: HostSocket, roomId: string, reason: RoomClaimRefusal): void {
+    const message = describeRefusal(roomId, reason);
+    this.logger.warnOnce(`claim:${reason}:${roomId}`, `refused a peer's matchTarget: ${message}`);
+    peer.emit(ROOM_CLAIM_REFUSED_EVENT, { roomId, reason, message });
+  }
+}

@@ -1,0 +1,64 @@
+// A peer instance's socket on the host (cloud PC mode, PROTOCOL.md §4-5): its room claims
+// (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
+// browsers, its diagnostics reports, and its messages for the browsers of its room.
+import { browserLeftMsAgo, roomTargets, routePeerMessage } from '../routing/host-routing';
+import { queuedMsOf } from '../routing/peer-outbox';
+import { DIAGNOSTICS_REPORT_EVENT, MATCH_TARGET_EVENT, ROOM_CONNECTION_EVENT } from './events';
+import { ALL_PEERS, type HubContext } from './hub-context';
+import type { HostSocket } from './peer-rooms';
+
+/**
+ * Wires an admitted peer socket.
+ *
+ * @example
+ * wirePeer(context, socket);
+ */
+export function wirePeer(hub: HubContext, socket: HostSocket): void {
+  socket.data = { kind: 'peer', roomId: undefined };
+  socket.join(ALL_PEERS);
+  hub.becameCloud();
+  socket.on(MATCH_TARGET_EVENT, (value) => hub.guard('matchTarget', () => matchPeer(hub, socket, value)));
+  socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
+    socket.data.report = report;
+  });
+  socket.on('message', (message, meta) =>
+    hub.guard('peer message', () => {
+      const route = routePeerMessage(socket.data.roomId);
+      if (route.to === 'room') hub.delivery.deliver(roomTargets(route.roomId), message, queuedMsOf(meta));
+      else hub.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
+    }),
+  );
+  socket.onAny((event: string) => {
+    if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
+      hub.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
+    }
+  });
+  socket.once('disconnect', () => hub.guard('peer disconnect', () => peerLeft(hub, socket)));
+  hub.events.emit('peerCountChanged', hub.peerCount());
+  hub.events.emit('connection', { kind: 'peer', roomId: undefined });
+}
+
+function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
+  const granted = hub.rooms.claim(peer, value);
+  if (!granted) return;
+  // A room's first claim: what the host held for its tab came from the host's own parent (it
+  // served the room while unclaimed) and is not the claiming student's; drop it.
+  const dropped = granted.first ? hub.delivery.dropHeld(granted.roomId) : 0;
+  if (dropped > 0)
+    hub.logger.info(`dropped ${dropped} messages held for room ${granted.roomId}: a peer claimed it`);
+  const browsers = hub.inRoom(granted.roomId);
+  // After a failover this host never saw the room's browser; the peer did: hold for the tab,
+  // for what is left of the window since the peer lost its host.
+  const leftMsAgo = browserLeftMsAgo(value);
+  if (leftMsAgo !== undefined && browsers === 0)
+    hub.delivery.roomLeft(granted.roomId, Date.now() - leftMsAgo);
+  // Browsers of this room that came back before their peer did (a failover) are announced now.
+  if (browsers > 0) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
+}
+
+function peerLeft(hub: HubContext, peer: HostSocket): void {
+  const roomId = peer.data.roomId;
+  hub.rooms.release(peer);
+  hub.events.emit('peerCountChanged', hub.peerCount());
+  hub.events.emit('close', { kind: 'peer', roomId });
+}
