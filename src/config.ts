@@ -59,7 +59,7 @@ export function readEnvironment(
   };
 }
 
-/** Limits of the listener against half-open sockets and floods (PROTOCOL.md §3). */
+/** Limits of the listener against half-open sockets and floods (docs/PROTOCOL.md §3). */
 export interface ListenerLimits {
   /** ENTRY_HW_HEADERS_TIMEOUT_MS: a connection must complete its first request headers within this. */
   headersTimeoutMs: number;

@@ -6,7 +6,7 @@ import type { ServerMessage, ServerToParentKey } from './ipc/messages';
 import type { ParentSink } from './ipc/parent-channel';
 
 export const CONSOLE_HELP = [
-  'commands (the parent messages of PROTOCOL.md §2):',
+  'commands (the parent messages of docs/PROTOCOL.md §2):',
   '  open [production|development|<telemetry url>|<json options>]',
   '  addRoomId <roomId>',
   '  send <json or text>            e.g. send {"company":1,"model":1,"a0":512}',

@@ -1,4 +1,4 @@
-// What an embedder gives EntryServer (PROTOCOL.md §8): the options of the constructor and the
+// What an embedder gives EntryServer (docs/PROTOCOL.md §8): the options of the constructor and the
 // events it raises, which are the server → parent IPC messages (ipc/messages.ts) by another name.
 import type { ProblemLog } from './diagnostics/problems';
 import type { ServerEvents } from './ipc/messages';

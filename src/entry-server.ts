@@ -1,5 +1,5 @@
 // EntryServer: the whole server as an in-process object, with the original's library API
-// (PROTOCOL.md §8). It drives the host election, owns the host's listener and socket.io hub or
+// (docs/PROTOCOL.md §8). It drives the host election, owns the host's listener and socket.io hub or
 // the peer's link to the host, queues parent sends while between hosts, and reports modes.
 // main.ts adapts it to IPC; entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';

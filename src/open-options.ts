@@ -1,4 +1,4 @@
-// The many shapes `open` accepts, normalised into one OpenOptions (PROTOCOL.md §2, §8):
+// The many shapes `open` accepts, normalised into one OpenOptions (docs/PROTOCOL.md §2, §8):
 // nothing, "production" / "development" (Entry HW), a telemetry URL (entry-offline over IPC),
 // (offlineVersion, url) (entry-offline in-process), or an options object.
 import type { OpenOptions } from './ipc/messages';

@@ -1,5 +1,5 @@
 // Who holds the port? Asked after a listen fails with EADDRINUSE, before joining as a peer
-// (PROTOCOL.md §5): an Entry HW server answers GET /status with its name; the original v2
+// (docs/PROTOCOL.md §5): an Entry HW server answers GET /status with its name; the original v2
 // server answers `hello entry` on every path, over TLS only (so it is asked over TLS too when
 // plain HTTP gets no usable answer); anything else is a foreign program, and joining it would
 // hang silently.

@@ -1,4 +1,4 @@
-// A peer instance's connection to the host (cloud PC mode, PROTOCOL.md §4-5): plain ws to
+// A peer instance's connection to the host (cloud PC mode, docs/PROTOCOL.md §4-5): plain ws to
 // 127.0.0.1 (no DNS, no certificate), query childServer=true, no Origin header. One PeerLink is
 // one connection; when it is lost the election decides what comes next.
 import { EventEmitter } from 'node:events';

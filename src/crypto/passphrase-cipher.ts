@@ -1,5 +1,5 @@
 // encrypt/decrypt compatible with crypto-js 4 passphrase mode, i.e. `openssl enc -aes-256-cbc -md md5`
-// (PROTOCOL.md §6): Base64("Salted__" + 8-byte salt + ciphertext), key and IV derived with
+// (docs/PROTOCOL.md §6): Base64("Salted__" + 8-byte salt + ciphertext), key and IV derived with
 // EVP_BytesToKey(MD5), PKCS#7 padding. Built on node:crypto only.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 

@@ -16,7 +16,7 @@ export interface CheckResult {
   facts: Record<string, string | number | boolean | null>;
 }
 
-/** The names the browser tries for wss, in order (PROTOCOL.md §3). */
+/** The names the browser tries for wss, in order (docs/PROTOCOL.md §3). */
 export const CERTIFICATE_NAMES = ['hw.playentry.org', 'hardware.playentry.org'] as const;
 
 /** Resolves a name to its addresses (IPv4 and IPv6 text). */

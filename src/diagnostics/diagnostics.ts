@@ -24,7 +24,7 @@ export const DIAGNOSTICS_PATH = '/diagnostics';
 /** Path of the support bundle. */
 export const DIAGNOSTICS_JSON_PATH = '/diagnostics.json';
 
-/** Host names the routes answer to (with or without a port), PROTOCOL.md §9. */
+/** Host names the routes answer to (with or without a port), docs/PROTOCOL.md §9. */
 const ALLOWED_HOSTS = new Set([
   '127.0.0.1',
   'localhost',

@@ -54,7 +54,7 @@ export function parsePeerReport(value: unknown): PeerReport {
 
 /** The host's socket table, as far as the diagnostics need it (HostHub.diagnosticsFacts). */
 export interface HubFacts {
-  /** Whether routing goes by room (PROTOCOL.md §4). */
+  /** Whether routing goes by room (docs/PROTOCOL.md §4). */
   cloud: boolean;
   ownRoomId: string | undefined;
   /** The roomId of every connected browser (undefined: it gave none). */

@@ -1,6 +1,6 @@
 // The IPC contract with the parent process (Entry HW), declared once as one typed map per
 // direction, plus the guard that turns an untrusted incoming value into a typed message.
-// Shared by the server (main.ts), the developer console and the tests. See PROTOCOL.md §2.
+// Shared by the server (main.ts), the developer console and the tests. See docs/PROTOCOL.md §2.
 
 /** Running mode constants (compat): the numbers Entry HW compares against. */
 export const RunningMode = { server: 2, client: 3 } as const;

@@ -1,5 +1,5 @@
 // IPC out, and the parent's lifetime: sends server → parent messages over Node's IPC channel
-// without ever throwing (a closed channel must not crash the process, PROTOCOL.md §2), keeps
+// without ever throwing (a closed channel must not crash the process, docs/PROTOCOL.md §2), keeps
 // the unsent backlog bounded when the parent stops reading, and notices at once when the parent
 // goes away.
 import type { Logger } from '../util/log';

@@ -1,4 +1,4 @@
-// One TCP port, two protocols (PROTOCOL.md §3): the first byte of each new connection decides.
+// One TCP port, two protocols (docs/PROTOCOL.md §3): the first byte of each new connection decides.
 // 0x16 (a TLS handshake record) goes through the TLS server, anything else straight to the
 // plain HTTP server. Both end in the same http.Server, so socket.io and the HTTP routes are
 // shared. Owns the TCP listener and every socket it accepted, so close() leaves nothing behind.

@@ -1,4 +1,4 @@
-// The plain HTTP routes served beside socket.io (PROTOCOL.md §3, §8): `/` (compat greeting),
+// The plain HTTP routes served beside socket.io (docs/PROTOCOL.md §3, §8): `/` (compat greeting),
 // `/status` (identifies the program; peers use it to recognise a host), `/modules` for
 // in-process embedders. Every request gets exactly one response.
 import { createReadStream, statSync } from 'node:fs';

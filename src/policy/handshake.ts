@@ -1,6 +1,6 @@
 // Who is knocking: decides from a socket.io handshake whether it is a browser (with its roomId),
 // a peer instance (cloud PC mode) or someone to refuse. Pure: used by allowRequest and by the
-// connection handler, testable without sockets. PROTOCOL.md §4, §5, §9.
+// connection handler, testable without sockets. docs/PROTOCOL.md §4, §5, §9.
 import { isValidRoomId } from '../ipc/messages';
 import { clip } from '../util/log';
 import { checkSocketOrigin } from './origin-policy';

@@ -1,4 +1,4 @@
-// Mixed versions on one PC (PROTOCOL.md §5): the original v2.0.0 server joins a host with
+// Mixed versions on one PC (docs/PROTOCOL.md §5): the original v2.0.0 server joins a host with
 // socket.io-client 2.3 defaults (Engine.IO 3, polling first, no Origin), which this version's
 // hosts refuse, and its own host (TLS only, `hello entry` on every path) cannot take this
 // version's peers. Both sides recognise the other and say so instead of failing silently.
@@ -14,7 +14,7 @@ export const OLDER_SERVER_JOIN_MESSAGE =
  * `childServer=true` with Engine.IO protocol 3 (socket.io-client 2.x, which starts with polling).
  * This version's peers always use Engine.IO 4 over WebSocket. A `childServer=true` polling
  * request with Engine.IO 4 is not the original either (it is refused as a peer over polling,
- * PROTOCOL.md §5), so it is not named as one. Pure, for the refusal path to call before it logs.
+ * docs/PROTOCOL.md §5), so it is not named as one. Pure, for the refusal path to call before it logs.
  *
  * @example
  * isOlderServerJoin('/socket.io/?childServer=true&EIO=3&transport=polling'); // true

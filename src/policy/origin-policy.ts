@@ -1,4 +1,4 @@
-// Which web pages may open a socket to this server (PROTOCOL.md §9). Any page on the internet
+// Which web pages may open a socket to this server (docs/PROTOCOL.md §9). Any page on the internet
 // can try to reach 127.0.0.1:23518, so browser requests are checked by their Origin header.
 // Pure functions: no sockets, no logging.
 

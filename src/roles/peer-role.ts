@@ -1,4 +1,4 @@
-// The peer role (cloud PC mode, PROTOCOL.md §4-5): this instance's link to the host, turned into
+// The peer role (cloud PC mode, docs/PROTOCOL.md §4-5): this instance's link to the host, turned into
 // role events. It delivers its parent's values through the host, tells the host its roomId and
 // device report, and counts its own room's browsers at the host, so the next host can hold that
 // room's messages if this one is lost.

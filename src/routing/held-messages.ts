@@ -1,4 +1,4 @@
-// Which undeliverable messages are held (PROTOCOL.md §4 improved): only those for a room whose
+// Which undeliverable messages are held (docs/PROTOCOL.md §4 improved): only those for a room whose
 // browser was connected and left less than 5 s ago (a reload, a failover), never for a tab that
 // never connected. Pure decision plus the bounded record of recent departures the host keeps.
 

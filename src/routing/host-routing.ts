@@ -1,5 +1,5 @@
 // Routing decisions of the host, as pure functions of a small snapshot of its state
-// (PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
+// (docs/PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
 // rule here is unit-testable without sockets.
 
 /** What the host knows when it routes one message. */

@@ -1,7 +1,7 @@
 // The parent sends an instance keeps while it has no host (between hosts after a failover, or
 // while joining): bounded in count (the last 1000), stamped with the time they were sent so that
 // none reaches a browser more than the held-message window (5 s) after it was sent, and tied to
-// the roomId they were sent for. PROTOCOL.md §5 (failover) and §4 (held messages).
+// the roomId they were sent for. docs/PROTOCOL.md §5 (failover) and §4 (held messages).
 
 import { BoundedQueue } from '../util/bounded-queue';
 import { RECONNECT_WINDOW_MS } from './held-messages';

@@ -1,4 +1,4 @@
-// Who may serve a roomId (PROTOCOL.md §5 improved): the first peer to claim a room with
+// Who may serve a roomId (docs/PROTOCOL.md §5 improved): the first peer to claim a room with
 // `matchTarget` keeps it while it stays connected, nobody may claim the host's own room, and a
 // room once claimed is never handed to a stranger when its peer leaves. Pure decisions plus a
 // small bounded memory of claimed rooms, so every rule is unit-testable without sockets.

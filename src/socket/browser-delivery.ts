@@ -35,7 +35,7 @@ export class BrowserDelivery {
    * Emits `message` to the targets' browsers and holds it for each of their tabs that left less
    * than the reconnect window ago and is not back yet (a room is out of the record as soon as one
    * of its browsers connects). A tab that never connected gets nothing sent before it connected
-   * (PROTOCOL.md §4). `queuedMs`: how long it waited before (queued while a peer had no host); a
+   * (docs/PROTOCOL.md §4). `queuedMs`: how long it waited before (queued while a peer had no host); a
    * held message's age counts from the send.
    *
    * @example

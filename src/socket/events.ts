@@ -3,7 +3,7 @@
 // host keeps in `socket.data`. HostHub types its socket.io `Server` with these maps and PeerLink
 // types its socket.io-client `Socket` with the same ones, so an event renamed or a payload changed
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
-// `message` carries data both ways, for browsers and peers alike (PROTOCOL.md §3-5).
+// `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
 import type { RoomClaimRefusal } from '../routing/room-claims';
 
 /** Peer → host: the roomId this peer serves (a string or `{ roomId }`; compat). */
@@ -13,7 +13,7 @@ export const MATCH_TARGET_EVENT = 'matchTarget';
  * What this version's peers send with `matchTarget` (extension of the compat `{ roomId }`):
  * `browserConnectedAtHostLoss` is true on the first claim after a failover when the peer's room
  * had a browser connected to the lost host, so the new host holds that room's messages for the
- * reconnecting tab (PROTOCOL.md §4). `msSinceHostLoss` says how long ago that was, so the new
+ * reconnecting tab (docs/PROTOCOL.md §4). `msSinceHostLoss` says how long ago that was, so the new
  * host holds only for what is left of the 5 s window (a peer that found no host for a while
  * does not extend it).
  */
@@ -61,7 +61,7 @@ export interface RoomClaimRefusedValue {
  */
 export const DIAGNOSTICS_REPORT_EVENT = 'diagnosticsReport';
 
-/** A parent's value on its way to a browser: always wrapped as `{ data }` (PROTOCOL.md §3). */
+/** A parent's value on its way to a browser: always wrapped as `{ data }` (docs/PROTOCOL.md §3). */
 export interface DataPayload {
   data: unknown;
 }

@@ -1,4 +1,4 @@
-// A peer instance's socket on the host (cloud PC mode, PROTOCOL.md §4-5): its room claims
+// A peer instance's socket on the host (cloud PC mode, docs/PROTOCOL.md §4-5): its room claims
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
 import { browserLeftMsAgo, roomTargets, routePeerMessage } from '../routing/host-routing';

@@ -1,4 +1,4 @@
-// Usage telemetry ("count log", PROTOCOL.md §7): a bounded queue of events POSTed to the endpoint
+// Usage telemetry ("count log", docs/PROTOCOL.md §7): a bounded queue of events POSTed to the endpoint
 // the parent gave in `open`, once a device and a browser are both connected. It never affects
 // the server: failures are swallowed into one log line and the queue stays bounded. Batches go
 // out at most once per `minIntervalMs` (a flood of connections costs one POST, not one each),

@@ -1,4 +1,4 @@
-// A web page cannot pose as a peer instance (PROTOCOL.md §5 improved): the host accepts
+// A web page cannot pose as a peer instance (docs/PROTOCOL.md §5 improved): the host accepts
 // `childServer=true` only from handshakes without an Origin header. Browsers always send Origin on
 // a WebSocket handshake, so these attackers carry one, and must be refused and learn nothing while
 // the real rooms are streaming.

@@ -1,4 +1,4 @@
-// Room claims on a shared PC (PROTOCOL.md §5 improved; issue 8). Any local program can connect as
+// Room claims on a shared PC (docs/PROTOCOL.md §5 improved; issue 8). Any local program can connect as
 // a peer, so a fake one (socket.io-client 4, childServer=true over WebSocket, no Origin: exactly
 // what a real peer sends) tries to take a student's room and the host's own room while both rooms
 // stream. The first claim must win: the fake reads nothing, injects nothing, and each browser

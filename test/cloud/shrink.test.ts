@@ -1,5 +1,5 @@
 // A cloud that shrinks to one instance must stay private: when the host dies and the survivor is
-// alone, it keeps routing by room (PROTOCOL.md §4 improved rules, extended). Otherwise the dead
+// alone, it keeps routing by room (docs/PROTOCOL.md §4 improved rules, extended). Otherwise the dead
 // instance's student, reopening the tab, would receive the survivor's device data and could drive
 // the survivor's device.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §6: encrypt/decrypt over IPC, compatible with crypto-js 4 passphrase mode
+// docs/PROTOCOL.md §6: encrypt/decrypt over IPC, compatible with crypto-js 4 passphrase mode
 // (OpenSSL `enc -aes-256-cbc -md md5`). The passphrase is ENTRY_HW_SECRET (dev default TEST_SECRET).
 // Replies echo the request `id`; failures reply with value '' and a non-empty `error`.
 import assert from 'node:assert/strict';

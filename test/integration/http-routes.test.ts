@@ -1,4 +1,4 @@
-// PROTOCOL.md §3 HTTP routes and §10 preflight: `/` answers hello entry, `/status` identifies the
+// docs/PROTOCOL.md §3 HTTP routes and §10 preflight: `/` answers hello entry, `/status` identifies the
 // program, every other path is 404, and preflights from allowed origins allow private network access.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';

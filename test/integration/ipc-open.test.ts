@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: `open` makes the only instance on its port the host and reports the modes;
+// docs/PROTOCOL.md §2: `open` makes the only instance on its port the host and reports the modes;
 // a second `open` changes nothing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -52,7 +52,7 @@ describe('open with a telemetry URL (entry-offline style) and telemetry messages
   });
 
   it('becomes the host and keeps routing while the telemetry endpoint is dead', async () => {
-    // Nothing listens on the endpoint's port: telemetry must fail quietly (PROTOCOL.md §7).
+    // Nothing listens on the endpoint's port: telemetry must fail quietly (docs/PROTOCOL.md §7).
     const deadPort = await freePort();
     started = await startServer({ name: 'open-telemetry', open: `http://127.0.0.1:${deadPort}/log` });
     await started.server.waitFor('cloudModeChanged', (m) => m.value === CloudMode.singleServer);

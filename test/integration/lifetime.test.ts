@@ -1,4 +1,4 @@
-// PROTOCOL.md §2 "Lifetime": the server exits by itself when the parent goes away (immediately on
+// docs/PROTOCOL.md §2 "Lifetime": the server exits by itself when the parent goes away (immediately on
 // the IPC `disconnect` event), exits 0 on SIGTERM/SIGINT and on a bare "exit", and never crashes
 // on a closed IPC channel while a browser keeps talking.
 import assert from 'node:assert/strict';

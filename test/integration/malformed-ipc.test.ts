@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: anything on the IPC channel that is not a valid { key, value } message is
+// docs/PROTOCOL.md §2: anything on the IPC channel that is not a valid { key, value } message is
 // ignored with a log line, never thrown; the server keeps routing afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

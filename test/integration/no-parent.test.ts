@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: started without an IPC channel (a developer run), the program opens the server
+// docs/PROTOCOL.md §2: started without an IPC channel (a developer run), the program opens the server
 // at once, serves browsers, and exits 0 on SIGTERM. stdin is /dev/null here (as under a service
 // manager), so an end of input on the console must not stop the server either.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §9: browser handshakes are checked by Origin (Engine.IO allowRequest). Disallowed
+// docs/PROTOCOL.md §9: browser handshakes are checked by Origin (Engine.IO allowRequest). Disallowed
 // origins get HTTP 403 (polling) or a refused upgrade (websocket) and never reach the parent.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

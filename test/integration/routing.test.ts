@@ -1,4 +1,4 @@
-// PROTOCOL.md §4, single-server host routing, with the deployed browser client (socket.io-client
+// docs/PROTOCOL.md §4, single-server host routing, with the deployed browser client (socket.io-client
 // 2.5.0, Engine.IO 3) and with 4.x: browser → parent `data`, parent `send` → every browser,
 // `disconnectHardware`, acknowledgements, `connection` and `close` with the roomId.
 import assert from 'node:assert/strict';
@@ -189,7 +189,7 @@ describe('routing with both client versions connected at once', () => {
   });
 });
 
-// PROTOCOL.md §4 improved (issue 8): messages sent while no browser is connected are held only
+// docs/PROTOCOL.md §4 improved (issue 8): messages sent while no browser is connected are held only
 // for a room whose browser was connected and left less than 5 s ago (a reload); a tab that never
 // connected gets nothing sent before it connected, as with the original, and so never a stale
 // `disconnectHardware`.

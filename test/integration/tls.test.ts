@@ -1,4 +1,4 @@
-// PROTOCOL.md §3: one port serves TLS (https/wss) and plain (http/ws), chosen by the first byte.
+// docs/PROTOCOL.md §3: one port serves TLS (https/wss) and plain (http/ws), chosen by the first byte.
 // Certificates come from a test PKI made at test time (RootCA → ChainCA1 → hw.playentry.org);
 // clients trust only the test root and keep verification on (never rejectUnauthorized: false).
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 // Issue 8: every door a web page (or a flood) could use against the listener, tried with raw
 // HTTP and WebSocket requests as an attacker would, on the plain and the TLS side. Each case
 // asserts that the parent saw no `data`, `connection` or mode change, and the attacker read
-// nothing. PROTOCOL.md §3 (half-open sockets), §5 (peers), §9 (origins, Host).
+// nothing. docs/PROTOCOL.md §3 (half-open sockets), §5 (peers), §9 (origins, Host).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';

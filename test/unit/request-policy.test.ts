@@ -1,4 +1,4 @@
-// PROTOCOL.md §9: the one decision every request and upgrade passes (Host, JSONP, Origin on every
+// docs/PROTOCOL.md §9: the one decision every request and upgrade passes (Host, JSONP, Origin on every
 // socket.io request, peers over WebSocket only), without sockets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
