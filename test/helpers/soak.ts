@@ -14,10 +14,14 @@
 //     start = the later of t0 − IN_FLIGHT_MS and the send time of the last message of that room
 //             and direction sent before t0 that was delivered (messages sent after it were in
 //             flight when the event hit);
-//     end   = the send time of the first message sent at or after t0 that was delivered (traffic
-//             flows again); t0 if nothing was sent after t0 (the room ended); the end of the run
-//             if something was sent but nothing was delivered (the room never recovered, which is
-//             reported as a failure).
+//     end   = the send time of the first message sent at or after t1 that was delivered (traffic
+//             flows again), where t1 = t0 + the event's settle time (one host again, every survivor
+//             its peer; for a tab reload, the page load). Measuring from t1 rather than t0 matters
+//             for a host whose parent disconnects: it goes on routing for some milliseconds while
+//             it closes, so a message sent just after t0 still arrives and would end the window
+//             before the outage had begun. t1 if nothing was sent after t1 (the room ended); the
+//             end of the run if something was sent but nothing was delivered (the room never
+//             recovered, which is reported as a failure).
 //   A message sent in [start, end) that never arrived is "lost inside the window"; any other
 //   message that never arrived is "lost outside failover windows" and must not exist. The
 //   window's length in the table is max(end) − t0 over the event's rooms and directions.
@@ -760,9 +764,14 @@ interface DirWindow {
   end: number;
 }
 
-function windowFor(stream: SeqStream, t0: number, runEnd: number): { window: DirWindow; recovered: boolean } {
+function windowFor(
+  stream: SeqStream,
+  t0: number,
+  t1: number,
+  runEnd: number,
+): { window: DirWindow; recovered: boolean } {
   let start = t0 - IN_FLIGHT_MS;
-  let end = t0;
+  let end = t1;
   let recovered = true;
   let sentAfter = false;
   let lo = 0;
@@ -780,6 +789,7 @@ function windowFor(stream: SeqStream, t0: number, runEnd: number): { window: Dir
       break;
     }
   }
+  while (lo < stream.sentAt.length && (stream.sentAt[lo] as number) < t1) lo += 1;
   for (let i = lo; i < stream.sentAt.length; i += 1) {
     sentAfter = true;
     if ((stream.recvAt[i] as number) >= 0) {
@@ -810,7 +820,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
   for (const room of raw.rooms) {
     if (room.createdAt > raw.t0) {
       for (const dir of ['b2p', 'p2b'] as const) {
-        const { window } = windowFor(room[dir], room.createdAt, raw.end);
+        const { window } = windowFor(room[dir], room.createdAt, room.createdAt, raw.end);
         windowOf(room)[dir].push(window);
       }
     }
@@ -824,7 +834,9 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       const room = roomById.get(id);
       if (!room) continue;
       for (const dir of ['b2p', 'p2b'] as const) {
-        const { window, recovered } = windowFor(room[dir], Math.max(t0, room.createdAt), raw.end);
+        const from = Math.max(t0, room.createdAt);
+        const t1 = event.settledMs === null ? raw.end : Math.max(from, t0 + event.settledMs);
+        const { window, recovered } = windowFor(room[dir], from, t1, raw.end);
         if (!recovered) never.push(`${id} ${dir}`);
         length = Math.max(length, window.end - t0);
         windowOf(room)[dir].push(window);
