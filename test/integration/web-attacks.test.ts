@@ -12,6 +12,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs';
 import { assertStillRouting, type Started, startServer, startServerForSuite } from '../helpers/fixtures';
 import { captureClientHello, type HttpResult, rawConnect, rawExchange, request } from '../helpers/http';
 import type { ServerProcess } from '../helpers/server-process';
+import { until } from '../support/util';
 
 const ENTRY = 'https://playentry.org';
 const PARENT_VISIBLE = new Set(['data', 'connection', 'cloudModeChanged', 'runningModeChanged']);
@@ -431,6 +432,13 @@ describe('connection cap', () => {
     const gone = held.map((socket) => once(socket, 'close'));
     for (const socket of held) socket.destroy();
     await Promise.all(gone);
+    // The server sees those closes a moment after this process does: wait until it answers again.
+    await until(
+      async () =>
+        (await rawExchange(started.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${started.port}\r\n\r\n`, 1000))
+          .length > 0 || undefined,
+      { timeoutMs: 5000, describe: () => 'the server answering again once the held connections closed' },
+    );
     await assertStillRouting(started, 'v4');
   });
 });
