@@ -21,57 +21,104 @@ export function holdKey(roomId: string | undefined): HoldKey {
 
 /**
  * Whether a message for a key with no browser connected is held: only when that key's browser
- * left (or was cut off by a failover) less than `windowMs` ago.
+ * left (or was cut off by a failover) less than `windowMs` ago, and was already there when the
+ * message was sent. `presentSince` is when the key's browsers arrived (counting a reload within
+ * the window as no gap); `sentAt` is when the message was sent, earlier than `now` when it waited
+ * in a peer's outbox. A message sent before the room's tab first connected is never handed to it.
  *
  * @example
  * shouldHold({ leftAt: 1000, now: 3000 });      // true: a reload
  * shouldHold({ leftAt: undefined, now: 3000 }); // false: nobody was ever connected
  * shouldHold({ leftAt: 1000, now: 7000 });      // false: gone for more than 5 s
+ * shouldHold({ leftAt: 1000, now: 3000, presentSince: 900, sentAt: 500 }); // false: sent before the tab came
  */
-export function shouldHold(facts: { leftAt: number | undefined; now: number; windowMs?: number }): boolean {
+export function shouldHold(facts: {
+  leftAt: number | undefined;
+  now: number;
+  presentSince?: number;
+  sentAt?: number;
+  windowMs?: number;
+}): boolean {
   if (facts.leftAt === undefined) return false;
   const age = facts.now - facts.leftAt;
-  return age >= 0 && age < (facts.windowMs ?? RECONNECT_WINDOW_MS);
+  if (age < 0 || age >= (facts.windowMs ?? RECONNECT_WINDOW_MS)) return false;
+  return (facts.sentAt ?? facts.now) >= (facts.presentSince ?? Number.NEGATIVE_INFINITY);
+}
+
+interface Departure {
+  leftAt: number;
+  /** When the key's browsers arrived, a reload within the window not counting as a gap. */
+  presentSince: number;
 }
 
 /**
- * When each key's last browser left, for {@link shouldHold}. Bounded: entries older than the
+ * When each key's browsers arrived and when the last one left, for {@link shouldHold}. Bounded:
+ * a key is in the present record only while it has a browser, and departures older than the
  * window are dropped whenever one is added.
  *
  * @example
  * const recent = new RecentDepartures();
- * recent.left('room:r1', Date.now());
- * recent.isWithinWindow('room:r1', Date.now()); // true
- * recent.returned('room:r1');                   // its browser is back: no more holding
+ * recent.arrived('room:r1', 1000);
+ * recent.left('room:r1', 2000);
+ * recent.isWithinWindow('room:r1', 3000);       // true: a message sent now is held
+ * recent.isWithinWindow('room:r1', 3000, 500);  // false: sent before the tab came, never held
+ * recent.arrived('room:r1', 3500);              // back within the window: present since 1000
  */
 export class RecentDepartures {
-  private readonly leftAt = new Map<HoldKey, number>();
+  private readonly present = new Map<HoldKey, number>();
+  private readonly departed = new Map<HoldKey, Departure>();
 
   constructor(private readonly windowMs = RECONNECT_WINDOW_MS) {}
 
+  /** A browser of `key` connected at `at` (the first of its key, or one more). */
+  arrived(key: HoldKey, at: number): void {
+    if (this.present.has(key)) return;
+    const gone = this.departed.get(key);
+    this.departed.delete(key);
+    const reload =
+      gone !== undefined && shouldHold({ leftAt: gone.leftAt, now: at, windowMs: this.windowMs });
+    this.present.set(key, reload ? gone.presentSince : at);
+  }
+
+  /**
+   * The last browser of `key` left at `at`, or (a failover) a browser of `key` was connected to
+   * the lost host at `at`: without an arrival on record, it counts as present from `at`.
+   */
   left(key: HoldKey, at: number): void {
     // Forget departures already out of the window at `at` (not later ones: `at` may be in the past).
-    for (const [k, t] of this.leftAt) if (at - t >= this.windowMs) this.leftAt.delete(k);
+    for (const [k, d] of this.departed) if (at - d.leftAt >= this.windowMs) this.departed.delete(k);
+    const presentSince = Math.min(this.present.get(key) ?? at, at);
+    this.present.delete(key);
     // A departure reported late (a peer's tab cut off by a failover) never shortens a later one.
-    if ((this.leftAt.get(key) ?? Number.NEGATIVE_INFINITY) > at) return;
-    this.leftAt.delete(key);
-    this.leftAt.set(key, at);
+    if ((this.departed.get(key)?.leftAt ?? Number.NEGATIVE_INFINITY) > at) return;
+    this.departed.delete(key);
+    this.departed.set(key, { leftAt: at, presentSince });
   }
 
-  returned(key: HoldKey): void {
-    this.leftAt.delete(key);
+  /** Whether a message for `key` sent at `sentAt` (default: now) is held at `now`. */
+  isWithinWindow(key: HoldKey, now: number, sentAt = now): boolean {
+    const gone = this.departed.get(key);
+    return shouldHold({
+      leftAt: gone?.leftAt,
+      presentSince: gone?.presentSince,
+      sentAt,
+      now,
+      windowMs: this.windowMs,
+    });
   }
 
-  isWithinWindow(key: HoldKey, now: number): boolean {
-    return shouldHold({ leftAt: this.leftAt.get(key), now, windowMs: this.windowMs });
+  /** Keys a message sent at `sentAt` (default: now) would be held for, for a send that would reach any of them. */
+  keysWithinWindow(now: number, sentAt = now): HoldKey[] {
+    return [...this.departed.keys()].filter((key) => this.isWithinWindow(key, now, sentAt));
   }
 
-  /** Keys still within the window, for a send that would reach any of them. */
-  keysWithinWindow(now: number): HoldKey[] {
-    return [...this.leftAt.keys()].filter((key) => this.isWithinWindow(key, now));
+  /** Keys on record, present or departed, for the leak counters. */
+  get size(): number {
+    return this.present.size + this.departed.size;
   }
 
   clear(): void {
-    this.leftAt.clear();
+    this.present.clear();
+    this.departed.clear();
   }
 }

@@ -33,9 +33,9 @@ export class BrowserDelivery {
 
   /**
    * Emits `message` to the targets' browsers and holds it for each of their tabs that left less
-   * than the reconnect window ago and is not back yet (a room is out of the record as soon as one
-   * of its browsers connects). A tab that never connected gets nothing sent before it connected
-   * (docs/PROTOCOL.md §4). `queuedMs`: how long it waited before (queued while a peer had no host); a
+   * than the reconnect window ago, is not back yet and was there when the message was sent (a room
+   * is out of the record as soon as one of its browsers connects). A tab gets nothing sent before
+   * it first connected (docs/PROTOCOL.md §4). `queuedMs`: how long it waited before (queued while a peer had no host); a
    * held message's age counts from the send.
    *
    * @example
@@ -47,7 +47,7 @@ export class BrowserDelivery {
     if (targets.except.length > 0) operator = operator.except(targets.except as string[]);
     operator.emit('message', payload);
     const now = Date.now();
-    for (const key of this.departures.keysWithinWindow(now)) {
+    for (const key of this.departures.keysWithinWindow(now, now - queuedMs)) {
       if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
         this.mailbox.hold(key, payload, queuedMs);
     }
@@ -56,7 +56,7 @@ export class BrowserDelivery {
   /** A browser connected: its room is back, and gets what was held for it. */
   browserArrived(socket: HostSocket): void {
     const key = holdKey(socket.data.roomId);
-    this.departures.returned(key);
+    this.departures.arrived(key, Date.now());
     for (const payload of this.mailbox.take(key)) socket.emit('message', payload);
   }
 

@@ -428,7 +428,7 @@ export class ClassroomModel {
         : (roomId: string | undefined) => isUnmatchedBrowser(snapshot, roomId);
     for (const browser of this.connectedBrowsers())
       if (eligible(browser.roomId)) this.deliveries.push({ message, browser, held: false, at: this.now });
-    for (const key of hub.departures.keysWithinWindow(this.now)) {
+    for (const key of hub.departures.keysWithinWindow(this.now, this.now - queuedMs)) {
       if (eligible(key === 'no-room' ? undefined : key.slice('room:'.length)))
         hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
     }
@@ -439,7 +439,7 @@ export class ClassroomModel {
     const inRoom = this.connectedBrowsers().filter((b) => b.roomId === roomId);
     for (const browser of inRoom) this.deliveries.push({ message, browser, held: false, at: this.now });
     const key = holdKey(roomId);
-    if (inRoom.length === 0 && hub.departures.isWithinWindow(key, this.now))
+    if (inRoom.length === 0 && hub.departures.isWithinWindow(key, this.now, this.now - queuedMs))
       hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
   }
 
@@ -450,7 +450,7 @@ export class ClassroomModel {
     browser.connected = true;
     browser.spans.push([this.now, Number.POSITIVE_INFINITY]);
     const key = holdKey(browser.roomId);
-    hub.departures.returned(key);
+    hub.departures.arrived(key, this.now);
     for (const { message, heldAt } of hub.mailbox.take(key))
       this.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
     const holder = this.holderOf(browser.roomId);

@@ -17,6 +17,43 @@ describe('recent departures reported late', () => {
   });
 });
 
+describe('held messages predate no tab (finding 11)', () => {
+  it("a message sent before the room's tab first connected is never held for it", () => {
+    const recent = new RecentDepartures();
+    recent.arrived('room:r2', 100); // the room's first tab
+    recent.left('room:r2', 100); // ...leaves at once
+    assert.equal(recent.isWithinWindow('room:r2', 100, 0), false, 'sent at 0, queued in an outbox');
+    assert.equal(recent.isWithinWindow('room:r2', 100, 100), true, 'sent while the tab was there');
+    assert.deepEqual(recent.keysWithinWindow(100, 0), []);
+  });
+  it('a reload within the window keeps the room present since its first arrival', () => {
+    const recent = new RecentDepartures();
+    recent.arrived('room:a', 0);
+    recent.left('room:a', 1000);
+    recent.arrived('room:a', 1200); // reloaded within 5 s
+    recent.left('room:a', 1300);
+    assert.equal(recent.isWithinWindow('room:a', 1400, 500), true, 'the reloaded tab was there at 500');
+    recent.arrived('room:a', 1300 + RECONNECT_WINDOW_MS); // back after the window: a new presence
+    recent.left('room:a', 1400 + RECONNECT_WINDOW_MS);
+    assert.equal(
+      recent.isWithinWindow('room:a', 1500 + RECONNECT_WINDOW_MS, 1250 + RECONNECT_WINDOW_MS),
+      false,
+    );
+    assert.equal(
+      recent.isWithinWindow('room:a', 1500 + RECONNECT_WINDOW_MS, 1350 + RECONNECT_WINDOW_MS),
+      true,
+    );
+  });
+  it('a failover report without an arrival counts the tab as there from the loss', () => {
+    const recent = new RecentDepartures();
+    recent.left('room:p', 2000); // a peer's tab was connected when the host was lost at 2000
+    assert.equal(recent.isWithinWindow('room:p', 3000, 2500), true, 'queued after the loss');
+    assert.equal(recent.isWithinWindow('room:p', 3000, 1500), false);
+    assert.equal(shouldHold({ leftAt: 1000, now: 3000, presentSince: 900, sentAt: 500 }), false);
+    assert.equal(shouldHold({ leftAt: 1000, now: 3000, presentSince: 900, sentAt: 900 }), true);
+  });
+});
+
 describe('reconnect mailbox', () => {
   it('hands held messages to the first taker, in order, once', () => {
     const box = new ReconnectMailbox<number>();
@@ -109,7 +146,7 @@ describe('held messages only for a reconnecting tab (issue 8)', () => {
     recent.left('no-room', 50);
     assert.deepEqual(recent.keysWithinWindow(60).sort(), ['no-room', 'room:a']);
     assert.deepEqual(recent.keysWithinWindow(120), ['no-room']);
-    recent.returned('no-room');
+    recent.arrived('no-room', 60);
     assert.equal(recent.isWithinWindow('no-room', 60), false);
     recent.left('room:b', 500); // drops entries already out of the window
     assert.deepEqual(recent.keysWithinWindow(500), ['room:b']);

@@ -30,9 +30,6 @@ import {
   type Step,
 } from '../helpers/routing-model';
 
-/** An open finding: these properties still run and report, but do not fail the suite. */
-const FINDING_11 =
-  'finding 11 (docs/RELIABILITY.md, open): a message held while a new host believed a room was reconnecting can reach a tab of that room that connected only later; replay PROP_SEED=1494421922 with the path given there';
 const NUM_RUNS = Number(process.env.PROP_RUNS ?? 2000);
 const SEED = process.env.PROP_SEED === undefined ? undefined : Number(process.env.PROP_SEED);
 const PATH = process.env.PROP_PATH;
@@ -118,11 +115,10 @@ describe("routing invariants under random classrooms (fast-check, the code's own
 
   // Finding 2: held only for a room whose browser left less than 5 s ago (shouldHold, RecentDepartures).
   // Findings 7 and 8 need rarer sequences (found after 1 200 to 22 000 runs): ten times the runs here.
-  it('messages are held only for a room whose browser left less than 5 s ago', { todo: FINDING_11 }, () =>
-    property([checkHeldOnlyForRecentRooms], NUM_RUNS * 10),
-  );
+  it('messages are held only for a room whose browser left less than 5 s ago', () =>
+    property([checkHeldOnlyForRecentRooms], NUM_RUNS * 10));
 
-  it('every invariant at once', { todo: FINDING_11 }, () =>
+  it('every invariant at once', () =>
     property(
       [
         checkClaims,
@@ -133,8 +129,7 @@ describe("routing invariants under random classrooms (fast-check, the code's own
         checkHeldOnlyForRecentRooms,
       ],
       NUM_RUNS * 10,
-    ),
-  );
+    ));
 });
 
 /** The code before issue 8: every claim taken, replacing whoever held the room. */
@@ -209,7 +204,7 @@ describe('the model detects violations (checks that cannot fail prove nothing)',
     if (model.deliveries.length !== 0) throw new Error('a 6 s old send reached the browser');
   });
 
-  // Found by the properties once they ran on the code's own rules (docs/RELIABILITY.md findings 6–8);
+  // Found by the properties once they ran on the code's own rules (docs/RELIABILITY.md findings 6–8, 11);
   // each sequence failed before its fix.
   const allChecks: Check[] = [
     checkClaims,
@@ -268,6 +263,22 @@ describe('the model detects violations (checks that cannot fail prove nothing)',
         { type: 'parentSend', instance: 0 },
         { type: 'tick', ms: 100 },
         { type: 'browserConnect', room: 0 },
+      ],
+    ],
+    [
+      "finding 11: a send queued on a peer before its room's tab first connected is not held for that tab's reconnect",
+      [
+        { type: 'addInstance', room: 0 },
+        { type: 'addInstance', room: 0 },
+        { type: 'addInstance', room: 0 },
+        { type: 'addRoomId', instance: 4, room: 2 },
+        { type: 'leave', instance: 0 },
+        { type: 'parentSend', instance: 0 },
+        { type: 'tick', ms: 100 },
+        { type: 'browserConnect', room: 2 },
+        { type: 'browserLeave', browser: 0 },
+        { type: 'rejoin', instance: 0 },
+        { type: 'browserReconnect', browser: 0 },
       ],
     ],
   ];
