@@ -1,17 +1,11 @@
 // EntryServer: the whole server as an in-process object, with the original's library API
-// (docs/PROTOCOL.md §8). It drives the host election, owns the host's listener and socket.io hub or
-// the peer's link to the host, queues parent sends while between hosts, and reports modes.
-// main.ts adapts it to IPC; entry-offline can construct it directly.
+// (docs/PROTOCOL.md §8). It takes the parent's commands, hands parent values to the role the
+// election settled on (cloud/election-runner.ts) or queues them while between hosts, turns role
+// events into its own, and reports modes, status and diagnostics. main.ts adapts it to IPC;
+// entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
 import { CertificateWatch } from './certificate-watch';
-import {
-  type ElectionAction,
-  type ElectionEvent,
-  type ElectionState,
-  electHost,
-  INITIAL_ELECTION,
-} from './cloud/elect-host';
-import { probePortHolder } from './cloud/host-probe';
+import { type ActiveRole, ElectionRunner, type HostTurn } from './cloud/election-runner';
 import { DEFAULT_PORT, LISTEN_HOST } from './config';
 import { Diagnostics } from './diagnostics/diagnostics';
 import { recordProblems } from './diagnostics/problems';
@@ -31,12 +25,9 @@ import type { LoadedCertificate } from './listener/certificates';
 import type { StatusBody } from './listener/http-routes';
 import { ModeReport } from './mode-report';
 import { normalizeOpenArguments } from './open-options';
+import { ParentOutbox } from './parent-outbox';
 import type { HostRoleOptions } from './roles/host-role';
-import type { PeerRole } from './roles/peer-role';
-import type { Role, RoleEvents } from './roles/role';
-import { startHost, startPeer } from './roles/start-role';
-import { RECONNECT_WINDOW_MS } from './routing/held-messages';
-import { PeerOutbox } from './routing/peer-outbox';
+import type { Role } from './roles/role';
 import { ServerActivity } from './server-activity';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
@@ -63,15 +54,10 @@ export class EntryServer
   private readonly certificate: LoadedCertificate | undefined;
   private readonly certificates: CertificateWatch;
   /** Parent values kept while this instance has no role (between hosts), delivered to the next. */
-  private readonly outbox: PeerOutbox<unknown>;
+  private readonly outbox: ParentOutbox;
   private readonly diagnostics: Diagnostics;
   private extraOrigins: string[];
-  private election: ElectionState = INITIAL_ELECTION;
-  /** The host or peer role this instance has now; none while electing, binding or joining. */
-  private role: (Role & EventEmitter<RoleEvents>) | undefined;
-  /** A peer role still connecting (election phase `joining`). */
-  private joining: PeerRole | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly election: ElectionRunner;
   private ownRoomId: string | undefined;
   private readonly activity: ServerActivity;
   private opened: Promise<void> | undefined;
@@ -80,15 +66,6 @@ export class EntryServer
     runningModeChanged: (mode) => this.emit('runningModeChanged', mode),
     cloudModeChanged: (mode) => this.emit('cloudModeChanged', mode),
   });
-  private tlsActive = false;
-  /** True once this instance has been part of a cloud (a peer): as a later host it keeps routing by room. */
-  private everCloud = false;
-  /**
-   * When the host was lost while this instance's room had a browser connected to it: the next
-   * host (this instance, or the one it joins) holds the room's messages for the reconnecting tab,
-   * until 5 s after that moment (not after the new host appeared).
-   */
-  private browserLeftAt: number | undefined;
   /** The last roomId whose claim a host refused, so ROOM_CLAIMED is reported once. */
   private refusedRoom: string | undefined;
 
@@ -108,12 +85,21 @@ export class EntryServer
       plainOnlyByOption: options.http === true,
       logger: this.logger,
       report: (info) => this.report(info),
-      tlsActive: () => this.tlsActive,
+      tlsActive: () => this.election.tlsActive,
       checkMs: options.certificateCheckMs,
     });
     this.activity = new ServerActivity(this.diagnostics, this.logger);
-    this.outbox = new PeerOutbox(options.peerQueueLimit ?? 1000);
+    this.outbox = new ParentOutbox(options.peerQueueLimit ?? 1000, this.logger);
     this.extraOrigins = [...(options.allowedOrigins ?? [])];
+    this.election = new ElectionRunner({
+      port: this.port,
+      logger: this.logger,
+      hostOptions: (turn) => this.hostOptions(turn),
+      roomId: () => this.ownRoomId,
+      took: (role) => this.listenTo(role),
+      settled: (role) => this.settleRole(role),
+      report: (info) => this.report(info),
+    });
   }
 
   /** Current role, once `open` has settled. */
@@ -140,7 +126,7 @@ export class EntryServer
     this.activity.startUsage(options);
     this.certificates.start();
     this.opened = this.modes.opened();
-    this.dispatch({ type: 'open' });
+    this.election.start();
     return this.opened;
   }
 
@@ -155,17 +141,14 @@ export class EntryServer
       this.logger.warn('addRoomId: ignoring an empty, too long or non-string roomId');
       return;
     }
-    if (roomId !== this.ownRoomId && this.outbox.length > 0) {
-      // Queued sends were for the previous room's tab; never deliver them to the new room's.
-      const dropped = this.outbox.roomChanged();
-      this.logger.warn(
-        `addRoomId: the roomId changed; dropped ${dropped} sends queued for the previous room`,
-      );
+    if (roomId !== this.ownRoomId) {
+      // Queued sends were for the previous room's tab, and what this instance knew of its room's
+      // browser was about the previous room.
+      this.outbox.roomChanged();
+      this.election.roomChanged();
     }
-    // What this instance knew of its room's browser was about the previous room.
-    if (roomId !== this.ownRoomId) this.browserLeftAt = undefined;
     this.ownRoomId = roomId;
-    this.role?.addRoomId(roomId);
+    this.election.role?.addRoomId(roomId);
   }
 
   /**
@@ -176,12 +159,7 @@ export class EntryServer
    * server.sendToClient({ company: 1, model: 1, a0: 512 });
    */
   sendToClient(value: unknown): void {
-    if (!this.role?.deliver(value)) {
-      this.outbox.push(value, Date.now());
-      if (this.outbox.dropped === 1) {
-        this.logger.warn(`no host yet: keeping the last ${this.outbox.capacity} sends, dropping older ones`);
-      }
-    }
+    if (!this.election.role?.deliver(value)) this.outbox.keep(value);
   }
 
   /** Tells the browser the device went away (the legacy string the workspace understands). */
@@ -191,14 +169,16 @@ export class EntryServer
 
   /** Telemetry: a device connected (`connectHardwareSuccess`). */
   reportDeviceConnected(hardwareId: string): void {
-    this.role?.shareDeviceReport(
+    this.election.role?.shareDeviceReport(
       this.activity.deviceConnected(String(hardwareId), this.modes.cloudMode === CloudMode.cloud),
     );
   }
 
   /** Telemetry: a device failed to connect (`connectHardwareFailed`). */
   reportDeviceFailed(): void {
-    this.role?.shareDeviceReport(this.activity.deviceFailed(this.modes.cloudMode === CloudMode.cloud));
+    this.election.role?.shareDeviceReport(
+      this.activity.deviceFailed(this.modes.cloudMode === CloudMode.cloud),
+    );
   }
 
   /** What the diagnostics page needs from the server (src/diagnostics/snapshot.ts). */
@@ -208,16 +188,16 @@ export class EntryServer
       port: this.port,
       runningMode: this.modes.runningMode,
       cloudMode: this.modes.cloudMode,
-      tlsActive: this.tlsActive,
+      tlsActive: this.election.tlsActive,
       certificateNotAfter: this.certificate?.notAfter,
       plainOnlyByOption: this.options.http === true,
-      hub: this.role?.hubFacts(),
+      hub: this.election.role?.hubFacts(),
     };
   }
 
   /** What `GET /status` answers. */
   status(): StatusBody {
-    const role = this.role?.status();
+    const role = this.election.role?.status();
     return {
       name: 'entry-hw-server',
       version: VERSION,
@@ -226,8 +206,9 @@ export class EntryServer
       browsers: role?.browsers ?? 0,
       peers: role?.peers ?? 0,
       tls: {
-        enabled: this.tlsActive,
-        notAfter: this.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
+        enabled: this.election.tlsActive,
+        notAfter:
+          this.election.tlsActive && this.certificate ? this.certificate.notAfter.toISOString() : null,
       },
       debug: {
         resources: activeResourceCounts(),
@@ -248,7 +229,6 @@ export class EntryServer
     if (!this.closing) {
       this.modes.close();
       this.closing = this.shutdown();
-      this.dispatch({ type: 'close' });
     }
     return this.closing;
   }
@@ -260,75 +240,16 @@ export class EntryServer
     if (this.listenerCount('error') > 0) this.emit('error', info);
   }
 
-  private dispatch(event: ElectionEvent): void {
-    const step = electHost(this.election, event);
-    this.election = step.state;
-    for (const action of step.actions) this.perform(action);
-  }
-
-  private perform(action: ElectionAction): void {
-    switch (action.type) {
-      case 'listen':
-        return this.tryListen();
-      case 'probe':
-        probePortHolder(this.port).then((holder) =>
-          this.dispatch(
-            holder.kind === 'foreign' || holder.kind === 'older-entry-hw-server'
-              ? { type: 'probed', holder: holder.kind, detail: holder.detail }
-              : { type: 'probed', holder: holder.kind },
-          ),
-        );
-        return;
-      case 'join':
-        return this.tryJoin();
-      case 'becomeHost':
-      case 'becomePeer':
-        return this.settleRole();
-      case 'retryAfter':
-        this.retryTimer = setTimeout(() => this.dispatch({ type: 'retryDue' }), action.ms);
-        return;
-      case 'report':
-        return this.report({ code: action.code, message: action.message });
-      case 'shutdown':
-        return; // the work is in shutdown(), started by close()
-    }
-  }
-
-  private tryListen(): void {
-    startHost(
-      () => this.hostOptions(),
-      () => this.election.phase === 'binding',
-      this.port,
-      LISTEN_HOST,
-    ).then(
-      (role) => {
-        if (!role) return;
-        if (this.election.phase !== 'binding') return void role.close();
-        this.tlsActive = role.tlsEnabled;
-        this.takeRole(role);
-        this.browserLeftAt = undefined;
-        const tls = this.tlsActive ? 'https/wss and http/ws' : 'http/ws only';
-        this.logger.info(`host on ${LISTEN_HOST}:${this.port} (${tls})`);
-        this.dispatch({ type: 'bound' });
-      },
-      (error: NodeJS.ErrnoException) =>
-        this.dispatch({ type: 'bindFailed', code: error.code, message: error.message }),
-    );
-  }
-
-  private hostOptions(): HostRoleOptions {
+  /** Everything a hosting turn needs; the election adds what one turn hands the next. */
+  private hostOptions(turn: HostTurn): HostRoleOptions {
     return {
       ...this.options,
+      ...turn,
       port: this.port,
       host: LISTEN_HOST,
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
-      everCloud: this.everCloud,
-      reconnectingRooms:
-        this.browserLeftAt !== undefined && this.ownRoomId !== undefined
-          ? [{ roomId: this.ownRoomId, leftAt: this.browserLeftAt }]
-          : [],
       stats: this.diagnostics.stats,
       certificate: this.certificates.usable(),
       status: () => this.status(),
@@ -336,37 +257,8 @@ export class EntryServer
     };
   }
 
-  private tryJoin(): void {
-    const { role, joined } = startPeer(this.port, () =>
-      this.ownRoomId === undefined ? undefined : { roomId: this.ownRoomId, ...this.hostLossClaim() },
-    );
-    this.joining = role;
-    joined.then(
-      () => {
-        if (this.joining === role) this.joining = undefined;
-        if (this.election.phase !== 'joining') return void role.close();
-        this.browserLeftAt = undefined;
-        role.once('lost', (reason) => {
-          this.logger.info(`lost the host (${reason}); electing a new one`);
-          this.browserLeftAt = role.ownRoomHasBrowser ? Date.now() : undefined;
-          void role.close();
-          if (this.role === role) this.role = undefined;
-          this.dispatch({ type: 'hostLost' });
-        });
-        this.takeRole(role);
-        this.everCloud = true;
-        this.logger.info(`peer of the host on ${LISTEN_HOST}:${this.port}`);
-        this.dispatch({ type: 'joined' });
-      },
-      (error: Error) => {
-        if (this.joining === role) this.joining = undefined;
-        this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
-      },
-    );
-  }
-
-  /** Listens to a role's events and makes it the current one. */
-  private takeRole(role: Role & EventEmitter<RoleEvents>): void {
+  /** Turns a role's events into this server's (and the activity log's). */
+  private listenTo(role: ActiveRole): void {
     role.on('data', (value) => this.emit('data', value));
     role.on('connection', (info) => {
       this.activity.connected(info, this.modes.cloudMode === CloudMode.cloud);
@@ -382,7 +274,6 @@ export class EntryServer
       this.refusedRoom = roomId;
       this.report(info);
     });
-    this.role = role;
   }
 
   private runningModeOf(role: Role): RunningModeValue {
@@ -390,34 +281,15 @@ export class EntryServer
   }
 
   /** The election settled on a role (`becomeHost` / `becomePeer`): report it, hand it the outbox. */
-  private settleRole(): void {
-    const role = this.role;
-    if (!role) return;
+  private settleRole(role: Role): void {
     this.modes.set(this.runningModeOf(role), role.cloudMode);
     role.shareDeviceReport(this.activity.deviceReport());
-    const { fresh, expired } = this.outbox.drain(Date.now());
-    if (expired > 0)
-      this.logger.warn(
-        `dropped ${expired} sends queued while there was no host: older than ${RECONNECT_WINDOW_MS / 1000} s`,
-      );
-    for (const { value, queuedMs } of fresh) role.deliver(value, queuedMs);
-  }
-
-  /** What a matchTarget adds when this room's browser was cut off by the host loss, within the window. */
-  private hostLossClaim(): { browserConnectedAtHostLoss?: true; msSinceHostLoss?: number } {
-    if (this.browserLeftAt === undefined) return {};
-    const msSinceHostLoss = Math.max(0, Date.now() - this.browserLeftAt);
-    if (msSinceHostLoss >= RECONNECT_WINDOW_MS) return {};
-    return { browserConnectedAtHostLoss: true, msSinceHostLoss };
+    this.outbox.handTo(role);
   }
 
   private async shutdown(): Promise<void> {
-    clearTimeout(this.retryTimer);
     this.certificates.stop();
-    const roles = [this.role, this.joining];
-    this.role = undefined;
-    this.joining = undefined;
-    await Promise.allSettled(roles.map((role) => role?.close()));
+    await this.election.close();
     this.modes.settleOpen();
   }
 }
