@@ -5,6 +5,8 @@
 export const DEFAULT_PORT = 23518;
 /** Loopback only: the server must never be reachable from the network. */
 export const LISTEN_HOST = '127.0.0.1';
+/** The port's TCP server: sockets wait paused until their first byte says TLS or plain. */
+export const TCP_SERVER_OPTIONS = { pauseOnConnect: true, noDelay: true } as const;
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */

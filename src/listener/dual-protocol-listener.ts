@@ -14,6 +14,7 @@ import {
   type SecureContextOptions,
   type Server as TlsServer,
 } from 'node:tls';
+import { TCP_SERVER_OPTIONS } from '../config';
 
 /** The first byte of a TLS record carrying a handshake (ClientHello). */
 export const TLS_HANDSHAKE_BYTE = 0x16;
@@ -37,6 +38,11 @@ export function protocolForFirstByte(
 export interface DualProtocolListenerOptions {
   /** Receives plain connections and decrypted TLS connections. */
   httpServer: HttpServer;
+  /**
+   * A TCP server already bound to the port (roles/start-role.ts `bindPort`), adopted instead of
+   * binding again, so no other instance can take the port in between.
+   */
+  bound?: NetServer;
   /** Certificate and key; without them every connection is treated as plain. */
   tls?: SecureContextOptions;
   /** A connection whose first request headers are not complete after this long is dropped. Default 10 s. */
@@ -67,7 +73,8 @@ export class DualProtocolListener {
   constructor(private readonly options: DualProtocolListenerOptions) {
     this.headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
     this.maxConnections = options.maxConnections ?? 1000;
-    this.net = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
+    this.net = options.bound ?? createNetServer(TCP_SERVER_OPTIONS);
+    this.net.on('connection', (socket) => this.accept(socket));
     if (options.tls) {
       this.tls = createTlsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] });
       this.tls.on('secureConnection', (secureSocket) => options.httpServer.emit('connection', secureSocket));
@@ -101,8 +108,15 @@ export class DualProtocolListener {
     return this.sockets.size;
   }
 
-  /** Starts listening; resolves once bound, rejects with the error (its `code` tells why). */
+  /**
+   * Starts listening; resolves once bound, rejects with the error (its `code` tells why). An
+   * adopted server is bound already.
+   */
   listen(port: number, host: string): Promise<void> {
+    if (this.net.listening) {
+      this.net.on('error', (error) => this.options.onWarning?.(`listener error: ${error.message}`));
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => {
         this.net.off('listening', onListening);

@@ -8,6 +8,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { type ListenerLimits, readListenerLimits } from '../config';
@@ -45,6 +46,8 @@ export interface HostListenerOptions extends ModuleHandlers {
   diagnostics?: HttpRoutesOptions['diagnostics'];
   /** Header deadline and connection cap; default from the environment (config.ts). */
   limits?: ListenerLimits;
+  /** The port, bound already (roles/start-role.ts): adopted instead of binding again. */
+  bound?: NetServer;
 }
 
 /** Writes a refusal on a raw socket (an upgrade that never reached a response object). */
@@ -125,6 +128,7 @@ export class HostListener {
     const limits = options.limits ?? readListenerLimits();
     this.listener = new DualProtocolListener({
       httpServer: this.http,
+      bound: options.bound,
       headersTimeoutMs: limits.headersTimeoutMs,
       maxConnections: limits.maxConnections,
       tls: options.certificate ? tlsOptionsFor(options.certificate) : undefined,

@@ -1,17 +1,19 @@
-// How a role is brought up, apart from deciding when (that is the election, in EntryServer):
-// a host binds a bare TCP server first and frees it at once, so an instance that finds the port
-// taken becomes a peer without ever loading the host's machinery (socket.io server, TLS,
+// How a role is brought up, apart from deciding when (that is the election,
+// cloud/election-runner.ts): a host binds a bare TCP server first, so an instance that finds the
+// port taken becomes a peer without ever loading the host's machinery (socket.io server, TLS,
 // routing, mailbox: 2.4 MB of every peer's memory, docs/BENCHMARKS.md, memory per seat); only a
-// winner loads HostRole, with require(). A peer connects its PeerRole to the host.
+// winner loads HostRole, with require(), and hands it the bound server, so the port is never free
+// in between. A peer connects its PeerRole to the host.
 import { createServer as createNetServer } from 'node:net';
+import { TCP_SERVER_OPTIONS } from '../config';
 import type { MatchTargetValue } from '../socket/events';
 import type { HostRole, HostRoleOptions } from './host-role';
 import { PeerRole } from './peer-role';
 
 /**
- * Checks the port with a bare bind, then (while `stillWanted()`) loads HostRole and listens.
- * Resolves undefined when no longer wanted after the check; rejects with the bind's error
- * (losing the port between the check and the real bind is the same error).
+ * Binds the port with a bare TCP server, then (while `stillWanted()`) loads HostRole and hands
+ * it the bound server in the same tick, before any connection is accepted. Resolves undefined
+ * (the port freed again) when no longer wanted; rejects with the bind's error.
  *
  * @example
  * const role = await startHost(() => phase === 'binding', () => hostOptions()); // EADDRINUSE rejects
@@ -23,16 +25,18 @@ export function startHost(
   host: string,
 ): Promise<HostRole | undefined> {
   return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen({ port, host, exclusive: true }, () =>
-      probe.close(() => {
-        if (!stillWanted()) return resolve(undefined);
-        // Loaded on the first election this instance wins (esbuild evaluates it on this require).
-        const { HostRole } = require('./host-role') as typeof import('./host-role');
-        HostRole.listen(options()).then(resolve, reject);
-      }),
-    );
+    const bound = createNetServer(TCP_SERVER_OPTIONS);
+    bound.once('error', reject);
+    bound.listen({ port, host, exclusive: true }, () => {
+      bound.off('error', reject);
+      if (!stillWanted()) return void bound.close(() => resolve(undefined));
+      // Loaded on the first election this instance wins (esbuild evaluates it on this require).
+      const { HostRole } = require('./host-role') as typeof import('./host-role');
+      HostRole.listen({ ...options(), bound }).then(resolve, (error: Error) => {
+        bound.close();
+        reject(error);
+      });
+    });
   });
 }
 
