@@ -1,6 +1,6 @@
 // The host role: this instance owns the port. Puts the listener (TLS and plain on one port, HTTP
 // routes) and the socket.io hub on it, and turns the hub's events into role events. Loaded with
-// require() only once this instance has won an election (EntryServer.tryListen), so a peer never
+// require() only once this instance has won an election (roles/start-role.ts), so a peer never
 // loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
 // per seat).
 import { EventEmitter } from 'node:events';

@@ -61,13 +61,13 @@ export interface ModelInstance {
   roomId: string | undefined;
   /** 'detached' after a failover until it rejoins the new host. */
   state: 'host' | 'peer' | 'detached';
-  /** Parent sends queued while detached (EntryServer's outbox, the real PeerOutbox). */
+  /** Parent sends queued while detached (EntryServer's ParentOutbox, the real PeerOutbox). */
   outbox: PeerOutbox<ModelMessage>;
   /** How many times its parent sent a new roomId. */
   roomChanges: number;
-  /** As a peer: its room's browsers, from the host's roomConnection / roomClose (EntryServer.ownRoomBrowsers). */
+  /** As a peer: its room's browsers, from the host's roomConnection / roomClose (PeerRole.ownRoomBrowsers). */
   ownRoomBrowsers: number;
-  /** EntryServer.browserLeftAt: when the host was lost while its room had a browser. */
+  /** HostLossRecord (cloud/host-loss.ts): when the host was lost while its room had a browser. */
   browserLeftAt: number | undefined;
 }
 
@@ -158,7 +158,7 @@ export class ClassroomModel {
   refusedClaims = 0;
   /** Queued sends dropped: on a roomId change, and older than the window when drained. */
   droppedQueued = 0;
-  /** Instances that have been peers (EntryServer.wasPeer: as host they start in cloud routing). */
+  /** Instances that have been peers (ElectionRunner.everCloud: as host they start in cloud routing). */
   private readonly wasPeer = new Set<string>();
   private ids = 0;
   private messageIds = 0;
@@ -280,7 +280,7 @@ export class ClassroomModel {
         // The old host's process is gone: its browsers are cut off with it (no hub to record it).
         for (const b of this.connectedBrowsers()) this.endSpan(b);
         for (const inst of this.instances) {
-          // EntryServer's 'lost' handler (only an instance linked to the host has one).
+          // ElectionRunner's 'lost' handler (only an instance linked to the host has one).
           if (inst.state === 'peer') {
             inst.browserLeftAt = inst.ownRoomBrowsers > 0 ? this.now : undefined;
             inst.ownRoomBrowsers = 0;
@@ -304,7 +304,7 @@ export class ClassroomModel {
     }
   }
 
-  /** EntryServer.tryListen + becomeHost: a hub that holds for its own room's tab after a loss. */
+  /** ElectionRunner.listen + EntryServer.settleRole: a hub that holds for its own room's tab after a loss. */
   private becomeHost(inst: ModelInstance): void {
     inst.state = 'host';
     const hub = new HubModel(inst.id, this.wasPeer.has(inst.id), () => this.now);
@@ -315,14 +315,14 @@ export class ClassroomModel {
     for (const { value, queuedMs } of this.drain(inst)) this.fromHostParent(hub, value, queuedMs);
   }
 
-  /** EntryServer.drainOutbox. */
+  /** ParentOutbox.handTo. */
   private drain(inst: ModelInstance): { value: ModelMessage; queuedMs: number }[] {
     const { fresh, expired } = inst.outbox.drain(this.now);
     this.droppedQueued += expired;
     return fresh;
   }
 
-  /** PeerLink.connect + EntryServer.becomePeer: connect, matchTarget with the current roomId, then the outbox drains. */
+  /** ElectionRunner.join (PeerLink.connect) + EntryServer.settleRole: connect, matchTarget with the current roomId, then the outbox drains. */
   private joinAsPeer(inst: ModelInstance): void {
     const hub = this.hub as HubModel;
     inst.state = 'peer';
@@ -330,7 +330,7 @@ export class ClassroomModel {
     this.wasPeer.add(inst.id);
     hub.peerRoom.set(inst.id, undefined);
     hub.everCloud = true;
-    // EntryServer.hostLossClaim: the age of the loss, only within the window.
+    // HostLossRecord.claimFields: the age of the loss, only within the window.
     const lossAge = inst.browserLeftAt === undefined ? undefined : this.now - inst.browserLeftAt;
     const leftMsAgo = lossAge !== undefined && lossAge < RECONNECT_WINDOW_MS ? lossAge : undefined;
     if (inst.roomId !== undefined) this.claim(inst, inst.roomId, leftMsAgo);
