@@ -360,7 +360,7 @@ export class ClassroomModel {
     }
     if (!decision.grant) {
       this.refusedClaims += 1;
-      inst.ownRoomBrowsers = 0; // EntryServer's claimRefused handler
+      inst.ownRoomBrowsers = 0; // PeerRole's claimRefused handler
       return;
     }
     hub.peerRoom.set(inst.id, roomId);
