@@ -92,3 +92,19 @@ export function readListenerLimits(env: NodeJS.ProcessEnv = process.env): Listen
     maxConnections: positiveInteger(env.ENTRY_HW_MAX_CONNECTIONS, DEFAULT_LISTENER_LIMITS.maxConnections),
   };
 }
+
+/** Default interval of the executable's periodic full collection (src/util/periodic-collection.ts). */
+export const DEFAULT_GC_INTERVAL_MS = 60_000;
+
+/**
+ * ENTRY_HW_GC_INTERVAL_MS: the periodic full collection's interval; `0` turns it off, unset or
+ * invalid values give the default.
+ *
+ * @example
+ * readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '0' }); // 0
+ * readGcInterval({});                                // 60000
+ */
+export function readGcInterval(env: NodeJS.ProcessEnv = process.env): number {
+  if (env.ENTRY_HW_GC_INTERVAL_MS === '0') return 0;
+  return positiveInteger(env.ENTRY_HW_GC_INTERVAL_MS, DEFAULT_GC_INTERVAL_MS);
+}

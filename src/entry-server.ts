@@ -31,6 +31,7 @@ import type { Role } from './roles/role';
 import { ServerActivity } from './server-activity';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
+import { periodicCollectionStats } from './util/periodic-collection';
 import { VERSION } from './version';
 
 export type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
@@ -215,6 +216,7 @@ export class EntryServer
         peerQueue: this.outbox.length,
         listeners: listenerTotal(this) + (role?.listeners ?? 0),
         hub: role?.hub ?? null,
+        gc: periodicCollectionStats(),
       },
     };
   }

@@ -2,7 +2,7 @@
 // connects it to the parent over IPC; started without a parent it is a developer run with a
 // console. It also owns the process's lifetime: signals, parent loss, and the fatal path for a
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
-import { DEV_PASSPHRASE, readEnvironment } from './config';
+import { DEV_PASSPHRASE, readEnvironment, readGcInterval } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
 import { ProblemLog, recordProblems } from './diagnostics/problems';
@@ -12,6 +12,7 @@ import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
 import { loadCertificate } from './listener/certificates';
 import { createLogger, type Logger } from './util/log';
+import { startPeriodicCollection } from './util/periodic-collection';
 import { VERSION } from './version';
 
 /** How long a graceful close may take before the process exits anyway. */
@@ -116,6 +117,11 @@ function main(): void {
   process.on('uncaughtException', (error) => fatal(logger, 'uncaught exception', error));
   process.on('unhandledRejection', (reason) => fatal(logger, 'unhandled promise rejection', reason));
   armTestFault(server, logger);
+  const gcIntervalMs = readGcInterval();
+  if (gcIntervalMs > 0 && !startPeriodicCollection(gcIntervalMs))
+    logger.warn(
+      'periodic garbage collection unavailable in this runtime; memory may climb between collections',
+    );
 
   if (IpcParentChannel.isAvailable(process)) {
     const channel = new IpcParentChannel(process, logger);

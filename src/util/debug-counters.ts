@@ -1,6 +1,7 @@
 // Leak counters for the `debug` field of GET /status (issue 12): what this process holds open
 // right now. A long soak reads them before and after failovers; any count that keeps growing
 // while the number of connected browsers and peers stays the same is a leak.
+import type { CollectionStats } from './periodic-collection';
 
 /** Counts the host's socket.io hub keeps (see HostHub.debugCounters). */
 export interface HubCounters {
@@ -29,6 +30,8 @@ export interface DebugCounters {
   listeners: number;
   /** The host's hub; null on a peer. */
   hub: HubCounters | null;
+  /** The executable's periodic full collection (util/periodic-collection.ts); null when off. */
+  gc: CollectionStats | null;
 }
 
 /**
