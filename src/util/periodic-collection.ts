@@ -4,37 +4,48 @@
 // memory reducer never runs, and the ArrayBuffers of received frames that outlived two scavenges
 // are returned only at the next mark-compact, which V8 puts off while the heap is small. Measured
 // on Node 26 (docs/RELIABILITY.md, finding 12): a peer's private memory climbed from ~24 to ~32 MB
-// over ten minutes before dropping back, on a cloud PC where 30 copies run; with one collection a
-// minute it stays within ~1 MB. A collection of a ~12 MB heap takes a few milliseconds.
+// over ten minutes before dropping back, on a cloud PC where 30 copies run. The collection is
+// V8's concurrent one (`execution: 'async'`): it marks beside the event loop instead of stopping
+// it for the 30-60 ms a synchronous full collection of a server's heap took.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** What GET /status `debug.gc` reports. */
 export interface CollectionStats {
   intervalMs: number;
+  /** Collections finished. */
   count: number;
-  /** Duration of the last and of the longest collection, ms. */
+  /** From request to finish of the last and of the longest collection, ms (concurrent: not a pause). */
   lastMs: number;
   maxMs: number;
 }
 
+/** Starts one full collection; a promise if it runs concurrently. */
+export type Collector = () => void | Promise<unknown>;
+
+type ExposedGc = (options?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => unknown;
+
 /**
- * V8's full-collection function: the runtime's `gc` when it was started with --expose-gc, else
- * exposed now through V8's flags (a fresh context then has `gc`). Undefined if neither works.
+ * V8's full, concurrent collection: through the runtime's `gc` when it was started with
+ * --expose-gc, else exposed now through V8's flags (a fresh context then has `gc`). Undefined if
+ * neither works.
  *
  * @example
- * fullCollector()?.(); // one full, synchronous collection
+ * await fullCollector()?.(); // one full collection, marked beside the event loop
  */
-export function fullCollector(): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: unknown }).gc;
-  if (typeof exposed === 'function') return exposed as () => void;
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
+export function fullCollector(): Collector | undefined {
+  let gc: unknown = (globalThis as { gc?: unknown }).gc;
+  if (typeof gc !== 'function') {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc');
+    } catch {
+      return undefined;
+    }
   }
+  if (typeof gc !== 'function') return undefined;
+  const exposed = gc as ExposedGc;
+  return () => exposed({ type: 'major', execution: 'async' }) as Promise<unknown> | undefined;
 }
 
 /**
@@ -48,9 +59,10 @@ export function fullCollector(): (() => void) | undefined {
 export class PeriodicCollection {
   readonly stats: CollectionStats;
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
 
   constructor(
-    private readonly collect: () => void,
+    private readonly collect: Collector,
     intervalMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -59,14 +71,20 @@ export class PeriodicCollection {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.runOnce(), this.stats.intervalMs);
+    this.timer = setInterval(() => void this.runOnce(), this.stats.intervalMs);
     this.timer.unref();
   }
 
-  /** One collection now, counted and timed. */
-  runOnce(): void {
+  /** One collection now, counted and timed; none while the previous one is still running. */
+  async runOnce(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
     const started = this.now();
-    this.collect();
+    try {
+      await this.collect();
+    } finally {
+      this.running = false;
+    }
     const ms = Math.round((this.now() - started) * 100) / 100;
     this.stats.count += 1;
     this.stats.lastMs = ms;

@@ -16,7 +16,7 @@ describe('periodic full collection', () => {
     assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: 'often' }), DEFAULT_GC_INTERVAL_MS);
   });
 
-  it('counts and times every run, keeping the longest', () => {
+  it('counts and times every run, keeping the longest', async () => {
     const clock = [0, 4, 10, 12];
     let calls = 0;
     const collection = new PeriodicCollection(
@@ -26,10 +26,27 @@ describe('periodic full collection', () => {
       60_000,
       () => clock.shift() ?? 0,
     );
-    collection.runOnce();
-    collection.runOnce();
+    await collection.runOnce();
+    await collection.runOnce();
     assert.equal(calls, 2);
     assert.deepEqual(collection.stats, { intervalMs: 60_000, count: 2, lastMs: 2, maxMs: 4 });
+  });
+
+  it('starts no collection while one is running', async () => {
+    let release: () => void = () => {};
+    let calls = 0;
+    const collection = new PeriodicCollection(() => {
+      calls += 1;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    }, 60_000);
+    const first = collection.runOnce();
+    await collection.runOnce();
+    assert.equal(calls, 1);
+    release();
+    await first;
+    assert.equal(collection.stats.count, 1);
   });
 
   it('runs on its timer until stopped', async () => {
@@ -52,7 +69,7 @@ describe('periodic full collection', () => {
     assert.equal(typeof collect, 'function');
     const ref = (() => new WeakRef({ payload: new Array(10_000).fill(1) }))();
     await nextTurn(); // a WeakRef target stays alive until the end of the job that created it
-    collect?.();
+    await collect?.();
     assert.equal(ref.deref(), undefined);
   });
 });
