@@ -67,7 +67,7 @@ export class EntryServer
     runningModeChanged: (mode) => this.emit('runningModeChanged', mode),
     cloudModeChanged: (mode) => this.emit('cloudModeChanged', mode),
   });
-  /** The last roomId whose claim a host refused, so ROOM_CLAIMED is reported once. */
+  /** The last roomId whose claim the current host refused, so ROOM_CLAIMED is reported once per role. */
   private refusedRoom: string | undefined;
 
   constructor(private readonly options: EntryServerOptions = {}) {
@@ -261,6 +261,8 @@ export class EntryServer
 
   /** Turns a role's events into this server's (and the activity log's). */
   private listenTo(role: ActiveRole): void {
+    // ROOM_CLAIMED is told once per room and role: a new host decides the claims anew.
+    this.refusedRoom = undefined;
     role.on('data', (value) => this.emit('data', value));
     role.on('connection', (info) => {
       this.activity.connected(info, this.modes.cloudMode === CloudMode.cloud);

@@ -39,7 +39,7 @@ export interface DualProtocolListenerOptions {
   /** Receives plain connections and decrypted TLS connections. */
   httpServer: HttpServer;
   /**
-   * A TCP server already bound to the port (roles/start-role.ts `bindPort`), adopted instead of
+   * A TCP server already bound to the port (roles/start-role.ts `startHost`), adopted instead of
    * binding again, so no other instance can take the port in between.
    */
   bound?: NetServer;

@@ -16,7 +16,7 @@ import { PeerRole } from './peer-role';
  * (the port freed again) when no longer wanted; rejects with the bind's error.
  *
  * @example
- * const role = await startHost(() => phase === 'binding', () => hostOptions()); // EADDRINUSE rejects
+ * const role = await startHost(() => hostOptions(), () => phase === 'binding', 23518, '127.0.0.1'); // EADDRINUSE rejects
  */
 export function startHost(
   options: () => HostRoleOptions,

@@ -21,7 +21,7 @@ export interface CollectionStats {
 }
 
 /** Starts one full collection; a promise if it runs concurrently. */
-export type Collector = () => void | Promise<unknown>;
+export type Collector = () => Promise<unknown> | undefined;
 
 type ExposedGc = (options?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => unknown;
 

@@ -22,6 +22,7 @@ describe('periodic full collection', () => {
     const collection = new PeriodicCollection(
       () => {
         calls += 1;
+        return undefined;
       },
       60_000,
       () => clock.shift() ?? 0,
@@ -53,6 +54,7 @@ describe('periodic full collection', () => {
     let calls = 0;
     const collection = new PeriodicCollection(() => {
       calls += 1;
+      return undefined;
     }, 20);
     collection.start();
     const deadline = Date.now() + 5000;
