@@ -1,4 +1,4 @@
-// A full garbage collection at a fixed interval (default once a minute), for the executable only
+// A full garbage collection at a fixed interval (default once a minute), for the program only
 // (main.ts; an embedder of EntryServer keeps its own GC policy). Why: under Entry's steady traffic
 // (a browser message every 16 ms, a device frame every 32 ms) the process is never idle, so V8's
 // memory reducer never runs, and the ArrayBuffers of received frames that outlived two scavenges
