@@ -19,26 +19,19 @@ export interface PageServer {
 
 /** Starts the page server on 127.0.0.1 with a certificate directory from makeTestPki. */
 export async function startPageServer(certDir: string): Promise<PageServer> {
-  const files: Record<string, { type: string; body: Buffer }> = {
-    '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(PAGE_DIR, 'index.html')) },
-    '/entry-hw-page.js': {
-      type: 'text/javascript; charset=utf-8',
-      body: readFileSync(join(PAGE_DIR, 'entry-hw-page.js')),
-    },
-    '/sandboxed.html': {
-      type: 'text/html; charset=utf-8',
-      body: readFileSync(join(PAGE_DIR, 'sandboxed.html')),
-    },
-    '/jsonp.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(PAGE_DIR, 'jsonp.html')) },
-    '/jsonp-attack.js': {
-      type: 'text/javascript; charset=utf-8',
-      body: readFileSync(join(PAGE_DIR, 'jsonp-attack.js')),
-    },
-    '/socket.io.js': {
-      type: 'text/javascript; charset=utf-8',
-      body: readFileSync(require.resolve('socket.io-client-v2/dist/socket.io.js')),
-    },
-  };
+  const html = 'text/html; charset=utf-8';
+  const js = 'text/javascript; charset=utf-8';
+  const pages: [path: string, file: string, type: string][] = [
+    ['/', join(PAGE_DIR, 'index.html'), html],
+    ['/entry-hw-page.js', join(PAGE_DIR, 'entry-hw-page.js'), js],
+    ['/sandboxed.html', join(PAGE_DIR, 'sandboxed.html'), html],
+    ['/jsonp.html', join(PAGE_DIR, 'jsonp.html'), html],
+    ['/jsonp-attack.js', join(PAGE_DIR, 'jsonp-attack.js'), js],
+    ['/socket.io.js', require.resolve('socket.io-client-v2/dist/socket.io.js'), js],
+  ];
+  const files: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
+    pages.map(([path, file, type]) => [path, { type, body: readFileSync(file) }]),
+  );
   const server: Server = createServer(
     {
       key: readFileSync(join(certDir, 'hardware.key')),

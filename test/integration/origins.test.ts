@@ -6,6 +6,17 @@ import { CLIENT_VERSIONS, type ClientVersion, randomRoomId } from '../helpers/br
 import { assertRoundTrip, type Started, sleep, startServerForSuite } from '../helpers/fixtures';
 import { rawExchange, request } from '../helpers/http';
 
+/** A browser of `version` from `origin` (none: no Origin header) connects and routes both ways; then it leaves. */
+async function assertServedFrom(
+  started: Started,
+  version: ClientVersion,
+  origin: string | undefined,
+): Promise<void> {
+  const browser = await started.pool.connect({ version, url: started.url, roomId: randomRoomId(), origin });
+  await assertRoundTrip(started.server, browser);
+  browser.close();
+}
+
 const ALLOWED_BY_DEFAULT = [
   'https://playentry.org',
   'https://dev.playentry.org',
@@ -117,14 +128,7 @@ describe('origin check (default list)', () => {
         assert.equal(await pollingHandshake(started.port, origin), 200, `polling handshake from ${origin}`);
       }
       for (const version of CLIENT_VERSIONS) {
-        const browser = await started.pool.connect({
-          version,
-          url: started.url,
-          roomId: randomRoomId(),
-          origin,
-        });
-        await assertRoundTrip(started.server, browser);
-        browser.close();
+        await assertServedFrom(started, version, origin);
       }
     }
   });
@@ -140,13 +144,7 @@ describe('origin check extended by ENTRY_HW_ALLOWED_ORIGINS', () => {
     for (const origin of ['https://school.example', 'https://a.district.example', 'https://playentry.org']) {
       assert.equal(await pollingHandshake(started.port, origin), 200, origin);
     }
-    const browser = await started.pool.connect({
-      version: 'v2',
-      url: started.url,
-      roomId: randomRoomId(),
-      origin: 'https://school.example',
-    });
-    await assertRoundTrip(started.server, browser);
+    await assertServedFrom(started, 'v2', 'https://school.example');
   });
 
   it('still refuses others', async () => {
@@ -160,13 +158,7 @@ describe('origin check: ENTRY_HW_ALLOWED_ORIGINS=*', () => {
 
   it('accepts any origin', async () => {
     assert.equal(await pollingHandshake(started.port, 'https://evil.example'), 200);
-    const browser = await started.pool.connect({
-      version: 'v4',
-      url: started.url,
-      roomId: randomRoomId(),
-      origin: 'https://anything.example',
-    });
-    await assertRoundTrip(started.server, browser);
+    await assertServedFrom(started, 'v4', 'https://anything.example');
   });
 });
 
@@ -184,12 +176,6 @@ describe('origin check extended by the open option allowedOrigins', () => {
   it('accepts the origin named in open, refuses others', async () => {
     assert.equal(await pollingHandshake(started.port, 'https://offline.example'), 200);
     assert.equal(await pollingHandshake(started.port, 'https://evil.example'), 403);
-    const browser = await started.pool.connect({
-      version: 'v2',
-      url: started.url,
-      roomId: randomRoomId(),
-      origin: 'https://offline.example',
-    });
-    await assertRoundTrip(started.server, browser);
+    await assertServedFrom(started, 'v2', 'https://offline.example');
   });
 });
