@@ -38,11 +38,43 @@ export interface BrowserOptions {
 }
 
 /** The subset of a socket.io client socket both versions share. */
-interface AnySocket {
+export interface AnySocket {
   readonly connected: boolean;
   on(event: string, listener: (...args: never[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
   close(): unknown;
+  removeAllListeners(): unknown;
+}
+
+/**
+ * Opens one socket.io connection as the workspace does (no automatic reconnection: callers that
+ * reconnect open a new one): the query entryjs sends (`client=true` unless `client: false`, the
+ * roomId), the Origin and other headers, the transport, TLS settings.
+ *
+ * @example
+ * const socket = openBrowserSocket({ version: 'v2', url: 'http://127.0.0.1:23518', roomId: '0a1b2c3d4e' });
+ */
+export function openBrowserSocket(options: BrowserOptions): AnySocket {
+  const query: Record<string, string> = {};
+  if (options.client ?? true) query.client = 'true';
+  if (options.roomId !== undefined) query.roomId = options.roomId;
+  Object.assign(query, options.query);
+  const extraHeaders: Record<string, string> = { ...options.headers };
+  if (options.origin !== undefined) extraHeaders.Origin = options.origin;
+  const common = {
+    forceNew: true,
+    reconnection: false,
+    timeout: 5000,
+    transports: [options.transport ?? 'websocket'],
+    upgrade: false,
+    query,
+    extraHeaders,
+    ...(options.agent ? { agent: options.agent } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
+  };
+  return options.version === 'v2'
+    ? (ioV2(options.url, common) as unknown as AnySocket)
+    : (ioV4(options.url, common as never) as unknown as AnySocket);
 }
 
 let counter = 0;
@@ -97,28 +129,8 @@ export class BrowserClient {
     this.version = options.version;
     this.roomId = options.roomId;
     this.name = options.name ?? `browser-${options.version}-${counter}`;
-    const query: Record<string, string> = {};
-    if (options.client ?? true) query.client = 'true';
-    if (options.roomId !== undefined) query.roomId = options.roomId;
-    Object.assign(query, options.query);
-    const extraHeaders: Record<string, string> = { ...options.headers };
-    if (options.origin !== undefined) extraHeaders.Origin = options.origin;
-    const transports = [options.transport ?? 'websocket'];
-    const common = {
-      forceNew: true,
-      reconnection: false,
-      timeout: 5000,
-      transports,
-      upgrade: false,
-      query,
-      extraHeaders,
-      ...(options.agent ? { agent: options.agent } : {}),
-      ...(options.ca ? { ca: options.ca } : {}),
-    };
-    if (options.version === 'v2') {
-      this.socket = ioV2(options.url, common) as AnySocket;
-    } else {
-      this.socket = ioV4(options.url, common as never) as unknown as AnySocket;
+    this.socket = openBrowserSocket(options);
+    if (options.version === 'v4') {
       const v4 = this.socket as unknown as { onAny(fn: (event: string) => void): void };
       v4.onAny((event: string) => {
         this.events.push(event);

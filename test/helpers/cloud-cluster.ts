@@ -3,23 +3,10 @@
 // reconnect like entryjs, tagged traffic so that a message reaching the wrong room is detected,
 // and /status polling. Used by test/cloud/*.test.ts and bench/failover.ts.
 import { randomBytes } from 'node:crypto';
-import { type ServerProcess, type SpawnOptions, spawnServer } from './server-process';
-
-// socket.io-client 2.5.0 (the deployed browser client) has no types; only this much is used.
-interface AnySocket {
-  connected: boolean;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  emit(event: string, ...args: unknown[]): unknown;
-  close(): unknown;
-  removeAllListeners(): unknown;
-}
-type IoFactory = (url: string, options: Record<string, unknown>) => AnySocket;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ioV2 = require('socket.io-client-v2') as IoFactory;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ioV4 = (require('socket.io-client') as { io: IoFactory }).io;
-
 import { randomRoomId, type StatusBody, sleep, until } from '../support/util';
+
+import { type AnySocket, openBrowserSocket } from './browser-client';
+import { type ServerProcess, type SpawnOptions, spawnServer } from './server-process';
 
 export { randomRoomId, type StatusBody, sleep, until };
 
@@ -135,18 +122,13 @@ export class TestBrowser {
 
   private connect(): void {
     if (this.closed) return;
-    const query: Record<string, string> = { client: 'true', ...this.options.query };
-    if (this.roomId !== undefined) query.roomId = this.roomId;
-    const common = {
-      forceNew: true,
-      reconnection: false,
-      transports: ['websocket'],
-      timeout: 5000,
-      ...(this.options.headers ? { extraHeaders: this.options.headers } : {}),
-    };
-    const url = `http://127.0.0.1:${this.options.port}`;
-    const socket =
-      this.options.version === 2 ? ioV2(url, { ...common, query }) : ioV4(url, { ...common, query });
+    const socket = openBrowserSocket({
+      version: this.options.version === 2 ? 'v2' : 'v4',
+      url: `http://127.0.0.1:${this.options.port}`,
+      roomId: this.roomId,
+      query: this.options.query,
+      headers: this.options.headers,
+    });
     this.socket = socket;
     let settled = false;
     const retry = () => {
