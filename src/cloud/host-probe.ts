@@ -112,14 +112,25 @@ export async function probePortHolder(
 ): Promise<PortHolder> {
   const plain = await askStatus('plain', port, host, timeoutMs);
   if (!worthAskingOverTls(plain)) return plain;
-  const tls = await askStatus('tls', port, host, timeoutMs);
-  if (tls.kind === 'older-entry-hw-server' || tls.kind === 'entry-hw-server') {
-    return tls.kind === 'entry-hw-server'
-      ? {
-          kind: 'foreign',
-          detail: 'an entry-hw-server answers over TLS only; this version joins over plain ws',
-        }
-      : tls;
-  }
-  return plain;
+  return combineProbeAnswers(plain, await askStatus('tls', port, host, timeoutMs));
+}
+
+/**
+ * What the two asks say together, when plain HTTP got no usable answer. Only the original (v2)
+ * serves TLS alone. This version serves plain HTTP on the same port, so if plain found nobody
+ * and TLS, a moment later, found this version, the port changed hands in between (a failover):
+ * that is "nobody", and the election tries to bind again instead of alarming the user.
+ *
+ * @example
+ * combineProbeAnswers({ kind: 'nobody' }, { kind: 'entry-hw-server', version: '3.0.0' }); // { kind: 'nobody' }
+ * combineProbeAnswers({ kind: 'nobody' }, { kind: 'older-entry-hw-server', detail });      // the older server
+ */
+export function combineProbeAnswers(plain: PortHolder, tls: PortHolder): PortHolder {
+  if (tls.kind === 'older-entry-hw-server') return tls;
+  if (tls.kind !== 'entry-hw-server') return plain;
+  if (plain.kind === 'nobody') return plain;
+  return {
+    kind: 'foreign',
+    detail: 'an entry-hw-server answers over TLS only; this version joins over plain ws',
+  };
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { recognizeStatusBody } from '../../src/cloud/host-probe';
+import { combineProbeAnswers, type PortHolder, recognizeStatusBody } from '../../src/cloud/host-probe';
 import { protocolForFirstByte } from '../../src/listener/dual-protocol-listener';
 import { isSafePathSegment } from '../../src/listener/http-routes';
 import { UsageLog, type UsageReport } from '../../src/telemetry/usage-log';
@@ -64,6 +64,20 @@ describe('small decisions', () => {
     assert.equal(recognizeStatusBody(200, '{"name":"other"}').kind, 'foreign');
     assert.equal(recognizeStatusBody(404, 'not found').kind, 'foreign');
     assert.match(JSON.stringify(recognizeStatusBody(200, 'hello entry')), /older entry-hw-server/);
+  });
+  it('a port that changed hands between the plain and the TLS ask is "nobody", not a foreign program', () => {
+    const nobody: PortHolder = { kind: 'nobody' };
+    const current: PortHolder = { kind: 'entry-hw-server', version: '3.0.0' };
+    const older: PortHolder = { kind: 'older-entry-hw-server', detail: 'v2' };
+    const plainFailed: PortHolder = { kind: 'foreign', detail: 'GET /status failed: HPE_INVALID_CONSTANT' };
+    // A failover: plain found the port free, TLS a moment later found the new host.
+    assert.deepEqual(combineProbeAnswers(nobody, current), nobody);
+    // A server of this version that fails plain HTTP but answers TLS is not one to join.
+    assert.equal(combineProbeAnswers(plainFailed, current).kind, 'foreign');
+    assert.deepEqual(combineProbeAnswers(nobody, older), older);
+    assert.deepEqual(combineProbeAnswers(plainFailed, older), older);
+    assert.deepEqual(combineProbeAnswers(nobody, nobody), nobody);
+    assert.deepEqual(combineProbeAnswers(plainFailed, nobody), plainFailed);
   });
   it('sends TLS handshakes to TLS only when a certificate is loaded', () => {
     assert.equal(protocolForFirstByte(0x16, true), 'tls');
