@@ -107,15 +107,15 @@ export function renderMarkdown(
     );
   }
   lines.push('');
-  lines.push('#### Memory and file descriptors per process (alive from the drift point to the end)');
+  lines.push('#### Memory, file descriptors and CPU per process (alive from the drift point to the end)');
   lines.push('');
   lines.push(
-    '| process | role at end | RSS start → end, MiB | private start → drift point → end, MiB | drift | open fds start → end |',
+    '| process | role at end | RSS start → end, MiB | private start → drift point → end, MiB | drift | open fds start → end | CPU, drift point → end |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
   for (const m of result.memory) {
     lines.push(
-      `| ${m.name} | ${m.role}${m.roleChanged ? ' (changed role after the drift point)' : ''} | ${mib(m.rssStartKiB)} → ${mib(m.rssEndKiB)} | ${mib(m.startKiB)} → ${mib(m.fromKiB)} → ${mib(m.endKiB)} | ${pct(m.driftPct)} | ${m.fdsStart} → ${m.fdsEnd} |`,
+      `| ${m.name} | ${m.role}${m.roleChanged ? ' (changed role after the drift point)' : ''} | ${mib(m.rssStartKiB)} → ${mib(m.rssEndKiB)} | ${mib(m.startKiB)} → ${mib(m.fromKiB)} → ${mib(m.endKiB)} | ${pct(m.driftPct)} | ${m.fdsStart} → ${m.fdsEnd} | ${m.cpuPct === undefined ? '—' : `${m.cpuPct.toFixed(1)} % of a core`} |`,
     );
   }
   const first = result.hostDebug[0];

@@ -8,11 +8,12 @@
 //   node --import tsx bench/soak.ts --report docs/reliability/soak-result.json   # regenerate the doc
 //
 // Options: --minutes N (30), --instances N (30), --seed S, --event-min-s 30, --event-max-s 90,
+// --sample-s 10 (memory sampling period), --events killHost,reloadTab (the kinds to pick from; default all four),
 // --out DIR (docs/reliability: soak-result.json and soak.svg; docs/RELIABILITY.md is updated
 // when DIR is the default), --doc FILE (the Markdown file to update), --verbose (server logs).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSoak, type SoakResult } from '../test/helpers/soak';
+import { EVENT_KINDS, type EventKind, runSoak, type SoakResult } from '../test/helpers/soak';
 import { commit, loadAverage, machine } from './machine';
 import { type RunInfo, writeReport } from './soak-report';
 import { arg } from './support';
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     seed,
     eventMinMs: Number(arg('event-min-s', '30')) * 1000,
     eventMaxMs: Number(arg('event-max-s', '90')) * 1000,
+    sampleMs: Number(arg('sample-s', '10')) * 1000,
+    eventKinds: arg('events', '') ? parseEventKinds(arg('events', '')) : undefined,
     verbose: process.argv.includes('--verbose'),
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -65,6 +68,14 @@ async function main(): Promise<void> {
     result.maxSimultaneousHosts <= 1 &&
     result.events.every((e) => e.hostsAfter === 1);
   process.exit(ok ? 0 : 1);
+}
+
+function parseEventKinds(list: string): EventKind[] {
+  const kinds = list.split(',').map((kind) => kind.trim());
+  const unknown = kinds.filter((kind) => !(EVENT_KINDS as readonly string[]).includes(kind));
+  if (unknown.length)
+    throw new Error(`--events: unknown ${unknown.join(', ')}; known: ${EVENT_KINDS.join(', ')}`);
+  return kinds as EventKind[];
 }
 
 main().catch((error) => {

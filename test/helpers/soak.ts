@@ -47,6 +47,8 @@ export interface SoakOptions {
   /** Quiet time between events (uniform), default 30–90 s. */
   eventMinMs?: number;
   eventMaxMs?: number;
+  /** The events to pick from, with equal odds (default all of EVENT_KINDS). */
+  eventKinds?: readonly EventKind[];
   /** Stop scheduling events after this many (default unlimited). */
   maxEvents?: number;
   /** Run past `durationMs` if needed until this many events happened (default 0). */
@@ -228,6 +230,8 @@ export interface ProcessSample {
   rssKiB: number;
   privateKiB: number;
   fds: number;
+  /** CPU time the process used since it started (user + system), ms. */
+  cpuMs: number;
 }
 
 export interface HostDebugSample {
@@ -288,6 +292,8 @@ export interface SoakResult {
     fdsStart: number;
     fdsEnd: number;
     driftPct: number;
+    /** CPU used from the drift point to the end, in % of one core (undefined for old results). */
+    cpuPct?: number;
     /** Host at one point and peer at another between the drift point and the end: not comparable. */
     roleChanged: boolean;
   }[];
@@ -295,7 +301,10 @@ export interface SoakResult {
   driftFromMs: number;
 }
 
-function procStatus(pid: number): { rss: number; priv: number; fds: number } | undefined {
+/** Clock ticks per second of /proc/PID/stat's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+function procStatus(pid: number): { rss: number; priv: number; fds: number; cpuMs: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
@@ -309,7 +318,11 @@ function procStatus(pid: number): { rss: number; priv: number; fds: number } | u
       priv = Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
     }
     const fds = readdirSync(`/proc/${pid}/fd`).length;
-    return { rss, priv, fds };
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+    return { rss, priv, fds, cpuMs };
   } catch {
     return undefined;
   }
@@ -379,6 +392,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     sampleMs: 10_000,
     settleTimeoutMs: 20_000,
     warmupMs: 10_000,
+    eventKinds: EVENT_KINDS,
     ...options,
   };
   const log = options.log ?? (() => {});
@@ -599,6 +613,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         rssKiB: s.rss,
         privateKiB: s.priv,
         fds: s.fds,
+        cpuMs: s.cpuMs,
       });
     }
     const status = (await fetchStatus(port, 2000)) as { debug?: { hub?: { members?: number } } } | undefined;
@@ -725,7 +740,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const wait = opts.eventMinMs + rand() * (opts.eventMaxMs - opts.eventMinMs);
       if (now() + wait > stopAt - 5000 && events >= opts.minEvents) break;
       await sleep(wait);
-      const kind = pick([...EVENT_KINDS]);
+      const kind = pick([...opts.eventKinds]);
       const event = await perform(kind);
       events += 1;
       raw.events.push(event);
@@ -758,6 +773,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
 // ---------------------------------------------------------------------------------------------
 // Analysis
+
+/**
+ * One lost message with what surrounds it, so a loss can be told apart from a connection that
+ * dropped (a run of losses ending the stream) or a routing race (one loss between deliveries).
+ *
+ * @example
+ * describeLoss(stream, 7260, windows, t0);
+ * // '#7260 sent at 120.065 s; last delivered before: #7259 (sent 120.048 s, arrived 120.050 s);
+ * //  next delivered: #7262 (sent 120.098 s); 1 lost in a row; windows: 118.1–119.9 s'
+ */
+function describeLoss(
+  s: SeqStream,
+  i: number,
+  windows: readonly { start: number; end: number }[],
+  t0: number,
+): string {
+  const sec = (at: number) => `${((at - t0) / 1000).toFixed(3)} s`;
+  let before = i - 1;
+  while (before >= 0 && (s.recvAt[before] as number) < 0) before -= 1;
+  let after = i + 1;
+  while (after < s.sentAt.length && (s.recvAt[after] as number) < 0) after += 1;
+  const prev =
+    before >= 0
+      ? `#${before} (sent ${sec(s.sentAt[before] as number)}, arrived ${sec(s.recvAt[before] as number)})`
+      : 'none';
+  const next = after < s.sentAt.length ? `#${after} (sent ${sec(s.sentAt[after] as number)})` : 'none';
+  const shown = windows.map((w) => `${sec(w.start)}–${sec(w.end)}`).join(', ') || 'none';
+  return `#${i} sent at ${sec(s.sentAt[i] as number)}; last delivered before: ${prev}; next delivered: ${next}; ${after - before - 1} lost in a row; windows: ${shown}`;
+}
 
 interface DirWindow {
   start: number;
@@ -886,9 +930,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
         else {
           lostOutside[dir] += 1;
           if (lostOutsideExamples.length < 20)
-            lostOutsideExamples.push(
-              `room ${room.id} ${dir} #${i} sent at ${((at - raw.t0) / 1000).toFixed(3)} s`,
-            );
+            lostOutsideExamples.push(`room ${room.id} ${dir} ${describeLoss(s, i, windows, raw.t0)}`);
         }
       }
     }
@@ -969,6 +1011,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       fdsStart: settled.fds,
       fdsEnd: last.fds,
       driftPct: ((last.privateKiB - from.privateKiB) / from.privateKiB) * 100,
+      cpuPct: last.t > from.t ? ((last.cpuMs - from.cpuMs) / (last.t - from.t)) * 100 : undefined,
       roleChanged: list.some((x) => x.t >= from.t && x.role !== last.role),
     });
   }
