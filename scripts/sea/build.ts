@@ -29,6 +29,7 @@ import {
   sealSecrets,
 } from '../../src/embedded/sealed-secrets';
 import { removeAuthenticodeSignature } from './authenticode';
+import { SEA_EXEC_ARGV } from './exec-argv';
 import {
   BuildInputError,
   type CheckedCertificate,
@@ -42,16 +43,24 @@ const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
- * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`). The memory
- * options are kept only because `npm run bench:memory` showed they help (docs/BENCHMARKS.md). Without the global
- * WebSocket, engine.io-client's check for it no longer loads undici and http2 in every instance
- * (2.8 MB each); engine.io-client uses the `ws` package in Node either way.
+ * Refuses Node options the target's Node version does not know. An executable whose execArgv holds
+ * an unknown option exits with "bad option" before the program starts, and the 32-bit Windows one
+ * (Node 22) cannot be run here: its blob builder, the Linux runtime of the same version, is asked.
+ *
+ * @example
+ * await checkExecArgv('/cache/node-22/node', ['--single-threaded'], 'win-x86 (Node 22.23.2)');
  */
-const SEA_EXEC_ARGV: readonly string[] = [
-  '--no-experimental-websocket',
-  // SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, where any local user can attach.
-  '--disable-sigusr1',
-];
+async function checkExecArgv(node: string, execArgv: readonly string[], label: string): Promise<void> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  try {
+    await run(node, [...execArgv, '-e', ''], { env, label: `${label}: execArgv check` });
+  } catch (error) {
+    throw new BuildInputError(
+      `${label} does not accept the execArgv ${JSON.stringify(execArgv)}: ${(error as Error).message}`,
+    );
+  }
+}
 
 interface Options {
   targets: string[];
@@ -275,6 +284,7 @@ async function main(): Promise<void> {
       runtime(target.runtime),
       runtime(target.blobBuilder),
     ]);
+    await checkExecArgv(builderBinary, options.execArgv, `${name} (Node ${runtimeSpec.version})`);
     const work = await mkdtemp(join(tmpdir(), `entry-hw-sea-${name}-`));
     const finalPath = join(options.out, target.output);
     const partial = `${finalPath}.partial`;

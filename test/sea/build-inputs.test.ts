@@ -1,6 +1,6 @@
 // The single-executable build's input checks and the sealed-secrets format, without building
-// anything: what the build refuses, what it warns about, and that sealing round-trips without
-// leaving the key or the plaintext in the sealed bytes.
+// anything: what the build refuses (certificates, passphrase, Node options), what it warns about,
+// and that sealing round-trips without leaving the key or the plaintext in the sealed bytes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
@@ -139,6 +139,40 @@ describe('build input checks: certificates', () => {
     );
     assert.equal(result.status, 2, result.stderr + result.stdout);
     assert.match(result.stderr, /refused: cert\.pem expired/);
+    assert.equal(existsSync(join(out, 'entry-hw-server-linux-x64')), false);
+  });
+});
+
+describe('build input checks: Node options', () => {
+  it("refuses Node options the target's Node version does not know, with exit code 2, before building", () => {
+    const pki = makeTestPki({ baseDir: scratch });
+    const out = join(scratch, 'bad-option-out');
+    const main = join(scratch, 'main-bad-option.cjs');
+    writeFileSync(main, 'console.log("never built")\n');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'scripts/sea/build.ts'),
+        '--targets',
+        'linux-x64',
+        '--out',
+        out,
+        '--main',
+        main,
+        '--exec-argv',
+        '--single-threaded --no-such-node-option',
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, ENTRY_HW_CERT_DIR: pki.dir, ENTRY_HW_SECRET: 'x' },
+      },
+    );
+    assert.equal(result.status, 2, result.stderr + result.stdout);
+    assert.match(result.stderr, /refused: linux-x64 \(Node 26\.\d+\.\d+\) does not accept the execArgv/);
+    assert.match(result.stderr, /bad option: --no-such-node-option/);
     assert.equal(existsSync(join(out, 'entry-hw-server-linux-x64')), false);
   });
 });

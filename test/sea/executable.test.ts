@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import CryptoJS from 'crypto-js';
+import { SEA_EXEC_ARGV } from '../../scripts/sea/exec-argv';
 import { readManifest } from '../../scripts/sea/runtimes';
 import { connectBrowser, randomRoomId, tlsAgent } from '../helpers/browser-client';
 import { makeTestPki, type TestPki } from '../helpers/certs';
@@ -554,7 +555,7 @@ describe('executable formats', () => {
         `${OUTPUT[target]}: execArgvExtension is not "none"`,
       );
       assert.ok(seaBlobFlags(bytes, at) & SEA_FLAGS.includeExecArgv, `${OUTPUT[target]}: no execArgv`);
-      for (const option of ['--no-experimental-websocket', '--disable-sigusr1']) {
+      for (const option of SEA_EXEC_ARGV) {
         assert.ok(
           bytes.subarray(at, at + size).includes(option),
           `${OUTPUT[target]}: ${option} missing from the blob's execArgv`,
