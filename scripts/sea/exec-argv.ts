@@ -3,7 +3,7 @@
 
 /**
  * Node options baked into every executable (Node 26 and 22.23.2 read `execArgv`); each one is kept
- * only because a measurement showed it helps (docs/BENCHMARKS.md).
+ * only because a measurement showed it helps (docs/BENCHMARKS.md, docs/RELIABILITY.md finding 12).
  */
 export const SEA_EXEC_ARGV: readonly string[] = [
   // Without the global WebSocket, engine.io-client's check for it no longer loads undici and http2
@@ -11,4 +11,11 @@ export const SEA_EXEC_ARGV: readonly string[] = [
   '--no-experimental-websocket',
   // SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, where any local user can attach.
   '--disable-sigusr1',
+  // No V8 background threads: optimizing compilations on worker threads left their memory in
+  // those threads' malloc arenas, which grew at every failover (a peer +0.2-0.35 MB per host kill).
+  // Same CPU and latency at the real rates.
+  '--single-threaded',
+  // Maglev is the top tier, no Turbofan: its compilations are smaller (native growth per host
+  // kill 110 -> 45 KB with --single-threaded), no CPU cost measured at the real rates.
+  '--max-opt=2',
 ];
