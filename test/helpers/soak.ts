@@ -392,8 +392,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     sampleMs: 10_000,
     settleTimeoutMs: 20_000,
     warmupMs: 10_000,
-    eventKinds: EVENT_KINDS,
     ...options,
+    eventKinds: options.eventKinds ?? EVENT_KINDS,
   };
   const log = options.log ?? (() => {});
   const rand = prng(opts.seed);
