@@ -6,7 +6,8 @@
 //  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
 //  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none),
-//    and SIGUSR1 opens no inspector (--disable-sigusr1);
+//    SIGUSR1 opens no inspector (--disable-sigusr1), and every blob carries the required Node
+//    options (REQUIRED_EXEC_ARGV below);
 //  - a build without inputs is plain-only with the dev passphrase, and says so.
 // Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built).
 import assert from 'node:assert/strict';
@@ -92,6 +93,19 @@ const TARGETS: Target[] =
   requested === '' || requested === 'all'
     ? [...ALL_TARGETS]
     : ALL_TARGETS.filter((t) => t === 'linux-x64' || requested.split(',').includes(t));
+
+/**
+ * Node options the executables must keep, whatever scripts/sea/exec-argv.ts says: memory per seat
+ * (docs/BENCHMARKS.md), the inspector (docs/SECURITY.md), and V8 compiling on the main thread and
+ * stopping at Maglev, without which a peer's memory grew at every failover (docs/RELIABILITY.md,
+ * finding 12).
+ */
+const REQUIRED_EXEC_ARGV = [
+  '--no-experimental-websocket',
+  '--disable-sigusr1',
+  '--single-threaded',
+  '--max-opt=2',
+];
 
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 const scratch = mkdtempSync(join(tmpdir(), 'entry-hw-sea-test-'));
@@ -555,7 +569,7 @@ describe('executable formats', () => {
         `${OUTPUT[target]}: execArgvExtension is not "none"`,
       );
       assert.ok(seaBlobFlags(bytes, at) & SEA_FLAGS.includeExecArgv, `${OUTPUT[target]}: no execArgv`);
-      for (const option of SEA_EXEC_ARGV) {
+      for (const option of new Set([...SEA_EXEC_ARGV, ...REQUIRED_EXEC_ARGV])) {
         assert.ok(
           bytes.subarray(at, at + size).includes(option),
           `${OUTPUT[target]}: ${option} missing from the blob's execArgv`,
