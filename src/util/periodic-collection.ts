@@ -5,8 +5,10 @@
 // are returned only at the next mark-compact, which V8 puts off while the heap is small. Measured
 // on Node 26 (docs/RELIABILITY.md, finding 12): a peer's private memory climbed from ~24 to ~32 MB
 // over ten minutes before dropping back, on a cloud PC where 30 copies run. The collection is
-// V8's concurrent one (`execution: 'async'`): it marks beside the event loop instead of stopping
-// it for the 30-60 ms a synchronous full collection of a server's heap took.
+// asked for with `execution: 'async'`: V8 runs it as a task of its own on the event loop, with no
+// JavaScript on the stack, rather than inside the timer's callback. It is still a pause of the
+// main thread (a host with 30 tabs: 20-40 ms once a minute, `debug.gc.maxMs`), which the 60 Hz
+// traffic rides out in its socket buffers.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -15,23 +17,23 @@ export interface CollectionStats {
   intervalMs: number;
   /** Collections finished. */
   count: number;
-  /** From request to finish of the last and of the longest collection, ms (concurrent: not a pause). */
+  /** From request to finish of the last and of the longest collection, ms (its wait for a turn included). */
   lastMs: number;
   maxMs: number;
 }
 
-/** Starts one full collection; a promise if it runs concurrently. */
+/** Starts one full collection; a promise if it runs as a task of its own. */
 export type Collector = () => Promise<unknown> | undefined;
 
 type ExposedGc = (options?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => unknown;
 
 /**
- * V8's full, concurrent collection: through the runtime's `gc` when it was started with
+ * V8's full collection as a task of its own: through the runtime's `gc` when it was started with
  * --expose-gc, else exposed now through V8's flags (a fresh context then has `gc`). Undefined if
  * neither works.
  *
  * @example
- * await fullCollector()?.(); // one full collection, marked beside the event loop
+ * await fullCollector()?.(); // one full collection, between two other tasks of the event loop
  */
 export function fullCollector(): Collector | undefined {
   let gc: unknown = (globalThis as { gc?: unknown }).gc;
