@@ -22,9 +22,12 @@
 //             before the outage had begun. t1 if nothing was sent after t1 (the room ended); the
 //             end of the run if something was sent but nothing was delivered (the room never
 //             recovered, which is reported as a failure).
-//   A message sent in [start, end) that never arrived is "lost inside the window"; any other
-//   message that never arrived is "lost outside failover windows" and must not exist. The
-//   window's length in the table is max(end) − t0 over the event's rooms and directions.
+//   The window holds the messages from the one that sent at `start` up to, not including, the one
+//   that ended it, in sequence order: a message sent in the same millisecond as the one that ended
+//   the window, but before it, is inside (the soak sends two in one tick when its timer runs late).
+//   A message in the window that never arrived is "lost inside the window"; any other message that
+//   never arrived is "lost outside failover windows" and must not exist. The window's length in
+//   the table is max(end) − t0 over the event's rooms and directions.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -94,7 +97,7 @@ export function prng(seed: number): () => number {
 // ---------------------------------------------------------------------------------------------
 // Streams: one per room and direction. Index = sequence number.
 
-class SeqStream {
+export class SeqStream {
   readonly sentAt: number[] = [];
   readonly recvAt: number[] = [];
   duplicates = 0;
@@ -803,49 +806,59 @@ function describeLoss(
   return `#${i} sent at ${sec(s.sentAt[i] as number)}; last delivered before: ${prev}; next delivered: ${next}; ${after - before - 1} lost in a row; windows: ${shown}`;
 }
 
-interface DirWindow {
+export interface DirWindow {
+  /** Send times of the window's first message and of the one that ended it (ms, soak clock). */
   start: number;
   end: number;
+  /** The same as sequence numbers: the window holds messages firstSeq ≤ seq < endSeq. */
+  firstSeq: number;
+  endSeq: number;
 }
 
-function windowFor(
+/** Whether message `seq` of a stream is inside `window`. */
+export function inWindow(window: DirWindow, seq: number): boolean {
+  return seq >= window.firstSeq && seq < window.endSeq;
+}
+
+/** First index whose send time is at or after `at` (send times never decrease). */
+function firstSentAtOrAfter(stream: SeqStream, at: number): number {
+  let lo = 0;
+  let hi = stream.sentAt.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((stream.sentAt[mid] as number) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function windowFor(
   stream: SeqStream,
   t0: number,
   t1: number,
   runEnd: number,
 ): { window: DirWindow; recovered: boolean } {
   let start = t0 - IN_FLIGHT_MS;
-  let end = t1;
-  let recovered = true;
-  let sentAfter = false;
-  let lo = 0;
-  let hi = stream.sentAt.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((stream.sentAt[mid] as number) < t0) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo - 1; i >= 0; i -= 1) {
-    const at = stream.sentAt[i] as number;
-    if (at < t0 - IN_FLIGHT_MS) break;
+  let firstSeq = firstSentAtOrAfter(stream, start);
+  const atT0 = firstSentAtOrAfter(stream, t0);
+  for (let i = atT0 - 1; i >= firstSeq; i -= 1) {
     if ((stream.recvAt[i] as number) >= 0) {
-      start = at;
+      start = stream.sentAt[i] as number;
+      firstSeq = i;
       break;
     }
   }
-  while (lo < stream.sentAt.length && (stream.sentAt[lo] as number) < t1) lo += 1;
-  for (let i = lo; i < stream.sentAt.length; i += 1) {
-    sentAfter = true;
+  const atT1 = firstSentAtOrAfter(stream, t1);
+  for (let i = atT1; i < stream.sentAt.length; i += 1) {
     if ((stream.recvAt[i] as number) >= 0) {
-      end = stream.sentAt[i] as number;
-      return { window: { start, end }, recovered };
+      return { window: { start, end: stream.sentAt[i] as number, firstSeq, endSeq: i }, recovered: true };
     }
   }
-  if (sentAfter) {
-    recovered = false;
-    end = runEnd;
+  // Nothing delivered after t1: the room ended (nothing sent) or never recovered.
+  if (atT1 < stream.sentAt.length) {
+    return { window: { start, end: runEnd, firstSeq, endSeq: stream.sentAt.length }, recovered: false };
   }
-  return { window: { start, end }, recovered };
+  return { window: { start, end: t1, firstSeq, endSeq: atT1 }, recovered: true };
 }
 
 function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
@@ -890,9 +903,8 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     const lost = { b2p: 0, p2b: 0 };
     for (const { room, dir, window } of perEvent) {
       const s = room[dir];
-      for (let i = 0; i < s.sentAt.length; i += 1) {
-        const at = s.sentAt[i] as number;
-        if (at >= window.start && at < window.end && (s.recvAt[i] as number) < 0) lost[dir] += 1;
+      for (let i = window.firstSeq; i < window.endSeq; i += 1) {
+        if ((s.recvAt[i] as number) < 0) lost[dir] += 1;
       }
     }
     rows.push({
@@ -926,7 +938,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
           delivered[dir] += 1;
           continue;
         }
-        if (windows.some((w) => at >= w.start && at < w.end)) lostInside[dir] += 1;
+        if (windows.some((w) => inWindow(w, i))) lostInside[dir] += 1;
         else {
           lostOutside[dir] += 1;
           if (lostOutsideExamples.length < 20)
