@@ -25,6 +25,37 @@ function mixed(pki: TestPki, other: TestPki, name: string): string {
   return dir;
 }
 
+/**
+ * Runs the build command for linux-x64 with a placeholder main and `certDir`, in its own output
+ * directory under the scratch dir; says whether it wrote the executable.
+ */
+function buildLinuxTarget(name: string, certDir: string, extraArgs: string[] = []) {
+  const out = join(scratch, `${name}-out`);
+  const main = join(scratch, `${name}-main.cjs`);
+  writeFileSync(main, 'console.log("never built")\n');
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'scripts/sea/build.ts'),
+      '--targets',
+      'linux-x64',
+      '--out',
+      out,
+      '--main',
+      main,
+      ...extraArgs,
+    ],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ENTRY_HW_CERT_DIR: certDir, ENTRY_HW_SECRET: 'x' },
+    },
+  );
+  return { result, built: existsSync(join(out, 'entry-hw-server-linux-x64')) };
+}
+
 describe('build input checks: certificates', () => {
   let good: TestPki;
   let other: TestPki;
@@ -115,65 +146,24 @@ describe('build input checks: certificates', () => {
 
   it('the build command refuses an expired certificate with exit code 2 and builds nothing', () => {
     const expired = makeTestPki({ leafDays: -1, baseDir: scratch });
-    const out = join(scratch, 'refused-out');
-    const main = join(scratch, 'main.cjs');
-    writeFileSync(main, 'console.log("never built")\n');
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'scripts/sea/build.ts'),
-        '--targets',
-        'linux-x64',
-        '--out',
-        out,
-        '--main',
-        main,
-      ],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, ENTRY_HW_CERT_DIR: expired.dir, ENTRY_HW_SECRET: 'x' },
-      },
-    );
+    const { result, built } = buildLinuxTarget('expired', expired.dir);
     assert.equal(result.status, 2, result.stderr + result.stdout);
     assert.match(result.stderr, /refused: cert\.pem expired/);
-    assert.equal(existsSync(join(out, 'entry-hw-server-linux-x64')), false);
+    assert.equal(built, false);
   });
 });
 
 describe('build input checks: Node options', () => {
   it("refuses Node options the target's Node version does not know, with exit code 2, before building", () => {
     const pki = makeTestPki({ baseDir: scratch });
-    const out = join(scratch, 'bad-option-out');
-    const main = join(scratch, 'main-bad-option.cjs');
-    writeFileSync(main, 'console.log("never built")\n');
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'scripts/sea/build.ts'),
-        '--targets',
-        'linux-x64',
-        '--out',
-        out,
-        '--main',
-        main,
-        '--exec-argv',
-        '--single-threaded --no-such-node-option',
-      ],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, ENTRY_HW_CERT_DIR: pki.dir, ENTRY_HW_SECRET: 'x' },
-      },
-    );
+    const { result, built } = buildLinuxTarget('bad-option', pki.dir, [
+      '--exec-argv',
+      '--single-threaded --no-such-node-option',
+    ]);
     assert.equal(result.status, 2, result.stderr + result.stdout);
     assert.match(result.stderr, /refused: linux-x64 \(Node 26\.\d+\.\d+\) does not accept the execArgv/);
     assert.match(result.stderr, /bad option: --no-such-node-option/);
-    assert.equal(existsSync(join(out, 'entry-hw-server-linux-x64')), false);
+    assert.equal(built, false);
   });
 });
 
