@@ -240,6 +240,17 @@ async function main(): Promise<void> {
     return promise;
   };
 
+  // Asked once per blob builder (its Node version is the target's), not once per target.
+  const execArgvChecks = new Map<string, Promise<void>>();
+  const checkedExecArgv = (builder: string, builderBinary: string, label: string): Promise<void> => {
+    let promise = execArgvChecks.get(builder);
+    if (!promise) {
+      promise = checkExecArgv(builderBinary, options.execArgv, label);
+      execArgvChecks.set(builder, promise);
+    }
+    return promise;
+  };
+
   if (options.fetchOnly) {
     const ids = new Set(
       options.targets.flatMap((t) => [manifest.targets[t]?.runtime, manifest.targets[t]?.blobBuilder]),
@@ -284,7 +295,7 @@ async function main(): Promise<void> {
       runtime(target.runtime),
       runtime(target.blobBuilder),
     ]);
-    await checkExecArgv(builderBinary, options.execArgv, `${name} (Node ${runtimeSpec.version})`);
+    await checkedExecArgv(target.blobBuilder, builderBinary, `${name} (Node ${runtimeSpec.version})`);
     const work = await mkdtemp(join(tmpdir(), `entry-hw-sea-${name}-`));
     const finalPath = join(options.out, target.output);
     const partial = `${finalPath}.partial`;
