@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const minutes = Number(arg('minutes', '30'));
   const instances = Number(arg('instances', '30'));
   const seed = Number(arg('seed', String(Date.now() % 1_000_000)));
+  const events = arg('events', '');
   const run: RunInfo = {
     machine: machine(),
     loadBefore: loadAverage(),
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     eventMinMs: Number(arg('event-min-s', '30')) * 1000,
     eventMaxMs: Number(arg('event-max-s', '90')) * 1000,
     sampleMs: Number(arg('sample-s', '10')) * 1000,
-    eventKinds: arg('events', '') ? parseEventKinds(arg('events', '')) : undefined,
+    eventKinds: events ? parseEventKinds(events) : undefined,
     verbose: process.argv.includes('--verbose'),
     log: (line) => process.stderr.write(`${line}\n`),
   });
