@@ -59,7 +59,8 @@ export interface HubFacts {
   ownRoomId: string | undefined;
   /** The roomId of every connected browser (undefined: it gave none). */
   browsers: (string | undefined)[];
-  peers: { roomId: string | undefined; report: unknown }[];
+  /** `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet). */
+  peers: { roomId: string | undefined; askedRoomId?: string; report: unknown }[];
   /** Messages held for a reconnecting browser of this room (undefined: browsers no instance claims). */
   held(roomId: string | undefined): number;
 }

@@ -18,7 +18,7 @@ type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>
  *
  * @example
  * const delivery = new BrowserDelivery(io, stats);
- * delivery.deliver(parentSendTargets(snapshot), { data: 1 });
+ * delivery.deliver(roomTargets(roomId), { data: 1 });
  * delivery.browserArrived(socket); // hands it what was held for its room
  */
 export class BrowserDelivery {
@@ -39,7 +39,7 @@ export class BrowserDelivery {
    * held message's age counts from the send.
    *
    * @example
-   * delivery.deliver({ to: [ALL_BROWSERS], except: ['r1'] }, { data: 'disconnectHardware' });
+   * delivery.deliver({ to: [ALL_BROWSERS], except: [] }, { data: 'disconnectHardware' });
    */
   deliver(targets: BrowserTargets, payload: unknown, queuedMs = 0): void {
     this.count(targets);
