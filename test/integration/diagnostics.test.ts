@@ -208,10 +208,10 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       String(res.headers['content-disposition']),
       new RegExp(`^attachment; filename="entry-hw-diagnostics-${today}_[0-9-]+\\.json"$`),
     );
-    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 1);
+    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 2);
   });
 
-  it('the bundle: schema 1, this server, the rooms of the whole classroom with masked ids', async () => {
+  it('the bundle: schema 2, this server, the rooms of the whole classroom with masked ids', async () => {
     const rowsSettled = () =>
       bundle().then(({ json }) =>
         json.rooms.some((r) => r.instance === 'peer' && r.device.state === 'connected') ? json : undefined,
@@ -220,7 +220,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       timeoutMs: 5000,
       describe: () => 'the peer report in the bundle',
     });
-    assert.equal(json.schema, 1);
+    assert.equal(json.schema, 2);
     assert.equal(json.server.name, 'entry-hw-server');
     assert.equal(json.server.role, 'host');
     assert.equal(json.server.cloudMode, 'cloud');
@@ -266,7 +266,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     // The warnings that carried them are there, scrubbed.
     const problems = json.problems.map((p) => p.text).join('\n');
     assert.match(problems, /~\/entry-hw-diagnostics-test-/, 'home path shown as ~');
-    assert.match(problems, /roomId [0-9a-f]{3}… belongs to no instance/);
+    assert.match(problems, /no Entry HW on this PC has room [0-9a-f]{3}…/);
     assert.match(problems, /origin is not allowed "http:\/\/<ip>:8080"/);
   });
 
