@@ -150,7 +150,7 @@ const en: Texts = {
   'state.browser-left': 'The Entry tab left {s} s ago.',
   'state.browser-left.fix': 'If the student still has Entry open, reload that tab.',
   'state.instance-without-room':
-    'This Entry HW has not been told its room number. Other Entry HW run on this computer, so it cannot tell which Entry tab is its student’s, and it serves none.',
+    'This Entry HW does not know its room number. Other Entry HW run on this computer, so it cannot tell which Entry tab is its student’s, and it serves none.',
   'state.instance-without-room.fix': `Press ${BUTTON_EN} again on the Entry page of the student this Entry HW belongs to. That sends it the room number.`,
   'state.room-taken':
     'This Entry HW asked for room {room}, but another Entry HW on this computer held that room first, so it was refused and serves no Entry tab.',
@@ -291,7 +291,7 @@ const ko: Texts = {
   'state.browser-left': '엔트리 탭이 {s}초 전에 나갔습니다.',
   'state.browser-left.fix': '학생이 아직 엔트리를 쓰고 있다면 그 탭을 새로 고치세요.',
   'state.instance-without-room':
-    '이 엔트리 하드웨어는 방 번호를 받지 못했습니다. 이 컴퓨터에서 다른 엔트리 하드웨어도 실행 중이라 어느 엔트리 탭이 자기 학생의 것인지 알 수 없어, 어떤 탭도 맡지 않습니다.',
+    '이 엔트리 하드웨어는 방 번호를 모릅니다. 이 컴퓨터에서 다른 엔트리 하드웨어도 실행 중이라 어느 엔트리 탭이 자기 학생의 것인지 알 수 없어, 어떤 탭도 맡지 않습니다.',
   'state.instance-without-room.fix': `이 엔트리 하드웨어를 쓰는 학생의 엔트리 화면에서 ${BUTTON_KO}을 다시 누르세요. 그러면 방 번호가 전달됩니다.`,
   'state.room-taken':
     '이 엔트리 하드웨어가 {room} 방을 요청했지만 이 컴퓨터의 다른 엔트리 하드웨어가 그 방을 먼저 맡고 있어 거절되었습니다. 지금은 어떤 엔트리 탭도 맡지 않습니다.',
