@@ -158,6 +158,70 @@ describe("routing invariants under random classrooms (fast-check, the code's own
 });
 
 // ---------------------------------------------------------------------------------------------
+// Coverage.
+
+/** Situations the invariants are about; the random classrooms must reach each (else a property is vacuous). */
+const SITUATIONS: Record<string, (m: ClassroomModel) => boolean> = {
+  'a brand-new host with a roomId serves its tab while another instance backs off': (m) =>
+    m.host?.parentRoomId !== undefined &&
+    !m.host.cloud &&
+    m.instances.some((i) => i.state === 'detached') &&
+    [...m.record.servedAfter.values()].includes(m.host.id),
+  'a brand-new host without a roomId serves two rooms while another instance backs off (the known risk)': (
+    m,
+  ) =>
+    m.host?.parentRoomId === undefined &&
+    m.host?.cloud === false &&
+    m.instances.some((i) => i.state === 'detached') &&
+    new Set([...m.record.servedAfter].filter(([, to]) => to === m.host?.id).map(([b]) => b.roomId)).size > 1,
+  'a roomless host in a cloud while tabs are connected': (m) =>
+    m.host?.parentRoomId === undefined && m.host?.cloud === true && m.record.servedAfter.size > 0,
+  'a roomless peer while tabs are connected': (m) =>
+    m.instances.some((i) => i.state === 'peer' && i.parentRoomId === undefined) &&
+    m.record.servedAfter.size > 0,
+  "a roomless host's parent hears close when its first peer joins": (m) =>
+    m.record.tabsLeft.length === 0 &&
+    m.record.heard.some((h) => h.type === 'close' && h.parent === m.host?.id),
+  "the host's parent hears connection when its roomId arrives": (m) =>
+    m.record.step?.type === 'addRoomId' &&
+    m.record.heard.some((h) => h.type === 'connection' && h.parent === m.host?.id),
+  "a peer's parent hears connection when its claim is granted with its tab there": (m) =>
+    m.record.tabsArrived.length === 0 &&
+    m.record.heard.some((h) => h.type === 'connection' && h.parent !== m.host?.id),
+  "a peer's parent hears close when its tab leaves": (m) =>
+    m.record.heard.some((h) => h.type === 'close' && h.parent !== m.host?.id),
+  'a single server hears close undefined': (m) =>
+    m.record.heard.some((h) => h.type === 'close' && h.roomId === undefined),
+  'ROOM_UNKNOWN told to a host': (m) =>
+    m.record.heard.some((h) => h.code === 'ROOM_UNKNOWN' && h.parent === m.host?.id),
+  'ROOM_UNKNOWN told to a peer': (m) =>
+    m.record.heard.some((h) => h.code === 'ROOM_UNKNOWN' && h.parent !== m.host?.id),
+  'ROOM_CLAIMED told': (m) => m.record.heard.some((h) => h.code === 'ROOM_CLAIMED'),
+  'a held message handed out': (m) => m.record.deliveries.some((d) => d.held),
+  'a send queued between hosts delivered on rejoining': (m) =>
+    m.record.step?.type === 'rejoin' && m.record.deliveries.length > 0,
+};
+
+describe('the random classrooms reach the situations the invariants are about', () => {
+  it('each situation occurs within 1000 classrooms (fixed seed)', () => {
+    const seen = new Map(Object.keys(SITUATIONS).map((name) => [name, 0]));
+    fc.assert(
+      fc.property(classrooms, (sequence) => {
+        const model = new ClassroomModel();
+        for (const s of sequence) {
+          model.step(s);
+          for (const [name, happens] of Object.entries(SITUATIONS))
+            if (happens(model)) seen.set(name, (seen.get(name) ?? 0) + 1);
+        }
+      }),
+      { numRuns: 1000, seed: 17 },
+    );
+    const missing = [...seen].filter(([, n]) => n === 0).map(([name]) => name);
+    assert.deepEqual(missing, []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Fixed sequences.
 
 function passes(steps: Step[]): ClassroomModel {
