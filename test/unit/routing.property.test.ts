@@ -14,6 +14,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  ALL_BROWSERS,
+  type BrowserMessageRoute,
+  routeBrowserMessage,
+  routeParentSend,
+  sendTargets,
+} from '../../src/routing/host-routing';
+import {
   ClassroomModel,
   CODE_RULES,
   checkClaims,
@@ -27,6 +34,7 @@ import {
   checkRoomUnknown,
   checkSinglePc,
   type HubRules,
+  type ModelSnapshot,
   type Step,
 } from '../helpers/routing-model';
 
@@ -218,6 +226,236 @@ describe('the random classrooms reach the situations the invariants are about', 
     );
     const missing = [...seen].filter(([, n]) => n === 0).map(([name]) => name);
     assert.deepEqual(missing, []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Wrong rules the checks must catch.
+
+/** The rule before issue 17 (622bb22): what a browser's messages and a parent's sends reached. */
+function legacyBrowser(s: ModelSnapshot, roomId: string | undefined): BrowserMessageRoute {
+  if (!s.cloud) return { to: 'parent' };
+  const peerId = roomId === undefined ? undefined : s.peerForRoom(roomId);
+  if (peerId !== undefined) return { to: 'peer', peerId };
+  if (s.ownRoomId === undefined)
+    return roomId !== undefined && s.claimedBefore(roomId)
+      ? { to: 'drop', reason: 'claimed before' }
+      : { to: 'parent' };
+  return roomId === s.ownRoomId ? { to: 'parent' } : { to: 'drop', reason: 'not the host room' };
+}
+
+/**
+ * Before issue 17: a roomless host in a cloud served every unclaimed room, a host that never had a
+ * peer served every tab whatever its roomId, and the host's parent heard connection/close for every
+ * browser and every peer.
+ */
+const LEGACY_RULES: HubRules = {
+  ...CODE_RULES,
+  browser: legacyBrowser,
+  parentSend: (s) => {
+    if (!s.cloud) return { to: [ALL_BROWSERS], except: [] };
+    if (s.ownRoomId !== undefined) return { to: [s.ownRoomId], except: [] };
+    return { to: [ALL_BROWSERS], except: s.matchedRooms() };
+  },
+  events: { everyBrowserToHost: true, peersToHost: true, transitions: false },
+};
+
+/** Today's rule, except that a host that never had a peer routes like a single server, roomId or not. */
+const NEVER_CLOUD_IS_SINGLE: HubRules = {
+  ...CODE_RULES,
+  browser: (s, roomId) => (s.cloud ? routeBrowserMessage(s, roomId) : { to: 'parent' }),
+  parentSend: (s) => {
+    if (!s.cloud) return { to: [ALL_BROWSERS], except: [] };
+    const route = routeParentSend(s);
+    return route.to === 'nobody' ? undefined : sendTargets(route);
+  },
+};
+
+/** Today's routing, but the host's parent hears of every browser (as before issue 17). */
+const TELL_HOST_EVERY_BROWSER: HubRules = {
+  ...CODE_RULES,
+  events: { ...CODE_RULES.events, everyBrowserToHost: true },
+};
+
+/** ROOM_UNKNOWN to every instance without a roomId, single PCs included. */
+const ROOM_UNKNOWN_WITHOUT_CLOUD: HubRules = { ...CODE_RULES, withoutRoom: (own) => own === undefined };
+/** ROOM_UNKNOWN whenever checked, not once per role turn. */
+const ROOM_UNKNOWN_EVERY_TIME: HubRules = { ...CODE_RULES, roomUnknownOncePerTurn: false };
+/** ROOM_UNKNOWN never told. */
+const ROOM_UNKNOWN_NEVER: HubRules = { ...CODE_RULES, withoutRoom: () => false };
+/** The claim rule before issue 8: every claim taken, replacing whoever held the room. */
+const TAKE_EVERY_CLAIM: HubRules = { ...CODE_RULES, claim: () => ({ grant: true, renewed: false }) };
+
+/** The first violation of `check` along the steps, or undefined. */
+function firstProblem(rules: HubRules, check: Check, steps: Step[]): string | undefined {
+  const model = new ClassroomModel(rules);
+  for (const s of steps) {
+    model.step(s);
+    const problem = check(model);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Asserts that `check` flags `rules` on `steps` and passes the code's rules on the same steps. */
+function catches(rules: HubRules, check: Check, steps: Step[], expected: RegExp): void {
+  const problem = firstProblem(rules, check, steps);
+  assert.ok(problem, 'the wrong rule went unnoticed');
+  assert.match(problem, expected);
+  assert.equal(firstProblem(CODE_RULES, check, steps), undefined);
+}
+
+/** Asserts that random classrooms find a violation of `check` under `rules` (fixed seed, so reproducible). */
+function randomRunsCatch(rules: HubRules, check: Check, sequences = classrooms): void {
+  const result = fc.check(
+    fc.property(sequences, (sequence) => run(rules, [check], sequence)),
+    { numRuns: 2000, seed: 17 },
+  );
+  assert.ok(result.failed, `${check.name} found nothing in 2000 random classrooms under the wrong rule`);
+}
+
+describe('the checks catch a wrong rule (a check that cannot fail proves nothing)', () => {
+  // A roomless host (the real Entry HW's first launch), another student's tab, then that student's Entry HW.
+  const roomlessHostThenPeer: Step[] = [
+    { type: 'start', room: -1 },
+    { type: 'tabOpen', room: 1 },
+    { type: 'start', room: 0 },
+    { type: 'tick', ms: 100 },
+  ];
+
+  it('the rule before issue 17: a roomless host in a cloud serves unclaimed rooms (checks 4 and 2)', () => {
+    catches(
+      LEGACY_RULES,
+      checkNoGuessing,
+      roomlessHostThenPeer,
+      /no roomId in a cloud, yet tab b1 of room r1/,
+    );
+    catches(
+      LEGACY_RULES,
+      checkOneRoomOneParent,
+      [...roomlessHostThenPeer, { type: 'tabOpen', room: 2 }],
+      /in a cloud, is served by rooms r1, r2/,
+    );
+  });
+
+  it("the rule before issue 17: the host's parent hears of peers and of other rooms' tabs (check 3)", () => {
+    catches(
+      LEGACY_RULES,
+      checkConnectionClose,
+      [
+        { type: 'start', room: 0 },
+        { type: 'start', room: 1 },
+        { type: 'quit', instance: 1 },
+      ],
+      /heard connection \(none\) for a peer/,
+    );
+    catches(
+      TELL_HOST_EVERY_BROWSER,
+      checkConnectionClose,
+      [
+        { type: 'start', room: 0 },
+        { type: 'start', room: 1 },
+        { type: 'tabOpen', room: 1 },
+      ],
+      /parent of i1 heard connection r1, another room's/,
+    );
+    catches(
+      TELL_HOST_EVERY_BROWSER,
+      checkConnectionClose,
+      [
+        { type: 'start', room: -1 },
+        { type: 'start', room: 1 },
+        { type: 'tabOpen', room: -1 },
+      ],
+      /heard connection \(none\) while without a room in a cloud/,
+    );
+  });
+
+  it('the rule before issue 17: a brand-new host with a roomId routes like a single server (check 1)', () => {
+    // The host is lost; a new Entry HW with roomId r2 takes the port before the peer of r1 rejoins,
+    // and r1's tab reconnects to it.
+    const freshHostWithRoom: Step[] = [
+      { type: 'start', room: 0 },
+      { type: 'start', room: 1 },
+      { type: 'tabOpen', room: 1 },
+      { type: 'freshHost', room: 2 },
+      { type: 'tabReconnect', tab: 0 },
+    ];
+    catches(
+      LEGACY_RULES,
+      checkOwnRoomOnly,
+      freshHostWithRoom,
+      /tab b1 of room r1 reaches the parent of i3, whose roomId is r2/,
+    );
+    catches(
+      NEVER_CLOUD_IS_SINGLE,
+      checkOwnRoomOnly,
+      [
+        { type: 'start', room: 2 },
+        { type: 'tabOpen', room: 1 },
+        { type: 'parentSend', instance: 0 },
+      ],
+      /tab b1 of room r1 reaches the parent of i1, whose roomId is r2/,
+    );
+  });
+
+  it('the rule before issue 17 is found by random classrooms under checks 1, 2, 3 and 4', () => {
+    for (const check of [checkOwnRoomOnly, checkOneRoomOneParent, checkConnectionClose, checkNoGuessing])
+      randomRunsCatch(LEGACY_RULES, check);
+    randomRunsCatch(NEVER_CLOUD_IS_SINGLE, checkOwnRoomOnly);
+    randomRunsCatch(TELL_HOST_EVERY_BROWSER, checkConnectionClose);
+  });
+
+  it('ROOM_UNKNOWN told on a single PC, told twice in one turn, or never told, is caught', () => {
+    catches(
+      ROOM_UNKNOWN_WITHOUT_CLOUD,
+      checkRoomUnknown,
+      [{ type: 'start', room: -1 }],
+      /told ROOM_UNKNOWN outside a cloud/,
+    );
+    catches(
+      ROOM_UNKNOWN_WITHOUT_CLOUD,
+      checkSinglePc,
+      [{ type: 'start', room: -1 }],
+      /heard \[error ROOM_UNKNOWN\]/,
+    );
+    catches(
+      ROOM_UNKNOWN_EVERY_TIME,
+      checkRoomUnknown,
+      [
+        { type: 'start', room: -1 },
+        { type: 'start', room: 0 },
+        { type: 'quit', instance: 1 },
+      ],
+      /told ROOM_UNKNOWN 2 times in one role turn/,
+    );
+    catches(
+      ROOM_UNKNOWN_NEVER,
+      checkRoomUnknown,
+      [
+        { type: 'start', room: 0 },
+        { type: 'start', room: -1 },
+      ],
+      /peer i2 serves nobody .* not told ROOM_UNKNOWN/,
+    );
+    randomRunsCatch(ROOM_UNKNOWN_WITHOUT_CLOUD, checkSinglePc, singlePcs);
+    randomRunsCatch(ROOM_UNKNOWN_EVERY_TIME, checkRoomUnknown);
+    randomRunsCatch(ROOM_UNKNOWN_NEVER, checkRoomUnknown);
+  });
+
+  it('a second claim of a room taken from its first claimant is caught (the claim rule before issue 8)', () => {
+    catches(
+      TAKE_EVERY_CLAIM,
+      checkClaims,
+      [
+        { type: 'start', room: -1 },
+        { type: 'start', room: 0 },
+        { type: 'start', room: 0 },
+        { type: 'tabOpen', room: 0 },
+      ],
+      /claimed first by i2, but tab b1 of room r0 reaches i3/,
+    );
+    randomRunsCatch(TAKE_EVERY_CLAIM, checkClaims);
   });
 });
 
