@@ -903,7 +903,7 @@ export function checkConnectionClose(model: ClassroomModel): string | undefined 
 /**
  * Invariant 4. When the server cannot tell which room is an instance's own (no roomId while it is part
  * of a cloud), it serves none of the candidates: no tab's message reaches its parent and no send its
- * parent makes reaches a tab.
+ * parent makes reaches a tab. (What it held before it joined a cloud: {@link checkNothingHeldForTheRoomless}.)
  */
 export function checkNoGuessing(model: ClassroomModel): string | undefined {
   const { servedAfter, viewAfter, deliveries } = model.record;
@@ -917,6 +917,23 @@ export function checkNoGuessing(model: ClassroomModel): string | undefined {
     const m = d.message;
     if (m.fromRoom === undefined && m.fromCloud)
       return `send #${m.id} of ${m.from}, sent without a roomId in a cloud, reached ${tabName(d.browser)}${d.held ? ' (held)' : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * Invariant 4 (and 2), for held messages: what a roomless single server's parent sent is handed out
+ * only while it is still a single server. Once more than one instance is involved it cannot tell
+ * which tab is its student's (its parent is told ROOM_UNKNOWN, or gets a roomId later), so what its
+ * hub held for a reloading tab before then has no tab it may reach.
+ */
+export function checkNothingHeldForTheRoomless(model: ClassroomModel): string | undefined {
+  const { viewAfter, deliveries } = model.record;
+  for (const d of deliveries) {
+    const m = d.message;
+    const view = viewAfter.get(m.from);
+    if (m.fromRoom === undefined && view?.cloud)
+      return `send #${m.id} of ${m.from}, sent without a roomId, reached ${tabName(d.browser)}${d.held ? ' (held)' : ''} after its instance joined a cloud (sent at ${m.sentAt} ms while ${m.fromCloud ? 'in a cloud' : 'a single server'})`;
   }
   return undefined;
 }
