@@ -923,16 +923,17 @@ export function checkNoGuessing(model: ClassroomModel): string | undefined {
 
 /**
  * Invariant 4 (and 2), for held messages: what a roomless single server's parent sent is handed out
- * only while it is still a single server. Once more than one instance is involved it cannot tell
- * which tab is its student's (its parent is told ROOM_UNKNOWN, or gets a roomId later), so what its
- * hub held for a reloading tab before then has no tab it may reach.
+ * only while it is still a single server, or later to its own room's tab once its parent named that
+ * room. Once more than one instance is involved it cannot tell which other tab is its student's (its
+ * parent is told ROOM_UNKNOWN), so what its hub held for another room's reloading tab has no tab it
+ * may reach.
  */
 export function checkNothingHeldForTheRoomless(model: ClassroomModel): string | undefined {
   const { viewAfter, deliveries } = model.record;
   for (const d of deliveries) {
     const m = d.message;
     const view = viewAfter.get(m.from);
-    if (m.fromRoom === undefined && view?.cloud)
+    if (m.fromRoom === undefined && view?.cloud && d.browser.roomId !== view.roomId)
       return `send #${m.id} of ${m.from}, sent without a roomId, reached ${tabName(d.browser)}${d.held ? ' (held)' : ''} after its instance joined a cloud (sent at ${m.sentAt} ms while ${m.fromCloud ? 'in a cloud' : 'a single server'})`;
   }
   return undefined;
