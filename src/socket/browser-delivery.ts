@@ -73,6 +73,14 @@ export class BrowserDelivery {
     return this.mailbox.take(holdKey(roomId)).length;
   }
 
+  /**
+   * Drops what is held for every group but one room's (undefined: every group's); returns how
+   * many messages went.
+   */
+  dropHeldExcept(roomId: string | undefined): number {
+    return this.mailbox.keepOnly(roomId === undefined ? undefined : holdKey(roomId));
+  }
+
   /** Messages held for a room's reconnecting browser. */
   held(roomId: string | undefined): number {
     return this.mailbox.size(holdKey(roomId));

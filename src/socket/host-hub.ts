@@ -172,14 +172,22 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   }
 
   /**
-   * A peer joined: rooms decide routing from now on. A host without a roomId then serves no
-   * browser any more (docs/PROTOCOL.md §4), so its parent hears `close` for each room it served,
-   * as if those browsers had left: its Entry HW resets the device and shows it disconnected.
+   * A peer joined: rooms decide routing from now on. What the host held for reconnecting tabs came
+   * from its own parent while it was a single server, so only its own room's stays: the other
+   * rooms are not its student's (docs/PROTOCOL.md §4, held messages). A host without a roomId then
+   * serves no browser any more, so its parent hears `close` for each room it served, as if those
+   * browsers had left: its Entry HW resets the device and shows it disconnected.
    */
   private becameCloud(): void {
     if (this.everCloud) return;
     this.everCloud = true;
-    if (this.options.ownRoomId() !== undefined) return;
+    const ownRoomId = this.options.ownRoomId();
+    const dropped = this.delivery.dropHeldExcept(ownRoomId);
+    if (dropped > 0)
+      this.options.logger.info(
+        `dropped ${dropped} messages held for reconnecting tabs: another Entry HW joined, and they were not for this one's room`,
+      );
+    if (ownRoomId !== undefined) return;
     const rooms = new Set<string>();
     for (const socket of this.io.sockets.sockets.values())
       if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);

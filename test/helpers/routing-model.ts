@@ -74,6 +74,11 @@ export interface HubRules {
   events: { everyBrowserToHost: boolean; peersToHost: boolean; transitions: boolean };
   /** EntryServer.roomUnknownTold: ROOM_UNKNOWN once per role turn (false: on every check). */
   roomUnknownOncePerTurn: boolean;
+  /**
+   * HostHub.becameCloud: at its first peer, the host drops what it held for reconnecting tabs except
+   * its own room's (false: keeps it all, as beeaa90 did).
+   */
+  dropHeldOnCloud: boolean;
 }
 
 /** The code's rules, as HostHub, browser-sockets.ts and EntryServer ask them. */
@@ -87,6 +92,7 @@ export const CODE_RULES: HubRules = {
   withoutRoom,
   events: { everyBrowserToHost: false, peersToHost: false, transitions: true },
   roomUnknownOncePerTurn: true,
+  dropHeldOnCloud: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -592,10 +598,15 @@ export class ClassroomModel {
     return id === undefined ? undefined : this.instances.find((i) => i.id === id);
   }
 
-  /** HostHub.becameCloud: a roomless host's parent hears close for each room whose browsers it served. */
+  /**
+   * HostHub.becameCloud: what the host held for reconnecting tabs goes, except its own room's; a
+   * roomless host's parent hears close for each room whose browsers it served.
+   */
   private becameCloud(hub: HubModel, host: ModelInstance): void {
     if (hub.everCloud) return;
     hub.everCloud = true;
+    if (this.rules.dropHeldOnCloud)
+      hub.mailbox.keepOnly(host.ownRoomId === undefined ? undefined : holdKey(host.ownRoomId));
     if (!this.rules.events.transitions || host.ownRoomId !== undefined) return;
     const rooms = new Set<string>();
     for (const b of this.connectedBrowsers()) if (b.roomId !== undefined) rooms.add(b.roomId);

@@ -122,6 +122,7 @@ const ALL_CHECKS: Check[] = [
   checkOneRoomOneParent,
   checkConnectionClose,
   checkNoGuessing,
+  checkNothingHeldForTheRoomless,
   checkSinglePc,
   checkRoomUnknown,
   checkClaims,
@@ -143,14 +144,11 @@ describe("routing invariants under random classrooms (fast-check, the code's own
   it('4. an instance without a roomId in a cloud serves none of the candidate tabs', () =>
     property([checkNoGuessing]));
 
-  // Fails on the code (beeaa90): HostHub.becameCloud tells the parent close and ROOM_UNKNOWN but keeps
-  // what the single server held for reloading tabs, and hands it to them (see the fixed sequence
-  // below). Todo until that is fixed; then add the check to ALL_CHECKS.
-  it(
-    '4b. what a roomless single server held for a reloading tab is not handed out once it is part of a cloud',
-    { todo: 'HostHub.becameCloud keeps held messages of a roomless host' },
-    () => property([checkNothingHeldForTheRoomless]),
-  );
+  // Found by this model at beeaa90: HostHub.becameCloud told the parent close and ROOM_UNKNOWN but
+  // kept what the single server held for reloading tabs, and handed it to them (the fixed sequence
+  // below). Since then becameCloud drops everything held but the host's own room's.
+  it('4b. what a roomless single server held for a reloading tab is not handed out once it is part of a cloud', () =>
+    property([checkNothingHeldForTheRoomless]));
 
   it("5. a single PC without a roomId keeps the original's behaviour exactly", () => {
     property([checkSinglePc], NUM_RUNS, singlePcs);
@@ -455,6 +453,24 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     randomRunsCatch(ROOM_UNKNOWN_NEVER, checkRoomUnknown);
   });
 
+  it("a host that keeps what it held as a single server once it joins a cloud is caught (beeaa90's becameCloud)", () => {
+    const KEEP_HELD: HubRules = { ...CODE_RULES, dropHeldOnCloud: false };
+    catches(
+      KEEP_HELD,
+      checkNothingHeldForTheRoomless,
+      [
+        { type: 'start', room: -1 },
+        { type: 'tabOpen', room: 0 },
+        { type: 'tabDrop', tab: 0 },
+        { type: 'parentSend', instance: 0 },
+        { type: 'start', room: 1 },
+        { type: 'tabReconnect', tab: 0 },
+      ],
+      /sent without a roomId, reached .* \(held\) after its instance joined a cloud/,
+    );
+    randomRunsCatch(KEEP_HELD, checkNothingHeldForTheRoomless);
+  });
+
   it('a second claim of a room taken from its first claimant is caught (the claim rule before issue 8)', () => {
     catches(
       TAKE_EVERY_CLAIM,
@@ -671,23 +687,15 @@ describe('fixed classrooms', () => {
       ],
     ],
   ];
-  it(
-    "found for issue 17: a roomless host's held message reaches a reloading tab after the host joined a cloud",
-    { todo: 'HostHub.becameCloud keeps held messages of a roomless host' },
-    () =>
-      run(
-        CODE_RULES,
-        [...ALL_CHECKS, checkNothingHeldForTheRoomless],
-        [
-          { type: 'start', room: -1 }, // Entry HW without a roomId: a single server
-          { type: 'tabOpen', room: 0 }, // a tab (whose student is not known)
-          { type: 'tabDrop', tab: 0 }, // it reloads...
-          { type: 'parentSend', instance: 0 }, // ...while the host's device data is held for it
-          { type: 'start', room: 1 }, // another student's Entry HW joins: a cloud, ROOM_UNKNOWN
-          { type: 'tabReconnect', tab: 0 }, // the tab is back and gets the held data
-        ],
-      ),
-  );
+  it("found for issue 17: a roomless host's held message reaches a reloading tab after the host joined a cloud", () =>
+    run(CODE_RULES, ALL_CHECKS, [
+      { type: 'start', room: -1 }, // Entry HW without a roomId: a single server
+      { type: 'tabOpen', room: 0 }, // a tab (whose student is not known)
+      { type: 'tabDrop', tab: 0 }, // it reloads...
+      { type: 'parentSend', instance: 0 }, // ...while the host's device data is held for it
+      { type: 'start', room: 1 }, // another student's Entry HW joins: a cloud, ROOM_UNKNOWN
+      { type: 'tabReconnect', tab: 0 }, // the tab is back and gets the held data
+    ]));
 
   for (const [name, steps] of regressions)
     it(name, () => {
