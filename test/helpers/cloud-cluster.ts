@@ -236,6 +236,28 @@ export function lastValue(
   return all.length === 0 ? undefined : (all[all.length - 1]?.value as number);
 }
 
+/** The codes of the `error` messages a parent received from index `from` on, in order. */
+export function errorCodes(proc: ServerProcess, from = 0): string[] {
+  return proc.messages
+    .slice(from)
+    .filter((m) => m.key === 'error')
+    .map((m) => String((m.value as { code?: unknown } | undefined)?.code));
+}
+
+/**
+ * What a parent heard about browsers from index `from` on, in order: `connection:<roomId>` and
+ * `close:<roomId>` (`undefined` when the value had none). Entry HW resets its device on `close`
+ * of its own roomId, or of any value while it has none.
+ */
+export function browserEvents(proc: ServerProcess, from = 0): string[] {
+  const out: string[] = [];
+  for (const m of proc.messages.slice(from)) {
+    if (m.key === 'close') out.push(`close:${m.value}`);
+    else if (m.key === 'connection') out.push(`connection:${m.value?.roomId}`);
+  }
+  return out;
+}
+
 export interface Instance {
   proc: ServerProcess;
   name: string;
@@ -256,7 +278,12 @@ export class CloudCluster {
     private readonly quiet = false,
   ) {}
 
-  /** Spawns an instance; `addRoomId` is sent before `open` when `roomIdFirst`, else after. */
+  /**
+   * Spawns an instance. Without `roomId` its parent never sends `addRoomId`, as the real Entry HW
+   * on a first launch (see {@link addRoomId} for one that arrives later). With one, `addRoomId` is
+   * sent before `open` when `roomIdFirst`, else right after `open` (once the role is known, unless
+   * `waitForRole` is false); either way this resolves only once the server has read it.
+   */
   async start(
     name: string,
     {
@@ -289,7 +316,19 @@ export class CloudCluster {
       proc.send({ key: 'open', value: 'production' });
     }
     if (roomId !== undefined && !roomIdFirst) proc.send({ key: 'addRoomId', value: roomId });
+    // The server reads IPC in order: once the barrier returns, it has taken the roomId.
+    if (roomId !== undefined) await proc.drain();
     return instance;
+  }
+
+  /**
+   * The parent sends `addRoomId` late, as Entry HW does when its link is opened again while it
+   * runs; resolves once the server has read it.
+   */
+  async addRoomId(instance: Instance, roomId: string): Promise<void> {
+    instance.proc.send({ key: 'addRoomId', value: roomId });
+    instance.roomId = roomId;
+    await instance.proc.drain();
   }
 
   browser(options: Omit<BrowserOptions, 'port'>): TestBrowser {
