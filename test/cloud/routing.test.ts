@@ -9,6 +9,7 @@ import {
   browserPayload,
   CloudCluster,
   errorCodes,
+  exchange,
   type Instance,
   lastValue,
   parentTags,
@@ -28,57 +29,6 @@ function foreignAtParent(instance: Instance, allowed: ReadonlySet<string>, from 
 
 function foreignAtBrowser(browser: TestBrowser, allowed: ReadonlySet<string>, from = 0): Tag[] {
   return browser.tags(from).filter((t) => !allowed.has(t.room));
-}
-
-/** Sends `count` tagged messages each way for every pair and waits until each arrived. */
-async function exchange(
-  pairs: { instance: Instance; browser: TestBrowser; room: string; sender: string }[],
-  count = 5,
-): Promise<void> {
-  const nonce = randomRoomId();
-  const marks = pairs.map((p) => ({
-    parent: p.instance.proc.messages.length,
-    browser: p.browser.received.length,
-  }));
-  // An instance serving several browsers (a host without roomId) sends each message once.
-  const senders = [...new Map(pairs.map((p) => [p.instance, p.sender])).entries()];
-  for (let seq = 1; seq <= count; seq += 1) {
-    for (const p of pairs) {
-      assert.ok(
-        p.browser.emit(browserPayload({ room: p.room, kind: 'check', seq, nonce })),
-        `${p.browser.name} is not connected`,
-      );
-    }
-    for (const [instance, sender] of senders) {
-      instance.proc.send({ key: 'send', value: { room: sender, kind: 'check', seq, nonce } });
-    }
-  }
-  await Promise.all(
-    pairs.map(async (p, i) => {
-      const mark = marks[i] as { parent: number; browser: number };
-      const atParent = () =>
-        parentTags(p.instance.proc, mark.parent)
-          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.room)
-          .map((t) => t.seq);
-      const atBrowser = () =>
-        p.browser
-          .tags(mark.browser)
-          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.sender)
-          .map((t) => t.seq);
-      await until(() => atParent().length >= count && atBrowser().length >= count, {
-        timeoutMs: 5000,
-        describe: () =>
-          `${count} messages each way between ${p.instance.name} and ${p.browser.name}: parent got [${atParent()}], browser got [${atBrowser()}]`,
-      });
-      const expected = Array.from({ length: count }, (_, k) => k + 1);
-      assert.deepEqual(
-        atParent(),
-        expected,
-        `${p.instance.name}'s parent: browser messages out of order or duplicated`,
-      );
-      assert.deepEqual(atBrowser(), expected, `${p.browser.name}: parent sends out of order or duplicated`);
-    }),
-  );
 }
 
 test('three instances: first is host, others peers; every room reaches only its own parent and browser', async (t) => {
