@@ -95,8 +95,9 @@ async function firstLaunch(t: import('node:test').TestContext, plan: [Plan, Plan
     ),
   );
   const hostLog = a.proc.messages.map((m) => (m.key === 'error' ? 'ROOM_UNKNOWN' : `${m.key}=${m.value}`));
+  const cloudAt = hostLog.indexOf('cloudModeChanged=1');
   assert.ok(
-    hostLog.indexOf('ROOM_UNKNOWN') > hostLog.indexOf('cloudModeChanged=1'),
+    cloudAt >= 0 && hostLog.indexOf('ROOM_UNKNOWN') > cloudAt,
     `the host is told only once it has a peer: ${hostLog.join(', ')}`,
   );
   await chatter(students, 'unpaired');
