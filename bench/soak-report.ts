@@ -44,7 +44,7 @@ export function renderMarkdown(
   lines.push(`Command: \`${run.command || '(defaults)'}\`.`);
   lines.push('');
   lines.push(
-    `${(result.durationMs / 60_000).toFixed(1)} minutes, ${o.instances} instances (1 host, ${o.instances - 1} peers), seed ${o.seed}, ` +
+    `${(result.durationMs / 60_000).toFixed(1)} minutes, ${o.instances} instances (1 host${o.roomlessHost ? ' never told its roomId' : ''}, ${o.instances - 1} peers), seed ${o.seed}, ` +
       `events every ${o.eventMinMs / 1000}–${o.eventMaxMs / 1000} s, measured after ${o.warmupMs / 1000} s of warm-up traffic. Machine: ${run.machine}; load average ${run.loadBefore} before, ${run.loadAfter ?? 'n/a'} after. ` +
       `Commit ${run.commit}; program ${run.program}. Rates per room: browser → parent ${o.browserHz}/s of ~100 B, parent → browser ${o.parentHz}/s of ~200 B. ` +
       `Raw result: [${links.json}](${links.json}).`,
@@ -58,6 +58,13 @@ export function renderMarkdown(
     `| messages sent (browser → parent / parent → browser) | ${result.sent.b2p} / ${result.sent.p2b} | |`,
   );
   lines.push(`| misrouted | ${result.misrouted} | 0: ${verdict(result.misrouted === 0)} |`);
+  if (result.unserved) {
+    const late = result.lateRooms.filter((r) => r.plan === 'late').length;
+    const never = result.lateRooms.length - late;
+    lines.push(
+      `| unserved: sent while their Entry HW had no roomId (${late} students told late, ${never} never), not in the counts above; any that arrived is misrouted | ${result.unserved.b2p} / ${result.unserved.p2b} | reported |`,
+    );
+  }
   lines.push(
     `| lost outside failover windows | ${result.lostOutside.b2p} / ${result.lostOutside.p2b} | 0: ${verdict(lostOut === 0)} |`,
   );
@@ -255,7 +262,14 @@ export function renderSvg(result: SoakResult): string {
     );
   });
   // Events.
-  const short: Record<string, string> = { killHost: 'H', killPeer: 'P', reloadTab: 'T', restartParent: 'R' };
+  const short: Record<string, string> = {
+    killHost: 'H',
+    killPeer: 'P',
+    reloadTab: 'T',
+    restartParent: 'R',
+    lateRoomId: 'L',
+    neverRoomId: 'N',
+  };
   result.events.forEach((e, i) => {
     const ex = x(e.t).toFixed(1);
     parts.push(

@@ -1,5 +1,6 @@
 // Soak benchmark (issue 12): a cloud PC classroom under random host kills, peer replacements, tab
-// reloads and parent restarts, at the real rates. Not a test: it writes a JSON result, an SVG plot
+// reloads and parent restarts, and new students whose Entry HW gets its roomId late or never
+// (issue 17), at the real rates. Not a test: it writes a JSON result, an SVG plot
 // and docs/RELIABILITY.md's generated section. The engine is test/helpers/soak.ts (shared with
 // test/cloud/soak.test.ts); the report is bench/soak-report.ts.
 //
@@ -8,7 +9,9 @@
 //   node --import tsx bench/soak.ts --report docs/reliability/soak-result.json   # regenerate the doc
 //
 // Options: --minutes N (30), --instances N (30), --seed S, --event-min-s 30, --event-max-s 90,
-// --sample-s 10 (memory sampling period), --events killHost,reloadTab (the kinds to pick from; default all four),
+// --sample-s 10 (memory sampling period), --events killHost,reloadTab (the kinds to pick from; default all
+// six: killHost, killPeer, reloadTab, restartParent, lateRoomId, neverRoomId), --roomless-host (the
+// first instance, the host at the start, is a first launch never told its roomId),
 // --out DIR (docs/reliability: soak-result.json and soak.svg; docs/RELIABILITY.md is updated
 // when DIR is the default), --doc FILE (the Markdown file to update), --verbose (server logs).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     eventMaxMs: Number(arg('event-max-s', '90')) * 1000,
     sampleMs: Number(arg('sample-s', '10')) * 1000,
     eventKinds: events ? parseEventKinds(events) : undefined,
+    roomlessHost: process.argv.includes('--roomless-host'),
     verbose: process.argv.includes('--verbose'),
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   writeFileSync(jsonPath, `${JSON.stringify({ ...result, run })}\n`);
   writeReport(result, run, { jsonPath, svgPath: join(out, 'soak.svg'), docPath: doc });
   process.stderr.write(
-    `misrouted ${result.misrouted}, lost outside windows ${result.lostOutside.b2p}+${result.lostOutside.p2b}, inside ${result.lostInside.b2p}+${result.lostInside.p2b}, max hosts ${result.maxSimultaneousHosts}; wrote ${jsonPath}, ${doc}\n`,
+    `misrouted ${result.misrouted}, unserved (no roomId yet or ever) ${result.unserved.b2p}+${result.unserved.p2b}, lost outside windows ${result.lostOutside.b2p}+${result.lostOutside.p2b}, inside ${result.lostInside.b2p}+${result.lostInside.p2b}, max hosts ${result.maxSimultaneousHosts}; wrote ${jsonPath}, ${doc}\n`,
   );
   const ok =
     result.misrouted === 0 &&

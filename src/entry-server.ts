@@ -28,6 +28,7 @@ import { normalizeOpenArguments } from './open-options';
 import { ParentOutbox } from './parent-outbox';
 import type { HostRoleOptions } from './roles/host-role';
 import type { Role } from './roles/role';
+import { withoutRoom } from './routing/host-routing';
 import { ServerActivity } from './server-activity';
 import { activeResourceCounts, listenerTotal } from './util/debug-counters';
 import { createLogger, type Logger } from './util/log';
@@ -69,6 +70,8 @@ export class EntryServer
   });
   /** The last roomId whose claim the current host refused, so ROOM_CLAIMED is reported once per role. */
   private refusedRoom: string | undefined;
+  /** ROOM_UNKNOWN was told for the current role. */
+  private roomUnknownTold = false;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
@@ -261,22 +264,42 @@ export class EntryServer
 
   /** Turns a role's events into this server's (and the activity log's). */
   private listenTo(role: ActiveRole): void {
-    // ROOM_CLAIMED is told once per room and role: a new host decides the claims anew.
+    // ROOM_CLAIMED is told once per room and role, ROOM_UNKNOWN once per role: a new host decides
+    // the claims anew.
     this.refusedRoom = undefined;
+    this.roomUnknownTold = false;
     role.on('data', (value) => this.emit('data', value));
     role.on('connection', (info) => {
-      this.activity.connected(info, this.modes.cloudMode === CloudMode.cloud);
+      this.activity.connected(this.modes.cloudMode === CloudMode.cloud);
       this.emit('connection', info);
     });
     role.on('close', (info) => {
-      this.activity.closed(info, this.modes.cloudMode === CloudMode.cloud);
+      this.activity.closed(this.modes.cloudMode === CloudMode.cloud);
       this.emit('close', info.roomId);
     });
-    role.on('cloudModeChanged', (mode) => this.modes.set(this.runningModeOf(role), mode));
+    role.on('cloudModeChanged', (mode) => {
+      this.modes.set(this.runningModeOf(role), mode);
+      this.tellIfRoomUnknown(role);
+    });
     role.on('problem', (info, roomId) => {
       if (roomId === this.refusedRoom) return;
       this.refusedRoom = roomId;
       this.report(info);
+    });
+  }
+
+  /**
+   * Tells the parent, once per role, that this instance serves no browser because rooms decide
+   * routing and its parent never sent a roomId (the real Entry HW sends none on a first launch;
+   * docs/PROTOCOL.md §4, "Which room is mine").
+   */
+  private tellIfRoomUnknown(role: Role): void {
+    if (this.roomUnknownTold || !withoutRoom(this.ownRoomId, role.routesByRoom)) return;
+    this.roomUnknownTold = true;
+    this.report({
+      code: 'ROOM_UNKNOWN',
+      message:
+        'other Entry HW programs run on this PC and this one has not been told its room number, so it serves no Entry page; press the hardware-connect button on the Entry page again (that sends Entry HW the room number)',
     });
   }
 
@@ -287,6 +310,7 @@ export class EntryServer
   /** The election settled on a role (`becomeHost` / `becomePeer`): report it, hand it the outbox. */
   private settleRole(role: Role): void {
     this.modes.set(this.runningModeOf(role), role.cloudMode);
+    this.tellIfRoomUnknown(role);
     role.shareDeviceReport(this.activity.deviceReport());
     this.outbox.handTo(role);
   }

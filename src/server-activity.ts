@@ -2,7 +2,7 @@
 // log (loaded only when `open` gives an endpoint, docs/BENCHMARKS.md) and the diagnostics page's
 // per-room and device records, fed by the same browser and device events.
 import type { Diagnostics } from './diagnostics/diagnostics';
-import type { ConnectionInfo, OpenOptions } from './ipc/messages';
+import type { OpenOptions } from './ipc/messages';
 import type { UsageLog } from './telemetry/usage-log';
 import type { Logger } from './util/log';
 import { VERSION } from './version';
@@ -13,7 +13,7 @@ import { VERSION } from './version';
  * @example
  * const activity = new ServerActivity(diagnostics, logger);
  * activity.startUsage(openOptions);                  // only with a telemetry URL
- * activity.browserConnected({ kind: 'browser', roomId }, inCloud);
+ * activity.connected(inCloud);                      // a browser this instance serves
  * activity.deviceConnected('0a0b0c', inCloud);       // → a peer report to share with the host
  */
 export class ServerActivity {
@@ -36,18 +36,14 @@ export class ServerActivity {
     this.usage.record('start_app', false);
   }
 
-  /** A socket reached the host (for a peer: its own room's browser did). */
-  connected(info: ConnectionInfo, cloud: boolean): void {
-    if (info.kind !== 'browser') return;
+  /** A browser this instance serves connected (the parent's `connection`). */
+  connected(cloud: boolean): void {
     this.usage?.browserConnected(cloud);
-    this.diagnostics.stats?.browserJoined(info.roomId);
   }
 
-  /** A socket left the host (for a peer: its own room's browser did). */
-  closed(info: ConnectionInfo, cloud: boolean): void {
-    if (info.kind !== 'browser') return;
+  /** A browser this instance serves left (the parent's `close`). */
+  closed(cloud: boolean): void {
     this.usage?.browserDisconnected(cloud);
-    this.diagnostics.stats?.browserLeft(info.roomId);
   }
 
   /** The parent's `connectHardwareSuccess`; returns the report a peer shares with its host. */

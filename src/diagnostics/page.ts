@@ -121,8 +121,9 @@ const SCRIPT = String.raw`
     }));
   }
   function rowStatus(state) {
-    if (state === 'ok') return 'ok';
-    if (state === 'no-instance' || state === 'device-failed' || state === 'instance-without-room') return 'problem';
+    if (state === 'ok' || state === 'single-pc') return 'ok';
+    if (state === 'no-instance' || state === 'device-failed' || state === 'instance-without-room' ||
+      state === 'room-taken') return 'problem';
     return 'warning';
   }
   function renderRooms(rooms) {
@@ -146,7 +147,7 @@ const SCRIPT = String.raw`
       tr.appendChild(el('td', 'held', r.held));
       var lost = r.dropped.map(function (d) { return d.count + ' (' + t('dropped.' + d.reason) + ')'; }).join(', ');
       tr.appendChild(el('td', 'dropped', lost || '0'));
-      var state = el('td', 'state', t('state.' + r.state, { s: r.browserLeftSecondsAgo }));
+      var state = el('td', 'state', t('state.' + r.state, { s: r.browserLeftSecondsAgo, room: r.askedRoom }));
       if (T['state.' + r.state + '.fix']) {
         state.appendChild(el('br'));
         var fix = el('span', 'fix');

@@ -1,16 +1,22 @@
-// The support bundle (issue 9): builds the versioned `schema: 1` JSON behind `GET /diagnostics.json`
+// The support bundle (issue 9): builds the versioned `schema: 2` JSON behind `GET /diagnostics.json`
 // and the page, from a narrow DiagnosticsSource the server implements. Only masked roomIds,
 // loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
 // home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
-import { routeBrowserMessage } from '../routing/host-routing';
+import { routeBrowserMessage, withoutRoom } from '../routing/host-routing';
 import { type CheckResult, checkCertificate, checkPort, type DnsChecker } from './checks';
 import { maskRoomId } from './mask';
 import type { Problem } from './problems';
 import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
 
-/** Version of the bundle's shape; bump when a field changes meaning or goes away. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the bundle's shape; bump when a field changes meaning or goes away.
+ * 2 (issue 17): a room's `state` is `ok` only where the serving instance's parent gave that roomId;
+ * rooms a single PC's roomless host serves are `single-pc` or `single-pc-several-rooms` (were `ok`);
+ * `instance-without-room` is also the host's (`instance: 'host'`); new state `room-taken` with
+ * `askedRoom`.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** What an Entry HW reported about its device (`connectHardwareSuccess` / `connectHardwareFailed`). */
 export interface DeviceReport {
@@ -59,7 +65,8 @@ export interface HubFacts {
   ownRoomId: string | undefined;
   /** The roomId of every connected browser (undefined: it gave none). */
   browsers: (string | undefined)[];
-  peers: { roomId: string | undefined; report: unknown }[];
+  /** `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet). */
+  peers: { roomId: string | undefined; askedRoomId?: string; report: unknown }[];
   /** Messages held for a reconnecting browser of this room (undefined: browsers no instance claims). */
   held(roomId: string | undefined): number;
 }
@@ -82,19 +89,32 @@ export interface DiagnosticsSource {
   diagnosticsFacts(): ServerFacts;
 }
 
+/**
+ * What a row says (docs/PROTOCOL.md §3). `ok` only where the pair is certain: the room is served by
+ * an instance whose parent gave that roomId (the host's own, or a peer's granted claim).
+ */
 export type RoomState =
+  /** Tabs served by the Entry HW its parent said is theirs. */
   | 'ok'
+  /** A single PC: the only Entry HW, without a roomId, serves every tab, and they are of one room. */
+  | 'single-pc'
+  /** The same, with tabs of two or more rooms: one person with two browsers, or a shared PC. */
+  | 'single-pc-several-rooms'
   | 'device-failed'
+  /** Tabs no instance serves: no Entry HW here has their roomId. */
   | 'no-instance'
   | 'no-browser'
   | 'browser-left'
-  | 'instance-without-room';
+  /** An instance (host or peer) with no roomId while rooms decide routing: it serves nobody. */
+  | 'instance-without-room'
+  /** A peer whose claim was refused (another instance held the room, or it is the host's). */
+  | 'room-taken';
 
 export interface RoomRow {
   /** First three characters of the roomId and `…`; null for browsers or instances without one. */
   room: string | null;
   state: RoomState;
-  /** Which Entry HW serves the room: the host's own, a peer's, or none. */
+  /** Which Entry HW serves the room (or, for the two roomless states, which one the row is about). */
   instance: 'host' | 'peer' | null;
   instanceVersion: string | null;
   device: { state: 'connected' | 'failed' | 'not-reported'; moduleId: string | null; at: string | null };
@@ -104,6 +124,8 @@ export interface RoomRow {
   messagesTotal: { fromBrowser: number; toBrowser: number };
   held: number;
   dropped: { reason: DropReason; count: number }[];
+  /** `room-taken`: the masked roomId the peer asked for; null otherwise. */
+  askedRoom: string | null;
 }
 
 export interface DiagnosticsSnapshot {
@@ -148,31 +170,86 @@ function role(runningMode: number | undefined): 'host' | 'peer' | 'starting' {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** One row per room the host knows of: from its browsers, its peers, its own roomId and recent traffic. */
+/** Sort order of the rows: problems first, certain pairs last. */
+const ROW_ORDER: Record<RoomState, number> = {
+  'no-instance': 0,
+  'device-failed': 1,
+  'instance-without-room': 2,
+  'room-taken': 3,
+  'single-pc-several-rooms': 4,
+  'browser-left': 5,
+  'no-browser': 6,
+  'single-pc': 7,
+  ok: 8,
+};
+
+/**
+ * Splits the "no roomId" traffic of a host without a roomId in a cloud: the sends of its own
+ * parent it could not deliver (`instance-without-room`) go on its own row; the rest is that of
+ * browsers without a roomId.
+ */
+function splitHostDrops(traffic: RoomTraffic | undefined): { host?: RoomTraffic; browsers?: RoomTraffic } {
+  if (!traffic) return {};
+  const own = (d: { reason: DropReason }) => d.reason === 'instance-without-room';
+  return {
+    host: {
+      roomId: undefined,
+      fromBrowserPerSecond: 0,
+      toBrowserPerSecond: 0,
+      fromBrowserTotal: 0,
+      toBrowserTotal: 0,
+      dropped: traffic.dropped.filter(own),
+      browserJoinedMs: undefined,
+      browserLeftMs: undefined,
+    },
+    browsers: { ...traffic, dropped: traffic.dropped.filter((d) => !own(d)) },
+  };
+}
+
+/**
+ * One row per room the host knows of (from its browsers, its peers, its own roomId and recent
+ * traffic), plus one per instance that serves no room. Who serves a room is the routing rule's
+ * answer (routeBrowserMessage, docs/PROTOCOL.md §4); a row says `ok` only where that instance's
+ * parent gave the roomId. A host without a roomId that never was part of a cloud serves every tab
+ * (single PC): `single-pc` with tabs of one room, `single-pc-several-rooms` with more, since that
+ * may be a shared PC whose other students reach this device.
+ *
+ * @example
+ * buildRoomRows({ cloud: true, ownRoomId: undefined, browsers: ['0a1b2c3d4e'], peers: [], held: () => 0 }, undefined, [], Date.now())
+ * // [{ room: '0a1…', state: 'no-instance', instance: null, … }, { room: null, state: 'instance-without-room', instance: 'host', … }]
+ */
 export function buildRoomRows(
   hub: HubFacts,
   ownDevice: DeviceReport | undefined,
   traffic: RoomTraffic[],
   now: number,
 ): RoomRow[] {
+  const peerByRoom = new Map<string, PeerReport>();
+  const roomlessPeers: { report: PeerReport; askedRoomId: string | undefined }[] = [];
+  for (const peer of hub.peers) {
+    const report = parsePeerReport(peer.report);
+    if (peer.roomId === undefined) roomlessPeers.push({ report, askedRoomId: peer.askedRoomId });
+    else peerByRoom.set(peer.roomId, report);
+  }
   const routing = {
     ownRoomId: hub.ownRoomId,
     cloud: hub.cloud,
     peerForRoom: (roomId: string) => (peerByRoom.has(roomId) ? roomId : undefined),
   };
-  const peerByRoom = new Map<string, PeerReport>();
-  const roomlessPeers: PeerReport[] = [];
-  for (const peer of hub.peers) {
-    if (peer.roomId === undefined) roomlessPeers.push(parsePeerReport(peer.report));
-    else peerByRoom.set(peer.roomId, parsePeerReport(peer.report));
-  }
+  const hostWithoutRoom = withoutRoom(hub.ownRoomId, hub.cloud);
   const browserCount = new Map<string | undefined, number>();
   for (const roomId of hub.browsers) browserCount.set(roomId, (browserCount.get(roomId) ?? 0) + 1);
   const trafficByRoom = new Map(traffic.map((t) => [t.roomId, t]));
+  let hostDrops: RoomTraffic | undefined;
+  if (hostWithoutRoom) {
+    const split = splitHostDrops(trafficByRoom.get(undefined));
+    hostDrops = split.host;
+    if (split.browsers) trafficByRoom.set(undefined, split.browsers);
+  }
 
   const keys = new Set<string | undefined>([...browserCount.keys(), ...peerByRoom.keys()]);
   if (hub.ownRoomId !== undefined) keys.add(hub.ownRoomId);
-  for (const t of traffic) {
+  for (const t of trafficByRoom.values()) {
     const recent = t.browserLeftMs !== undefined || t.fromBrowserTotal + t.toBrowserTotal > 0;
     if (recent || t.dropped.length > 0) keys.add(t.roomId);
   }
@@ -183,77 +260,93 @@ export function buildRoomRows(
     const browsers = browserCount.get(roomId) ?? 0;
     const peer = roomId === undefined ? undefined : peerByRoom.get(roomId);
     let instance: RoomRow['instance'] = null;
-    if (peer) instance = 'peer';
-    else if (roomId !== undefined && roomId === hub.ownRoomId) instance = 'host';
-    else if (routeBrowserMessage(routing, roomId).to === 'parent') instance = 'host';
+    // Whether the serving instance's parent gave this roomId (else: a single PC serving every tab).
+    let given = false;
+    if (peer) {
+      instance = 'peer';
+      given = true;
+    } else if (roomId !== undefined && roomId === hub.ownRoomId) {
+      instance = 'host';
+      given = true;
+    } else if (routeBrowserMessage(routing, roomId).to === 'parent') instance = 'host';
     if (instance === 'host') hostShown = true;
     const device = instance === 'peer' ? peer?.device : instance === 'host' ? ownDevice : undefined;
     const t = trafficByRoom.get(roomId);
     const leftMs = t?.browserLeftMs !== undefined && browsers === 0 ? t.browserLeftMs : undefined;
     if (browsers === 0 && instance === null && leftMs === undefined && !(t && t.dropped.length > 0)) continue;
     let state: RoomState;
-    if (browsers > 0)
-      state = instance === null ? 'no-instance' : device?.state === 'failed' ? 'device-failed' : 'ok';
-    else state = leftMs !== undefined ? 'browser-left' : 'no-browser';
+    if (browsers === 0) state = leftMs !== undefined ? 'browser-left' : 'no-browser';
+    else if (instance === null) state = 'no-instance';
+    else if (device?.state === 'failed') state = 'device-failed';
+    else if (given) state = 'ok';
+    else state = browserCount.size > 1 ? 'single-pc-several-rooms' : 'single-pc';
     rows.push(
-      row(
+      row({
         roomId,
         state,
         instance,
-        instance === 'peer' ? peer : undefined,
+        peer: instance === 'peer' ? peer : undefined,
         device,
         browsers,
         leftMs,
-        t,
+        traffic: t,
         hub,
         now,
-      ),
+      }),
     );
   }
-  for (const report of roomlessPeers) {
+  for (const { report, askedRoomId } of roomlessPeers) {
     rows.push(
-      row(
-        undefined,
-        'instance-without-room',
-        'peer',
-        report,
-        report.device,
-        0,
-        undefined,
-        undefined,
-        undefined,
+      row({
+        roomId: undefined,
+        state: askedRoomId === undefined ? 'instance-without-room' : 'room-taken',
+        instance: 'peer',
+        peer: report,
+        device: report.device,
+        askedRoomId,
         now,
-      ),
+      }),
     );
   }
   if (!hostShown) {
     rows.push(
-      row(undefined, 'no-browser', 'host', undefined, ownDevice, 0, undefined, undefined, undefined, now),
+      row({
+        roomId: undefined,
+        state: hostWithoutRoom ? 'instance-without-room' : 'no-browser',
+        instance: 'host',
+        device: ownDevice,
+        traffic: hostDrops,
+        now,
+      }),
     );
   }
-  const order: Record<RoomState, number> = {
-    'no-instance': 0,
-    'device-failed': 1,
-    'instance-without-room': 2,
-    'browser-left': 3,
-    'no-browser': 4,
-    ok: 5,
-  };
-  return rows.sort((a, b) => order[a.state] - order[b.state] || String(a.room).localeCompare(String(b.room)));
+  return rows.sort(
+    (a, b) =>
+      ROW_ORDER[a.state] - ROW_ORDER[b.state] ||
+      Number(a.room === null) - Number(b.room === null) ||
+      String(a.room).localeCompare(String(b.room)) ||
+      Number(a.instance !== 'host') - Number(b.instance !== 'host'),
+  );
 }
 
-function row(
-  roomId: string | undefined,
-  state: RoomState,
-  instance: RoomRow['instance'],
-  peer: PeerReport | undefined,
-  device: DeviceReport | undefined,
-  browsers: number,
-  leftMs: number | undefined,
-  traffic: RoomTraffic | undefined,
-  hub: HubFacts | undefined,
-  now: number,
-): RoomRow {
+/** What one row is made of; what is left out reads as none. */
+interface RowFacts {
+  roomId: string | undefined;
+  state: RoomState;
+  instance: RoomRow['instance'];
+  peer?: PeerReport;
+  device: DeviceReport | undefined;
+  browsers?: number;
+  leftMs?: number;
+  traffic?: RoomTraffic;
+  /** For the held messages; left out for rows of an instance that serves no room. */
+  hub?: HubFacts;
+  askedRoomId?: string;
+  now: number;
+}
+
+function row(facts: RowFacts): RoomRow {
+  const { roomId, state, instance, peer, device, leftMs, traffic, hub, now } = facts;
   return {
     room: maskRoomId(roomId),
     state,
@@ -264,7 +357,7 @@ function row(
       moduleId: device?.moduleId ?? null,
       at: device?.at ?? null,
     },
-    browsers,
+    browsers: facts.browsers ?? 0,
     browserLeftSecondsAgo: leftMs === undefined ? null : Math.max(0, Math.round((now - leftMs) / 1000)),
     messagesPerSecond: {
       fromBrowser: round1(traffic?.fromBrowserPerSecond ?? 0),
@@ -276,6 +369,7 @@ function row(
         ? hub.held(instance === 'host' && roomId !== hub.ownRoomId ? undefined : roomId)
         : 0,
     dropped: traffic?.dropped ?? [],
+    askedRoom: maskRoomId(facts.askedRoomId),
   };
 }
 

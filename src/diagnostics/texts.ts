@@ -4,6 +4,14 @@
 
 export type Lang = 'en' | 'ko';
 
+/**
+ * The button on the Entry page that opens the `entryhw://` link, as entryjs labels it
+ * (`ARDUINO_open_connector`, `ARDUINO_cloud_pc_connector`): pressed while Entry HW runs, it sends
+ * Entry HW the page's room number (`addRoomId`); a first start does not (docs/PROTOCOL.md §4).
+ */
+const BUTTON_EN = 'the hardware-connect button (“Open program” or “Connect to Cloud PC”)';
+const BUTTON_KO = '하드웨어 연결 버튼(‘연결 프로그램 열기’ 또는 ‘클라우드 PC 연결하기’)';
+
 /** One text table; the keys are the same in every language (the unit tests check it). */
 export type Texts = Record<string, string>;
 
@@ -123,20 +131,30 @@ const en: Texts = {
   'browser.left': 'Left {s} s ago',
   'browser.none': 'Not connected',
   'dropped.no-instance-for-room': 'no Entry HW for this room',
-  'dropped.instance-without-room': 'Entry HW without a room',
+  'dropped.instance-without-room': 'Entry HW without a room number',
   'state.ok': 'Working.',
+  'state.single-pc':
+    'Connected. This is the only Entry HW on this computer, so it serves every Entry tab here (the usual case with one user).',
+  'state.single-pc-several-rooms':
+    'This is the only Entry HW on this computer and it has no room number, so it serves every Entry tab here, and tabs with different room numbers are connected. That is fine for one person with two browsers; on a shared computer, other students’ tabs reach this device too.',
+  'state.single-pc-several-rooms.fix': `On a shared computer, press ${BUTTON_EN} on the Entry page of the student whose device this is. Entry HW then serves only that page.`,
   'state.device-failed': 'Entry HW could not connect the device.',
   'state.device-failed.fix':
     'Check the USB cable and that the right device is chosen in Entry HW, then unplug it and plug it in again.',
-  'state.no-instance': 'An Entry tab is open, but no Entry HW serves it.',
-  'state.no-instance.fix': 'Start Entry HW in this student’s session, then reload the Entry tab.',
+  'state.no-instance':
+    'An Entry tab is open, but no Entry HW on this computer has its room number, so it reaches no device.',
+  'state.no-instance.fix': `On this student’s Entry page, press ${BUTTON_EN}. If that starts Entry HW, press it once more when Entry HW is open: a first start does not pass on the room number.`,
   'state.no-browser': 'Entry HW is running, but no Entry tab is connected to it.',
   'state.no-browser.fix':
     'Open Entry (playentry.org) in Chrome or Edge in the same session. If it still does not connect, read “Can this browser reach the server?” above.',
   'state.browser-left': 'The Entry tab left {s} s ago.',
   'state.browser-left.fix': 'If the student still has Entry open, reload that tab.',
-  'state.instance-without-room': 'An Entry HW joined but has not said which room it serves yet.',
-  'state.instance-without-room.fix': 'Restart that Entry HW. If it keeps happening, update it.',
+  'state.instance-without-room':
+    'This Entry HW does not know its room number. Other Entry HW run on this computer, so it cannot tell which Entry tab is its student’s, and it serves none.',
+  'state.instance-without-room.fix': `Press ${BUTTON_EN} again on the Entry page of the student this Entry HW belongs to. That sends it the room number.`,
+  'state.room-taken':
+    'This Entry HW asked for room {room}, but another Entry HW on this computer held that room first, so it was refused and serves no Entry tab.',
+  'state.room-taken.fix': `Close the Entry HW that is not needed (for example one left open in another session of the same student), then press ${BUTTON_EN} again on the Entry page.`,
   // recent problems
   'problems.none': 'No problems recorded.',
   'col.time': 'Time',
@@ -254,20 +272,30 @@ const ko: Texts = {
   'browser.left': '{s}초 전에 나감',
   'browser.none': '연결 안 됨',
   'dropped.no-instance-for-room': '이 방의 엔트리 하드웨어 없음',
-  'dropped.instance-without-room': '방이 없는 엔트리 하드웨어',
+  'dropped.instance-without-room': '방 번호가 없는 엔트리 하드웨어',
   'state.ok': '정상 작동 중.',
+  'state.single-pc':
+    '연결됨. 이 컴퓨터의 엔트리 하드웨어는 이것 하나뿐이라 모든 엔트리 탭을 맡습니다 (사용자가 한 명일 때의 보통 경우).',
+  'state.single-pc-several-rooms':
+    '이 컴퓨터에는 엔트리 하드웨어가 이것 하나뿐이고 방 번호가 없어서 모든 엔트리 탭을 맡는데, 지금 방 번호가 서로 다른 탭이 연결되어 있습니다. 한 사람이 브라우저 두 개를 쓰는 경우라면 괜찮지만, 여러 학생이 함께 쓰는 컴퓨터라면 다른 학생의 탭도 이 기기를 움직일 수 있습니다.',
+  'state.single-pc-several-rooms.fix': `여러 학생이 함께 쓰는 컴퓨터라면, 이 기기를 쓰는 학생의 엔트리 화면에서 ${BUTTON_KO}을 누르세요. 그러면 엔트리 하드웨어가 그 화면만 맡습니다.`,
   'state.device-failed': '엔트리 하드웨어가 기기를 연결하지 못했습니다.',
   'state.device-failed.fix':
     'USB 케이블과 엔트리 하드웨어에서 고른 기기가 맞는지 확인한 뒤, 기기를 뽑았다가 다시 꽂으세요.',
-  'state.no-instance': '엔트리 탭은 열려 있지만 이 탭을 맡은 엔트리 하드웨어가 없습니다.',
-  'state.no-instance.fix': '이 학생의 세션에서 엔트리 하드웨어를 실행한 뒤 엔트리 탭을 새로 고치세요.',
+  'state.no-instance':
+    '엔트리 탭은 열려 있지만 이 탭의 방 번호를 받은 엔트리 하드웨어가 이 컴퓨터에 없어, 기기에 닿지 않습니다.',
+  'state.no-instance.fix': `이 학생의 엔트리 화면에서 ${BUTTON_KO}을 누르세요. 그 버튼으로 엔트리 하드웨어가 처음 켜졌다면, 창이 열린 뒤 한 번 더 누르세요. 처음 켜질 때는 방 번호가 전달되지 않습니다.`,
   'state.no-browser': '엔트리 하드웨어는 실행 중이지만 연결된 엔트리 탭이 없습니다.',
   'state.no-browser.fix':
     '같은 세션에서 크롬이나 엣지로 엔트리(playentry.org)를 여세요. 그래도 연결되지 않으면 위의 “이 브라우저가 서버에 연결할 수 있나요?”를 보세요.',
   'state.browser-left': '엔트리 탭이 {s}초 전에 나갔습니다.',
   'state.browser-left.fix': '학생이 아직 엔트리를 쓰고 있다면 그 탭을 새로 고치세요.',
-  'state.instance-without-room': '엔트리 하드웨어가 참여했지만 어느 방을 맡는지 아직 알리지 않았습니다.',
-  'state.instance-without-room.fix': '그 엔트리 하드웨어를 다시 시작하세요. 계속 그러면 업데이트하세요.',
+  'state.instance-without-room':
+    '이 엔트리 하드웨어는 방 번호를 모릅니다. 이 컴퓨터에서 다른 엔트리 하드웨어도 실행 중이라 어느 엔트리 탭이 자기 학생의 것인지 알 수 없어, 어떤 탭도 맡지 않습니다.',
+  'state.instance-without-room.fix': `이 엔트리 하드웨어를 쓰는 학생의 엔트리 화면에서 ${BUTTON_KO}을 다시 누르세요. 그러면 방 번호가 전달됩니다.`,
+  'state.room-taken':
+    '이 엔트리 하드웨어가 {room} 방을 요청했지만 이 컴퓨터의 다른 엔트리 하드웨어가 그 방을 먼저 맡고 있어 거절되었습니다. 지금은 어떤 엔트리 탭도 맡지 않습니다.',
+  'state.room-taken.fix': `필요 없는 엔트리 하드웨어(예: 같은 학생의 다른 세션에 남아 있는 것)를 닫은 뒤, 엔트리 화면에서 ${BUTTON_KO}을 다시 누르세요.`,
   'problems.none': '기록된 문제가 없습니다.',
   'col.time': '시각',
   'col.level': '수준',

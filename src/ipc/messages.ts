@@ -51,9 +51,12 @@ export interface ParentToServerMessages {
   decrypt: string;
 }
 
-/** Who connected, carried by the `connection` message (extension; Entry HW ignores the value). */
+/**
+ * Which browser connected, carried by the `connection` message (extension; Entry HW ignores the
+ * value). Only browsers this instance serves are told (docs/PROTOCOL.md §2); peers never are.
+ */
 export interface ConnectionInfo {
-  kind: 'browser' | 'peer';
+  kind: 'browser';
   roomId: string | undefined;
 }
 
@@ -65,6 +68,12 @@ export type ServerErrorCode =
   | 'LISTEN_FAILED'
   /** Cloud PC mode: another instance already serves this roomId, or it is the host's own room. */
   | 'ROOM_CLAIMED'
+  /**
+   * Cloud PC mode: this instance has no roomId, so the server cannot tell which Entry page is its
+   * student's and serves none (docs/PROTOCOL.md §4). Pressing the hardware-connect button on the
+   * Entry page again sends Entry HW the room number.
+   */
+  | 'ROOM_UNKNOWN'
   /** Cloud PC mode: the port's holder is an older entry-hw-server (v2) this version cannot join. */
   | 'HOST_IS_OLDER_VERSION'
   /** A bug escaped every guard; the server exits right after sending this (docs/ARCHITECTURE.md). */

@@ -68,6 +68,10 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
     return cloudModeFor(this.hub.peerCount);
   }
 
+  get routesByRoom(): boolean {
+    return this.hub.routesByRoom;
+  }
+
   /** Whether the port serves https/wss as well as http/ws. */
   get tlsEnabled(): boolean {
     return this.listener.tlsEnabled;

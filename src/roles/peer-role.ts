@@ -21,6 +21,7 @@ import type { Role, RoleEvents, RoleStatus } from './role';
 export class PeerRole extends EventEmitter<RoleEvents> implements Role {
   readonly kind = 'peer';
   readonly cloudMode = CloudMode.cloud;
+  readonly routesByRoom = true;
   private readonly link: PeerLink;
   /** Browsers of this instance's room connected to the host (from the host's events). */
   private ownRoomBrowsers = 0;

@@ -9,9 +9,9 @@ import type { HubCounters } from '../util/debug-counters';
 export interface RoleEvents {
   /** A browser message for this instance's parent. */
   data: [value: unknown];
-  /** A browser (of this instance's room, for a peer) or a peer connected. */
+  /** A browser this instance serves connected (docs/PROTOCOL.md §4: the same rule as its messages). */
   connection: [info: ConnectionInfo];
-  /** A browser (of this instance's room, for a peer) or a peer left. */
+  /** A browser this instance serves left. */
   close: [info: ConnectionInfo];
   /** The cloud mode changed (a host gained its first peer or lost its last one). */
   cloudModeChanged: [mode: CloudModeValue];
@@ -35,6 +35,11 @@ export interface Role {
   readonly kind: 'host' | 'peer';
   /** The cloud mode this role starts in. */
   readonly cloudMode: CloudModeValue;
+  /**
+   * Whether rooms decide what this instance serves: always for a peer; for a host once it has had
+   * a peer (or was one). An instance without a roomId then serves nobody (`ROOM_UNKNOWN`).
+   */
+  readonly routesByRoom: boolean;
   /**
    * Delivers a parent's value to the browser side: a host to the browsers it serves, a peer
    * through its host. False when it cannot right now (the caller queues it). `queuedMs`: how

@@ -1,6 +1,7 @@
 // Routing decisions of the host, as pure functions of a small snapshot of its state
 // (docs/PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
-// rule here is unit-testable without sockets.
+// rule here is unit-testable without sockets. One rule decides who is served by a browser: its
+// messages, and the parent's `connection` and `close` for it, go to the same instance.
 
 /** What the host knows when it routes one message. */
 export interface RoutingSnapshot {
@@ -9,23 +10,12 @@ export interface RoutingSnapshot {
   /**
    * Whether rooms decide routing: while any peer is connected, and also after the last one left
    * if this host has ever been part of a cloud (it had peers, or was a peer itself before a
-   * failover). A cloud that shrank to one instance must not start broadcasting one student's
-   * device data to every other student's tab.
+   * failover). Only a host without a roomId that never was part of a cloud serves every browser
+   * (single-server compat); a host with a roomId serves only its room whatever this says.
    */
   cloud: boolean;
-  /** Peer socket id serving a roomId, from `matchTarget`. */
+  /** Peer socket id serving a roomId, from a granted `matchTarget`. */
   peerForRoom: (roomId: string) => string | undefined;
-  /**
-   * Whether some peer has claimed this roomId on this host, even if it left since. Such a room
-   * is never served by a host without a roomId: its browser belongs to the peer (or to nobody
-   * while the peer is away), not to a stranger. Omitted: no room was ever claimed.
-   */
-  claimedBefore?: (roomId: string) => boolean;
-  /**
-   * Every roomId {@link isUnmatchedBrowser} treats as matched: the rooms peers hold now plus the
-   * rooms claimed before. Needed only by {@link parentSendTargets}; omitted: none.
-   */
-  matchedRooms?: () => Iterable<string>;
 }
 
 /**
@@ -37,7 +27,8 @@ export const ALL_BROWSERS = '\u0000browsers';
 /**
  * Which browsers a message reaches, in the shape socket.io's `BroadcastOperator` speaks:
  * `io.to(to).except(except)`. A browser is reached when it is in a room of `to` and in no room
- * of `except`; browsers are in {@link ALL_BROWSERS} and in the room of their roomId.
+ * of `except`; browsers are in {@link ALL_BROWSERS} and in the room of their roomId. `to` is never
+ * empty (socket.io reads an empty `to` as everyone).
  */
 export interface BrowserTargets {
   to: readonly string[];
@@ -50,18 +41,28 @@ export function roomTargets(roomId: string): BrowserTargets {
 }
 
 /**
- * {@link routeParentSend} as targets: every browser, one room, or the unmatched browsers, which
- * are all browsers except those of a matched room (held by a peer now, or claimed before).
+ * Whether an instance is left without a room: it has no roomId while rooms decide what it serves
+ * (a peer always; a host once it has had a peer or was one). It then serves no browser at all
+ * rather than guess which room is its student's (docs/PROTOCOL.md §4, "Which room is mine"), and
+ * its parent is told `ROOM_UNKNOWN`.
  *
  * @example
- * parentSendTargets({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined, matchedRooms: () => ['r1'] })
- * // { to: [ALL_BROWSERS], except: ['r1'] }
+ * withoutRoom(undefined, true);  // true
+ * withoutRoom(undefined, false); // false (a single PC: the host serves every tab)
+ * withoutRoom('0a1b2c3d4e', true); // false
  */
-export function parentSendTargets(state: RoutingSnapshot): BrowserTargets {
-  const route = routeParentSend(state);
-  if (route.to === 'room') return roomTargets(route.roomId);
-  if (route.to === 'all-browsers') return { to: [ALL_BROWSERS], except: [] };
-  return { to: [ALL_BROWSERS], except: [...(state.matchedRooms?.() ?? [])] };
+export function withoutRoom(ownRoomId: string | undefined, routesByRoom: boolean): boolean {
+  return ownRoomId === undefined && routesByRoom;
+}
+
+/**
+ * A parent send's route as targets: every browser, or one room.
+ *
+ * @example
+ * sendTargets({ to: 'room', roomId: 'r1' }) // { to: ['r1'], except: [] }
+ */
+export function sendTargets(route: Exclude<ParentSendRoute, { to: 'nobody' }>): BrowserTargets {
+  return route.to === 'room' ? roomTargets(route.roomId) : { to: [ALL_BROWSERS], except: [] };
 }
 
 /**
@@ -69,8 +70,8 @@ export function parentSendTargets(state: RoutingSnapshot): BrowserTargets {
  * which reconnecting tabs get a message held.
  *
  * @example
- * targetsReach({ to: [ALL_BROWSERS], except: ['r1'] }, 'r1'); // false
- * targetsReach({ to: [ALL_BROWSERS], except: ['r1'] }, undefined); // true
+ * targetsReach({ to: ['r1'], except: [] }, 'r1'); // true
+ * targetsReach({ to: [ALL_BROWSERS], except: [] }, undefined); // true
  */
 export function targetsReach(targets: BrowserTargets, roomId: string | undefined): boolean {
   if (roomId !== undefined && targets.except.includes(roomId)) return false;
@@ -83,54 +84,52 @@ export type BrowserMessageRoute =
   | { to: 'drop'; reason: string };
 
 /**
- * Where a browser's `message` goes.
+ * Which instance a browser is served by: where its `message`s go, and whose parent hears
+ * `connection` and `close` for it. The peer holding its room; else the host when the room is the
+ * host's own, or when the host has no roomId and never was part of a cloud (single-server compat:
+ * every browser); else nobody.
  *
  * @example
  * routeBrowserMessage({ ownRoomId: 'a', cloud: true, peerForRoom: (r) => (r === 'b' ? 'p1' : undefined) }, 'b')
  * // { to: 'peer', peerId: 'p1' }
+ * routeBrowserMessage({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined }, 'b')
+ * // { to: 'drop', reason: '...' }  (the host cannot tell whether room b is its student's)
  */
 export function routeBrowserMessage(
   state: RoutingSnapshot,
   browserRoomId: string | undefined,
 ): BrowserMessageRoute {
-  if (!state.cloud) return { to: 'parent' };
   const peerId = browserRoomId === undefined ? undefined : state.peerForRoom(browserRoomId);
   if (peerId !== undefined) return { to: 'peer', peerId };
-  if (state.ownRoomId === undefined) {
-    if (browserRoomId !== undefined && state.claimedBefore?.(browserRoomId))
-      return { to: 'drop', reason: `the instance of room ${browserRoomId} left` };
-    return { to: 'parent' };
+  if (state.ownRoomId !== undefined) {
+    if (browserRoomId === state.ownRoomId) return { to: 'parent' };
+    return { to: 'drop', reason: `no Entry HW on this PC has room ${browserRoomId ?? '(none)'}` };
   }
-  if (browserRoomId === state.ownRoomId) return { to: 'parent' };
-  return { to: 'drop', reason: `roomId ${browserRoomId ?? '(none)'} belongs to no instance` };
+  if (!withoutRoom(state.ownRoomId, state.cloud)) return { to: 'parent' };
+  return {
+    to: 'drop',
+    reason: `no Entry HW on this PC has room ${browserRoomId ?? '(none)'} (the host has no room number either)`,
+  };
 }
 
 export type ParentSendRoute =
   | { to: 'all-browsers' }
   | { to: 'room'; roomId: string }
-  | { to: 'unmatched-browsers' };
+  | { to: 'nobody'; reason: string };
 
 /**
- * Which browsers a `send` from the host's own parent reaches.
+ * Which browsers a `send` from the host's own parent reaches: its own room's, or every browser
+ * while it is a single server without a roomId (compat), or none while it has no roomId in a
+ * cloud (it cannot tell which room is its student's).
  *
  * @example
  * routeParentSend({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined })
- * // { to: 'unmatched-browsers' }  (never other students' browsers)
+ * // { to: 'nobody', reason: '...' }  (never other students' browsers)
  */
 export function routeParentSend(state: RoutingSnapshot): ParentSendRoute {
-  if (!state.cloud) return { to: 'all-browsers' };
   if (state.ownRoomId !== undefined) return { to: 'room', roomId: state.ownRoomId };
-  return { to: 'unmatched-browsers' };
-}
-
-/**
- * Whether a browser counts as served by the host itself when the host has no roomId of its own:
- * true when no peer holds its roomId and none ever claimed it (a room whose peer left is
- * served by nobody until a peer claims it again, never by the host's parent).
- */
-export function isUnmatchedBrowser(state: RoutingSnapshot, browserRoomId: string | undefined): boolean {
-  if (browserRoomId === undefined) return true;
-  return state.peerForRoom(browserRoomId) === undefined && !state.claimedBefore?.(browserRoomId);
+  if (!withoutRoom(state.ownRoomId, state.cloud)) return { to: 'all-browsers' };
+  return { to: 'nobody', reason: 'this Entry HW has not been told its room number on this shared PC' };
 }
 
 export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; reason: string };

@@ -94,6 +94,23 @@ export class ReconnectMailbox<T, K extends string = string> {
     return { keys: this.boxes.size, messages, stale };
   }
 
+  /**
+   * Drops everything held except under `key` (undefined: drops everything); returns how many
+   * messages went.
+   *
+   * @example
+   * mailbox.keepOnly('room:0a1b2c3d4e'); // 3 (what other keys held)
+   */
+  keepOnly(key: K | undefined): number {
+    let dropped = 0;
+    for (const [k, box] of this.boxes) {
+      if (k === key) continue;
+      dropped += box.length;
+      this.boxes.delete(k);
+    }
+    return dropped;
+  }
+
   clear(): void {
     this.boxes.clear();
   }

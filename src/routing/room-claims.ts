@@ -1,7 +1,7 @@
 // Who may serve a roomId (docs/PROTOCOL.md §5 improved): the first peer to claim a room with
-// `matchTarget` keeps it while it stays connected, nobody may claim the host's own room, and a
-// room once claimed is never handed to a stranger when its peer leaves. Pure decisions plus a
-// small bounded memory of claimed rooms, so every rule is unit-testable without sockets.
+// `matchTarget` keeps it while it stays connected, and nobody may claim the host's own room. Pure
+// decisions plus a small bounded memory of claimed rooms (to know a room's first claim), so every
+// rule is unit-testable without sockets.
 
 /** Why a claim was refused. */
 export type RoomClaimRefusal = 'held-by-another-peer' | 'host-room';
@@ -50,9 +50,10 @@ export function describeRefusal(roomId: string, reason: RoomClaimRefusal): strin
 
 /**
  * Rooms some peer has claimed on this host, remembered after the peer leaves (bounded, oldest
- * forgotten first). A host without a roomId of its own serves only browsers of rooms that were
- * never claimed: once a room belonged to a peer, its browser is that peer's, and while the peer
- * is away it is served by nobody rather than by the host's parent (a stranger to it).
+ * forgotten first). A room's first claim tells the host that what it held for that room's tab came
+ * from its own parent while it was a single server serving every tab (docs/PROTOCOL.md §4, held
+ * messages), so it drops that. Forgetting a room costs at most such a drop later, never a route:
+ * routing does not read this memory.
  *
  * @example
  * const claimed = new ClaimedRooms(2);
@@ -75,10 +76,5 @@ export class ClaimedRooms {
 
   has(roomId: string): boolean {
     return this.rooms.has(roomId);
-  }
-
-  /** Every remembered room, oldest claim first. */
-  values(): IterableIterator<string> {
-    return this.rooms.values();
   }
 }

@@ -18,7 +18,7 @@ type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>
  *
  * @example
  * const delivery = new BrowserDelivery(io, stats);
- * delivery.deliver(parentSendTargets(snapshot), { data: 1 });
+ * delivery.deliver(roomTargets(roomId), { data: 1 });
  * delivery.browserArrived(socket); // hands it what was held for its room
  */
 export class BrowserDelivery {
@@ -39,7 +39,7 @@ export class BrowserDelivery {
    * held message's age counts from the send.
    *
    * @example
-   * delivery.deliver({ to: [ALL_BROWSERS], except: ['r1'] }, { data: 'disconnectHardware' });
+   * delivery.deliver({ to: [ALL_BROWSERS], except: [] }, { data: 'disconnectHardware' });
    */
   deliver(targets: BrowserTargets, payload: unknown, queuedMs = 0): void {
     this.count(targets);
@@ -71,6 +71,14 @@ export class BrowserDelivery {
   /** Drops what was held for a room (its first claim: it was the host parent's, not the peer's). */
   dropHeld(roomId: string): number {
     return this.mailbox.take(holdKey(roomId)).length;
+  }
+
+  /**
+   * Drops what is held for every group but one room's (undefined: every group's); returns how
+   * many messages went.
+   */
+  dropHeldExcept(roomId: string | undefined): number {
+    return this.mailbox.keepOnly(roomId === undefined ? undefined : holdKey(roomId));
   }
 
   /** Messages held for a room's reconnecting browser. */

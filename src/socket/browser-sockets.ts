@@ -1,6 +1,7 @@
 // A browser's socket on the host: joins its rooms, hands each `message` to the routing rules
 // (to the host's parent, to the peer of its room, or dropped), acknowledges it, gets what was
-// held for its room, and tells the room's peer when it connects and leaves.
+// held for its room, and tells the instance that serves it (the same rule as its messages) when
+// it connects and leaves: the host's parent (`connection` / `close`) or its room's peer.
 import { ALL_BROWSERS, ackValue, routeBrowserMessage } from '../routing/host-routing';
 import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import type { HubContext } from './hub-context';
@@ -33,9 +34,9 @@ export function wireBrowser(
       hub.logger.warnOnce(`event:${event}`, `ignoring unknown event "${event}" from a browser`);
   });
   socket.once('disconnect', () => hub.guard('browser disconnect', () => browserLeft(hub, socket)));
+  hub.stats?.browserJoined(roomId);
   hub.delivery.browserArrived(socket);
-  hub.events.emit('connection', { kind: 'browser', roomId });
-  if (roomId !== undefined) hub.peerOfRoom(roomId)?.emit(ROOM_CONNECTION_EVENT, roomId, hub.inRoom(roomId));
+  tellServer(hub, roomId, 'connection', roomId === undefined ? 0 : hub.inRoom(roomId));
 }
 
 function routeFromBrowser(hub: HubContext, roomId: string | undefined, message: unknown): void {
@@ -55,8 +56,28 @@ function browserLeft(hub: HubContext, browser: HostSocket): void {
   const roomId = browser.data.roomId;
   const left = roomId === undefined ? browsersWithoutRoom(hub) : hub.inRoom(roomId);
   if (left === 0) hub.delivery.roomLeft(roomId);
-  if (roomId !== undefined) hub.peerOfRoom(roomId)?.emit(ROOM_CLOSE_EVENT, roomId, left);
-  hub.events.emit('close', { kind: 'browser', roomId });
+  hub.stats?.browserLeft(roomId);
+  tellServer(hub, roomId, 'close', left);
+}
+
+/**
+ * Tells the instance a browser is served by (docs/PROTOCOL.md §4) that it connected or left:
+ * the host's parent hears `connection` / `close`, a peer `roomConnection` / `roomClose` with the
+ * room's browser count. Nobody else hears of it: another student's Entry HW resets its device on
+ * `close`.
+ */
+function tellServer(
+  hub: HubContext,
+  roomId: string | undefined,
+  event: 'connection' | 'close',
+  browsersInRoom: number,
+): void {
+  const route = routeBrowserMessage(hub.snapshot(), roomId);
+  if (route.to === 'parent') hub.events.emit(event, { kind: 'browser', roomId });
+  else if (route.to === 'peer' && roomId !== undefined)
+    hub.io.sockets.sockets
+      .get(route.peerId)
+      ?.emit(event === 'connection' ? ROOM_CONNECTION_EVENT : ROOM_CLOSE_EVENT, roomId, browsersInRoom);
 }
 
 /** Browsers connected without a roomId. */

@@ -115,10 +115,13 @@ export type HostEmitEvents = HostToBrowserEvents & HostToPeerEvents;
 /**
  * Per-socket facts the host keeps in socket.io's `socket.data`, set once from the handshake's
  * classification (policy/handshake.ts): a browser and its roomId, or a peer, the room it holds
- * (after `matchTarget`) and its last diagnostics report.
+ * (after a granted `matchTarget`), the room it last asked for (granted or not) and its last
+ * diagnostics report.
  */
 export interface SocketData {
   kind: 'browser' | 'peer';
   roomId: string | undefined;
+  /** A peer's last `matchTarget` roomId, also when refused; undefined: it has named no room. */
+  askedRoomId?: string;
   report?: unknown;
 }

@@ -11,7 +11,7 @@ import { Server as IoServer } from 'socket.io';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
 import { SOCKET_IO_PATH } from '../policy/request-policy';
-import { ALL_BROWSERS, parentSendTargets, type RoutingSnapshot } from '../routing/host-routing';
+import { ALL_BROWSERS, type RoutingSnapshot, routeParentSend, sendTargets } from '../routing/host-routing';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
@@ -82,15 +82,9 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       events: this,
       snapshot: () => this.snapshot(),
       guard: (what, run) => this.guard(what, run),
-      becameCloud: () => {
-        this.everCloud = true;
-      },
+      becameCloud: () => this.becameCloud(),
       peerCount: () => this.peerCount,
       inRoom: (roomId) => this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0,
-      peerOfRoom: (roomId) => {
-        const peerId = this.rooms.holderOf(roomId);
-        return peerId === undefined ? undefined : this.io.sockets.sockets.get(peerId);
-      },
     };
     this.io.on('connection', (socket) => this.guard('connection', () => this.onConnection(socket)));
     for (const { roomId, leftAt } of options.reconnectingRooms ?? []) this.delivery.roomLeft(roomId, leftAt);
@@ -112,17 +106,31 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    * hub.deliverFromParent('disconnectHardware');
    */
   deliverFromParent(value: unknown, queuedMs = 0): void {
-    this.delivery.deliver(parentSendTargets(this.snapshot()), { data: value }, queuedMs);
+    const route = routeParentSend(this.snapshot());
+    if (route.to === 'nobody') {
+      this.options.stats?.dropped(undefined, 'instance-without-room');
+      this.options.logger.warnOnce('drop:host-send', `dropping a send of this Entry HW: ${route.reason}`);
+      return;
+    }
+    this.delivery.deliver(sendTargets(route), { data: value }, queuedMs);
   }
 
   /**
-   * The host's parent set (or changed) the host's own roomId: a peer holding that room loses it.
+   * The host's parent set (or changed) the host's own roomId: a peer holding that room loses it,
+   * and when the room's browsers are already here the parent hears `connection`, as for a browser
+   * that connects (its Entry HW re-announces the device to them).
    *
    * @example
    * hub.ownRoomIdChanged('0a1b2c3d4e');
    */
   ownRoomIdChanged(roomId: string): void {
     this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
+    if (this.context.inRoom(roomId) > 0) this.emit('connection', { kind: 'browser', roomId });
+  }
+
+  /** Whether rooms decide routing (a peer is connected, or this host has been part of a cloud). */
+  get routesByRoom(): boolean {
+    return this.snapshot().cloud;
   }
 
   /** Read-only facts for the diagnostics page (src/diagnostics/snapshot.ts). */
@@ -134,7 +142,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       browsers: sockets.filter((s) => s.data.kind === 'browser').map((s) => s.data.roomId),
       peers: sockets
         .filter((s) => s.data.kind === 'peer')
-        .map((s) => ({ roomId: s.data.roomId, report: s.data.report })),
+        .map((s) => ({ roomId: s.data.roomId, askedRoomId: s.data.askedRoomId, report: s.data.report })),
       held: (roomId) => this.delivery.held(roomId),
     };
   }
@@ -163,14 +171,35 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.rooms.clear();
   }
 
+  /**
+   * A peer joined: rooms decide routing from now on. What the host held for reconnecting tabs came
+   * from its own parent while it was a single server, so only its own room's stays: the other
+   * rooms are not its student's (docs/PROTOCOL.md §4, held messages). A host without a roomId then
+   * serves no browser any more, so its parent hears `close` for each room it served, as if those
+   * browsers had left: its Entry HW resets the device and shows it disconnected.
+   */
+  private becameCloud(): void {
+    if (this.everCloud) return;
+    this.everCloud = true;
+    const ownRoomId = this.options.ownRoomId();
+    const dropped = this.delivery.dropHeldExcept(ownRoomId);
+    if (dropped > 0)
+      this.options.logger.info(
+        `dropped ${dropped} messages held for reconnecting tabs: another Entry HW joined, and they were not for this one's room`,
+      );
+    if (ownRoomId !== undefined) return;
+    const rooms = new Set<string>();
+    for (const socket of this.io.sockets.sockets.values())
+      if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);
+    for (const roomId of rooms) this.emit('close', { kind: 'browser', roomId });
+  }
+
   /** What the routing rules need, read once per message. */
   private snapshot(): RoutingSnapshot {
     return {
       ownRoomId: this.options.ownRoomId(),
       cloud: this.peerCount > 0 || this.everCloud,
       peerForRoom: (roomId) => this.rooms.holderOf(roomId),
-      claimedBefore: (roomId) => this.rooms.claimedBefore(roomId),
-      matchedRooms: () => this.rooms.matchedRooms(),
     };
   }
 

@@ -9,7 +9,7 @@ import type { RoutingSnapshot } from '../routing/host-routing';
 import type { Logger } from '../util/log';
 import type { BrowserDelivery } from './browser-delivery';
 import type { HostEmitEvents, HostListenEvents, SocketData } from './events';
-import type { HostSocket, PeerRooms } from './peer-rooms';
+import type { PeerRooms } from './peer-rooms';
 
 /** socket.io room every peer joins. Not a valid roomId. */
 export const ALL_PEERS = '\u0000peers';
@@ -17,7 +17,9 @@ export const ALL_PEERS = '\u0000peers';
 export interface HostHubEvents {
   /** A browser message for this host's own parent. */
   data: [value: unknown];
+  /** A browser the host's own parent serves connected (or its room became the parent's). */
   connection: [info: ConnectionInfo];
+  /** A browser the host's own parent serves left. */
   close: [info: ConnectionInfo];
   peerCountChanged: [count: number];
 }
@@ -42,6 +44,4 @@ export interface HubContext {
   peerCount(): number;
   /** Browsers connected with this roomId (only browsers join rooms). */
   inRoom(roomId: string): number;
-  /** The peer socket serving a roomId, if one holds its claim. */
-  peerOfRoom(roomId: string): HostSocket | undefined;
 }

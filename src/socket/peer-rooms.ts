@@ -1,5 +1,5 @@
 // Which peer serves which room on this host: the live claims (roomId → peer socket id), the
-// rooms ever claimed (kept after their peer leaves), and carrying out routing/room-claims.ts's
+// rooms ever claimed (so a room's first claim is known), and carrying out routing/room-claims.ts's
 // decision on each `matchTarget`, including telling a refused peer why. The peer's own roomId
 // lives in its `socket.data.roomId`; this table is its index by room.
 import type { Socket } from 'socket.io';
@@ -39,7 +39,7 @@ export interface GrantedClaim {
  */
 export class PeerRooms {
   private readonly holders = new Map<string, string>();
-  /** Rooms any peer has claimed here, kept after it leaves (never handed to a stranger). */
+  /** Rooms any peer has claimed here, kept after it leaves: a room's first claim drops what was held for it. */
   private readonly claimed = new ClaimedRooms();
 
   constructor(
@@ -55,17 +55,6 @@ export class PeerRooms {
   /** The socket id of the peer holding `roomId`, if any. */
   holderOf(roomId: string | undefined): string | undefined {
     return roomId === undefined ? undefined : this.holders.get(roomId);
-  }
-
-  /** Whether some peer claimed `roomId` here, even if it left since. */
-  claimedBefore(roomId: string): boolean {
-    return this.claimed.has(roomId);
-  }
-
-  /** The rooms a browser of which is not "unmatched": held now or claimed before. */
-  *matchedRooms(): Iterable<string> {
-    yield* this.claimed.values();
-    for (const roomId of this.holders.keys()) if (!this.claimed.has(roomId)) yield roomId;
   }
 
   /**
@@ -92,6 +81,7 @@ export class PeerRooms {
     });
     // Whatever this peer held before is released: it asked for another room, or was refused.
     if (peer.data.roomId !== roomId || !decision.grant) this.release(peer);
+    peer.data.askedRoomId = roomId;
     if (!decision.grant) {
       this.refuse(peer, roomId, decision.reason);
       return undefined;

@@ -34,8 +34,9 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
     }
   });
   socket.once('disconnect', () => hub.guard('peer disconnect', () => peerLeft(hub, socket)));
+  // No `connection` for the host's parent: a peer is another student's Entry HW, not a browser
+  // it serves (docs/PROTOCOL.md §2).
   hub.events.emit('peerCountChanged', hub.peerCount());
-  hub.events.emit('connection', { kind: 'peer', roomId: undefined });
 }
 
 function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
@@ -57,8 +58,8 @@ function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
 }
 
 function peerLeft(hub: HubContext, peer: HostSocket): void {
-  const roomId = peer.data.roomId;
   hub.rooms.release(peer);
+  // No `close` for the host's parent: its Entry HW would reset its own device for another
+  // student's instance leaving (docs/PROTOCOL.md §2).
   hub.events.emit('peerCountChanged', hub.peerCount());
-  hub.events.emit('close', { kind: 'peer', roomId });
 }

@@ -3,7 +3,10 @@
 // one healthy room and one room whose browser left. The test asserts what the page shows (its DOM,
 // written from the bundle), that the page's own wss/ws probes report what the certificate allows,
 // that a hostile origin in the recent problems stays text, that the CSP blocks nothing of the page,
-// and that the page keeps working across a failover; each case saves a screenshot.
+// and that the page keeps working across a failover; each case saves a screenshot. Issue 17: rows
+// of instances started without a roomId (a single PC serving two rooms, a cloud where none knows
+// its room, a refused claim), their words and remedies in both languages; "working" only where the
+// parent gave the roomId.
 //
 // Run: node scripts/test.mjs test/browser/diagnostics.test.ts  (needs Chromium, see chromium.ts)
 import assert from 'node:assert/strict';
@@ -286,7 +289,16 @@ describe('real browser: the diagnostics page', { skip }, () => {
           : /Yes \(this computer’s host\)\s+Connected \(520101\)\s+Connected/,
       );
       assert.match(healthyRow, /\d+(\.\d)? \/ \d+(\.\d)?/);
-      assert.match(healthyRow, ko ? /정상 작동 중\./ : /Working\./);
+      // A single PC whose Entry HW has no roomId (issue 17): the usual case, but not "working",
+      // which only a roomId the parent gave earns.
+      assert.match(
+        healthyRow,
+        ko
+          ? /연결됨\. 이 컴퓨터의 엔트리 하드웨어는 이것 하나뿐이라 모든 엔트리 탭을 맡습니다/
+          : /Connected\. This is the only Entry HW on this computer, so it serves every Entry tab here/,
+      );
+      assert.doesNotMatch(healthyRow, ko ? /정상 작동 중/ : /Working/);
+      assert.equal(await page.getAttribute(`tr[data-room="${masked(healthy)}"]`, 'class'), 'ok');
       const goneRow = await rowText(page, gone);
       assert.match(goneRow, ko ? /\d+초 전에 나감/ : /Left \d+ s ago/);
       assert.match(goneRow, ko ? /해결 방법:/ : /What to do:/);
@@ -366,6 +378,8 @@ describe('real browser: the diagnostics page', { skip }, () => {
           ? /있음 \(참여\)\s+연결 실패\s+\d+초 전에 나감/
           : /Yes \(joined\)\s+Could not connect\s+Left \d+ s ago/,
       );
+      assert.match(await rowText(page, hostRoom), ko ? /정상 작동 중\./ : /Working\./);
+      assert.match(await rowText(page, roomA), ko ? /정상 작동 중\./ : /Working\./);
       assert.equal(await page.locator('tr[data-room]').count(), 3, 'one row per room');
       assert.deepEqual(opened.cspErrors, []);
       await screenshot(page, `diagnostics-cloud-3-${ko ? 'ko' : 'en'}`);
@@ -389,6 +403,133 @@ describe('real browser: the diagnostics page', { skip }, () => {
         assert.ok(after.bundle !== null && after.bundle.server.uptimeSeconds >= 0 && before >= 0);
         await screenshot(page, 'diagnostics-cloud-after-failover-en');
       }
+    }
+  });
+
+  it('instances without a roomId (issue 17), Korean and English: a single PC serving two rooms, then a cloud where none knows its room', {
+    timeout: 120_000,
+  }, async () => {
+    const port = await freePort();
+    // Started as Entry HW starts them on a first launch: no addRoomId.
+    const host = start('diag-roomless-host', port, validPki.dir);
+    assert.equal(await host.open(), 2);
+    host.send({ key: 'connectHardwareSuccess', value: '110101' });
+    const [roomX, roomY] = [randomRoomId(), randomRoomId()];
+    await healthyTab(port, roomX, host);
+    await healthyTab(port, roomY, host);
+    const BUTTON = {
+      ko: '하드웨어 연결 버튼(‘연결 프로그램 열기’ 또는 ‘클라우드 PC 연결하기’)',
+      en: 'the hardware-connect button (“Open program” or “Connect to Cloud PC”)',
+    };
+
+    const single = await openPage(port, 'ko-KR');
+    await untilPage(single, 'both rooms served by the only, roomless Entry HW', (v) =>
+      [roomX, roomY].every(
+        (roomId) =>
+          v.bundle?.rooms.find((r) => r.room === masked(roomId))?.state === 'single-pc-several-rooms',
+      ),
+    );
+    for (const roomId of [roomX, roomY]) {
+      const row = await rowText(single.page, roomId);
+      assert.match(row, /있음 \(이 컴퓨터의 호스트\)\s+연결됨 \(110101\)\s+연결됨/);
+      assert.match(
+        row,
+        /방 번호가 없어서 모든 엔트리 탭을 맡는데, 지금 방 번호가 서로 다른 탭이 연결되어 있습니다/,
+      );
+      assert.ok(
+        row.includes(
+          `해결 방법:여러 학생이 함께 쓰는 컴퓨터라면, 이 기기를 쓰는 학생의 엔트리 화면에서 ${BUTTON.ko}을 누르세요.`,
+        ),
+        row,
+      );
+      assert.equal(await single.page.getAttribute(`tr[data-room="${masked(roomId)}"]`, 'class'), 'warning');
+    }
+    assert.doesNotMatch(await visible(single.page.locator('#rooms')), /정상 작동 중/);
+    assert.deepEqual(single.cspErrors, []);
+    await screenshot(single.page, 'diagnostics-single-two-rooms-ko');
+    await single.page.context().close();
+
+    // Two more Entry HW join: one never told its room, one told room Y twice over (refused).
+    const peerA = start('diag-roomless-peer-a', port, validPki.dir);
+    const peerB = start('diag-roomless-peer-b', port, validPki.dir);
+    const peerC = start('diag-roomless-peer-c', port, validPki.dir);
+    for (const peer of [peerA, peerB, peerC]) assert.equal(await peer.open(), 3);
+    peerB.send({ key: 'addRoomId', value: roomY });
+    await peerB.waitFor('connection', (m) => m.value?.roomId === roomY);
+    peerC.send({ key: 'addRoomId', value: roomY });
+    await peerC.waitFor('error', (m) => m.value.code === 'ROOM_CLAIMED');
+
+    for (const locale of ['en-US', 'ko-KR'] as const) {
+      const ko = locale === 'ko-KR';
+      const opened = await openPage(port, locale);
+      const { page } = opened;
+      await untilPage(opened, 'the roomless host and peer, the refused peer and the unserved room', (v) => {
+        const rows = v.bundle?.rooms ?? [];
+        const is = (state: string, instance: string | null) =>
+          rows.some((r) => r.state === state && r.instance === instance);
+        return (
+          rows.find((r) => r.room === masked(roomX))?.state === 'no-instance' &&
+          rows.find((r) => r.room === masked(roomY))?.state === 'ok' &&
+          is('instance-without-room', 'host') &&
+          is('instance-without-room', 'peer') &&
+          is('room-taken', 'peer')
+        );
+      });
+      const unserved = await rowText(page, roomX);
+      assert.match(
+        unserved,
+        ko
+          ? /엔트리 탭은 열려 있지만 이 탭의 방 번호를 받은 엔트리 하드웨어가 이 컴퓨터에 없어, 기기에 닿지 않습니다\./
+          : /An Entry tab is open, but no Entry HW on this computer has its room number, so it reaches no device\./,
+      );
+      assert.ok(
+        unserved.includes(
+          ko
+            ? `이 학생의 엔트리 화면에서 ${BUTTON.ko}을 누르세요. 그 버튼으로 엔트리 하드웨어가 처음 켜졌다면, 창이 열린 뒤 한 번 더 누르세요.`
+            : `On this student’s Entry page, press ${BUTTON.en}. If that starts Entry HW, press it once more when Entry HW is open`,
+        ),
+        unserved,
+      );
+      assert.match(
+        await rowText(page, roomY),
+        ko ? /있음 \(참여\)[\s\S]*정상 작동 중\./ : /Yes \(joined\)[\s\S]*Working\./,
+      );
+      const roomless = page.locator('tr[data-state="instance-without-room"]');
+      assert.equal(await roomless.count(), 2, 'the roomless host and the roomless peer');
+      const roomlessText = await visible(roomless.first());
+      assert.match(
+        roomlessText,
+        ko
+          ? /^\(방 번호 없음\)\s+있음 \(이 컴퓨터의 호스트\)\s+연결됨 \(110101\)/
+          : /^\(no room id\)\s+Yes \(this computer’s host\)\s+Connected \(110101\)/,
+      );
+      assert.match(
+        roomlessText,
+        ko ? /이 엔트리 하드웨어는 방 번호를 모릅니다\./ : /This Entry HW does not know its room number\./,
+      );
+      assert.ok(
+        roomlessText.includes(
+          ko
+            ? `이 엔트리 하드웨어를 쓰는 학생의 엔트리 화면에서 ${BUTTON.ko}을 다시 누르세요.`
+            : `Press ${BUTTON.en} again on the Entry page of the student this Entry HW belongs to.`,
+        ),
+        roomlessText,
+      );
+      assert.doesNotMatch(roomlessText, ko ? /다시 시작/ : /[Rr]estart/);
+      const taken = await visible(page.locator('tr[data-state="room-taken"]'));
+      assert.match(
+        taken,
+        ko
+          ? new RegExp(`이 엔트리 하드웨어가 ${masked(roomY)} 방을 요청했지만`)
+          : new RegExp(`This Entry HW asked for room ${masked(roomY)}, but another Entry HW`),
+      );
+      for (const state of ['no-instance', 'instance-without-room', 'room-taken'])
+        assert.equal(await page.getAttribute(`tr[data-state="${state}"]`, 'class'), 'problem', state);
+      const body = await visible(page.locator('body'));
+      for (const roomId of [roomX, roomY]) assert.ok(!body.includes(roomId), 'no full roomId on the page');
+      assert.deepEqual(opened.cspErrors, []);
+      await screenshot(page, `diagnostics-cloud-roomless-${ko ? 'ko' : 'en'}`);
+      await page.context().close();
     }
   });
 });

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import {
+  browserEvents,
   browserPayload,
   CloudCluster,
+  errorCodes,
   type Instance,
   parentTags,
   randomRoomId,
@@ -72,6 +74,9 @@ test("a fake local peer cannot take a student's room or the host's own room", as
   await Promise.all([browserA.waitConnected(), browserB.waitConnected()]);
   await roundTrip(a, browserA);
   await roundTrip(b, browserB);
+  // B got its roomId just after its role settled: a peer without a room for a moment, told so once.
+  assert.deepEqual(errorCodes(b.proc), ['ROOM_UNKNOWN'], 'B at start-up');
+  const bMark = b.proc.messages.length;
   const streams = [cluster.stream(a, browserA, roomA), cluster.stream(b, browserB, roomB)];
 
   const fake = await fakePeer(a.proc.port);
@@ -104,7 +109,8 @@ test("a fake local peer cannot take a student's room or the host's own room", as
   assert.deepEqual(foreignAtBrowser(browserA, roomA), [], 'browserA received foreign sends');
   assert.deepEqual(foreignAtBrowser(browserB, roomB), [], 'browserB received foreign sends');
   for (const s of streams) assert.ok(s.b2pReceived().length > 0 && s.p2bReceived().length > 0);
-  assert.deepEqual(b.proc.all('error'), [], 'the rightful peer keeps its room without any error');
+  assert.deepEqual(errorCodes(b.proc, bMark), [], 'the rightful peer keeps its room without any error');
+  assert.deepEqual(errorCodes(a.proc), [], 'the host reports nothing to its parent');
   assert.equal(
     a.proc.outputCount(`refused a peer's matchTarget: room ${roomB}`),
     1,
@@ -152,12 +158,21 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
     5,
     "B's browser still reaches B",
   );
-  assert.equal(thiefB.proc.all('error').length, 1, 'ROOM_CLAIMED is reported once');
+  // Each thief was a peer without a room for a moment (its roomId came after its role settled):
+  // ROOM_UNKNOWN once, then its claim refused: ROOM_CLAIMED once.
+  assert.deepEqual(
+    errorCodes(thiefB.proc),
+    ['ROOM_UNKNOWN', 'ROOM_CLAIMED'],
+    'ROOM_CLAIMED is reported once',
+  );
+  assert.deepEqual(errorCodes(thiefA.proc), ['ROOM_CLAIMED'], "claiming the host's room is refused once");
+  assert.deepEqual(errorCodes(b.proc), ['ROOM_UNKNOWN'], 'the rightful owner gets no ROOM_CLAIMED');
 
   // Re-sending its own claim (Entry HW repeats addRoomId) is fine; changing roomId frees the old one.
+  const bMark = b.proc.messages.length;
   b.proc.send({ key: 'addRoomId', value: roomB });
   await roundTrip(b, browserB, { label: 'after re-claiming' });
-  assert.deepEqual(b.proc.all('error'), []);
+  assert.deepEqual(errorCodes(b.proc, bMark), []);
   const roomB2 = randomRoomId();
   b.proc.send({ key: 'addRoomId', value: roomB2 });
   const fake = await fakePeer(a.proc.port);
@@ -174,42 +189,74 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
   );
 });
 
-test('a room whose peer left is served by nobody: not by a host without a roomId', async (t) => {
+test('a room whose peer left is served by nobody, and a host without a roomId serves no room until it gets one', async (t) => {
   const cluster = new CloudCluster(await freePort());
   t.after(() => cluster.destroy());
-  const roomB = randomRoomId();
+  const [roomB, roomX] = [randomRoomId(), randomRoomId()] as [string, string];
   const host = await cluster.start('host (no roomId)', {});
-  const b = await cluster.start('B', { roomId: roomB });
+  const b = await cluster.start('B', { roomId: roomB, roomIdFirst: true });
   const browserB = cluster.browser({ roomId: roomB, name: 'browserB' });
   await browserB.waitConnected();
   await roundTrip(b, browserB);
+  // Once a peer came, the host without a roomId cannot tell which room is its student's.
+  await host.proc.waitFor('error', (m) => m.value.code === 'ROOM_UNKNOWN', { timeoutMs: 5000 });
 
+  const hostMark = host.proc.messages.length;
   b.proc.disconnectParent();
   await b.proc.exited;
-  await host.proc.waitFor('close', (m) => m.value === roomB, { timeoutMs: 5000 });
-  const hostMark = host.proc.messages.length;
+  await host.proc.waitFor('cloudModeChanged', (m) => m.value === 0, { from: hostMark, timeoutMs: 5000 });
   const browserMark = browserB.received.length;
   for (let seq = 1; seq <= 20; seq += 1) {
     browserB.emit(browserPayload({ room: roomB, kind: 'orphan', seq }));
     host.proc.send({ key: 'send', value: { room: 'host', kind: 'stranger', seq } });
     await sleep(25);
   }
-  // A browser of a never-claimed room proves the host is still serving its own browsers.
-  const own = cluster.browser({ roomId: randomRoomId(), name: 'host browser' });
+  // A browser of a never-claimed room: in the original rule the roomless host served it; now it
+  // cannot tell it from another student's tab whose Entry HW has not started yet, so nobody does.
+  const own = cluster.browser({ roomId: roomX, name: 'browserX (the host student, unknown to the host)' });
   await own.waitConnected();
-  await roundTrip(host, own);
+  for (let seq = 1; seq <= 20; seq += 1) {
+    own.emit(browserPayload({ room: roomX, kind: 'unpaired', seq }));
+    host.proc.send({ key: 'send', value: { room: 'host', kind: 'stranger', seq: 100 + seq } });
+    await sleep(25);
+  }
+
+  // The remedy that works with the real app: the student presses connect again, Entry HW sends
+  // the roomId, and from then on the host serves that room and only it.
+  await cluster.addRoomId(host, roomX);
+  await roundTrip(host, own, { label: 'after the late roomId' });
+  for (let seq = 1; seq <= 10; seq += 1) {
+    browserB.emit(browserPayload({ room: roomB, kind: 'orphan', seq: 100 + seq }));
+    await sleep(25);
+  }
+  await roundTrip(host, own, { label: "after B's orphan messages" });
   await sleep(200);
+  await host.proc.drain();
+
   assert.ok(browserB.connected, 'the orphaned browser stays connected');
   assert.deepEqual(
-    parentTags(host.proc, hostMark).filter((tag) => tag.room === roomB),
+    parentTags(host.proc, hostMark)
+      .filter((tag) => !(tag.room === roomX && tag.kind === 'probe-b'))
+      .map((tag) => `${tag.room}/${tag.kind}#${tag.seq}`),
     [],
-    "the host's parent must not receive the browser of a peer that left",
+    "the host's parent must not receive the browser of a peer that left, nor a room it was not told",
   );
   assert.deepEqual(
-    browserB.tags(browserMark),
+    browserB.tags(browserMark).map((tag) => `${tag.room}/${tag.kind}`),
     [],
     "the host's parent sends must not reach the browser of a peer that left",
   );
+  assert.deepEqual(
+    own.tags().filter((tag) => tag.kind === 'stranger'),
+    [],
+    "the host's sends before it knew its room must reach no tab",
+  );
+  assert.deepEqual(
+    browserEvents(host.proc, hostMark),
+    [`connection:${roomX}`],
+    "the host's parent hears nothing of B leaving, then connection for its own room's tab when its roomId arrives",
+  );
+  assert.deepEqual(errorCodes(host.proc), ['ROOM_UNKNOWN'], 'ROOM_UNKNOWN is told once');
 });
 
 test("a peer holding the roomId the host's parent then sets loses it: the host's own room wins", async (t) => {

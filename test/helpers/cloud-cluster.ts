@@ -2,6 +2,7 @@
 // its own Entry HW parent, through test/helpers/server-process.ts), socket.io browsers that
 // reconnect like entryjs, tagged traffic so that a message reaching the wrong room is detected,
 // and /status polling. Used by test/cloud/*.test.ts and bench/failover.ts.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { randomRoomId, type StatusBody, sleep, until } from '../support/util';
 
@@ -236,6 +237,28 @@ export function lastValue(
   return all.length === 0 ? undefined : (all[all.length - 1]?.value as number);
 }
 
+/** The codes of the `error` messages a parent received from index `from` on, in order. */
+export function errorCodes(proc: ServerProcess, from = 0): string[] {
+  return proc.messages
+    .slice(from)
+    .filter((m) => m.key === 'error')
+    .map((m) => String((m.value as { code?: unknown } | undefined)?.code));
+}
+
+/**
+ * What a parent heard about browsers from index `from` on, in order: `connection:<roomId>` and
+ * `close:<roomId>` (`undefined` when the value had none). Entry HW resets its device on `close`
+ * of its own roomId, or of any value while it has none.
+ */
+export function browserEvents(proc: ServerProcess, from = 0): string[] {
+  const out: string[] = [];
+  for (const m of proc.messages.slice(from)) {
+    if (m.key === 'close') out.push(`close:${m.value}`);
+    else if (m.key === 'connection') out.push(`connection:${m.value?.roomId}`);
+  }
+  return out;
+}
+
 export interface Instance {
   proc: ServerProcess;
   name: string;
@@ -256,7 +279,12 @@ export class CloudCluster {
     private readonly quiet = false,
   ) {}
 
-  /** Spawns an instance; `addRoomId` is sent before `open` when `roomIdFirst`, else after. */
+  /**
+   * Spawns an instance. Without `roomId` its parent never sends `addRoomId`, as the real Entry HW
+   * on a first launch (see {@link addRoomId} for one that arrives later). With one, `addRoomId` is
+   * sent before `open` when `roomIdFirst`, else right after `open` (once the role is known, unless
+   * `waitForRole` is false); either way this resolves only once the server has read it.
+   */
   async start(
     name: string,
     {
@@ -289,7 +317,19 @@ export class CloudCluster {
       proc.send({ key: 'open', value: 'production' });
     }
     if (roomId !== undefined && !roomIdFirst) proc.send({ key: 'addRoomId', value: roomId });
+    // The server reads IPC in order: once the barrier returns, it has taken the roomId.
+    if (roomId !== undefined) await proc.drain();
     return instance;
+  }
+
+  /**
+   * The parent sends `addRoomId` late, as Entry HW does when its link is opened again while it
+   * runs; resolves once the server has read it.
+   */
+  async addRoomId(instance: Instance, roomId: string): Promise<void> {
+    instance.proc.send({ key: 'addRoomId', value: roomId });
+    instance.roomId = roomId;
+    await instance.proc.drain();
   }
 
   browser(options: Omit<BrowserOptions, 'port'>): TestBrowser {
@@ -521,4 +561,85 @@ export function sequenceProblems(received: number[], lastSent: number, contiguou
     }
   }
   return problems;
+}
+
+/**
+ * Sends `count` tagged messages each way for every pair (the browser's tagged with `room`, the
+ * parent's with `sender`) and waits until each arrived, in order and once. An instance that
+ * serves several browsers (a single server) is in several pairs and sends each message once.
+ */
+export async function exchange(
+  pairs: { instance: Instance; browser: TestBrowser; room: string; sender: string }[],
+  count = 5,
+): Promise<void> {
+  const nonce = randomBytes(5).toString('hex');
+  const marks = pairs.map((p) => ({
+    parent: p.instance.proc.messages.length,
+    browser: p.browser.received.length,
+  }));
+  const senders = [...new Map(pairs.map((p) => [p.instance, p.sender])).entries()];
+  for (let seq = 1; seq <= count; seq += 1) {
+    for (const p of pairs) {
+      assert.ok(
+        p.browser.emit(browserPayload({ room: p.room, kind: 'check', seq, nonce })),
+        `${p.browser.name} is not connected`,
+      );
+    }
+    for (const [instance, sender] of senders) {
+      instance.proc.send({ key: 'send', value: { room: sender, kind: 'check', seq, nonce } });
+    }
+  }
+  await Promise.all(
+    pairs.map(async (p, i) => {
+      const mark = marks[i] as { parent: number; browser: number };
+      const atParent = () =>
+        parentTags(p.instance.proc, mark.parent)
+          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.room)
+          .map((t) => t.seq);
+      const atBrowser = () =>
+        p.browser
+          .tags(mark.browser)
+          .filter((t) => t.kind === 'check' && t.nonce === nonce && t.room === p.sender)
+          .map((t) => t.seq);
+      await until(() => atParent().length >= count && atBrowser().length >= count, {
+        timeoutMs: 5000,
+        describe: () =>
+          `${count} messages each way between ${p.instance.name} and ${p.browser.name}: parent got [${atParent()}], browser got [${atBrowser()}]`,
+      });
+      const expected = Array.from({ length: count }, (_, k) => k + 1);
+      assert.deepEqual(
+        atParent(),
+        expected,
+        `${p.instance.name}'s parent: browser messages out of order or duplicated`,
+      );
+      assert.deepEqual(atBrowser(), expected, `${p.browser.name}: parent sends out of order or duplicated`);
+    }),
+  );
+}
+
+/** One student of a cloud PC: their Entry HW (instance) and their Entry tab, and their room. */
+export interface Student {
+  room: string;
+  instance: Instance;
+  tab: TestBrowser;
+}
+
+/**
+ * Every tagged message that reached another student than its sender, as readable lines, from
+ * the given marks on (default: the whole run). Tabs tag with their room and parents with their
+ * student's room, whether or not the instance knows it; a parent or a tab only ever receives
+ * tags of its own student's room.
+ */
+export function crossings(
+  students: readonly Student[],
+  from: { parent?: Map<Instance, number>; tab?: Map<TestBrowser, number> } = {},
+): string[] {
+  const out: string[] = [];
+  for (const s of students) {
+    for (const tag of parentTags(s.instance.proc, from.parent?.get(s.instance) ?? 0))
+      if (tag.room !== s.room) out.push(`${s.instance.name}'s parent got ${tag.room}/${tag.kind}#${tag.seq}`);
+    for (const tag of s.tab.tags(from.tab?.get(s.tab) ?? 0))
+      if (tag.room !== s.room) out.push(`${s.tab.name} got ${tag.room}/${tag.kind}#${tag.seq}`);
+  }
+  return out;
 }

@@ -1,15 +1,18 @@
-// A socket-free model of a cloud PC classroom for the routing property tests (issue 12): the
-// host's bookkeeping as HostHub keeps it (members, peer claims, rooms claimed before, recent
-// departures, the reconnect mailbox) and each instance's outbox as EntryServer keeps it, driven by
-// the code's own rules: routing from src/routing/host-routing.ts, the claim decision and the
-// claimed-rooms memory from src/routing/room-claims.ts, the held-message rule and departures from
-// src/routing/held-messages.ts, the real ReconnectMailbox and PeerOutbox. Around them it plays the
-// events (instances joining and leaving, matchTarget claims, addRoomId, browsers coming and
-// going, host failovers). `check*` functions state the invariants of docs/PROTOCOL.md §4–5
-// against the model's own record of what happened, and return the first violation, or undefined.
-//
-// What the model still writes itself is only HostHub's and EntryServer's glue (which decision is
-// asked when, with which facts); keep it in step with those two files.
+// Owns the socket-free classroom model the routing properties drive (issues 12 and 17): a cloud PC
+// whose instances start with or without a roomId, get addRoomId at any moment or never, join and
+// quit, lose their host and elect a new one (a brand-new instance may take the port first), and
+// whose tabs open, close, drop, reconnect and reload. What the code decides is asked of the code's
+// own rules: routing from src/routing/host-routing.ts, claims from src/routing/room-claims.ts, held
+// messages from src/routing/held-messages.ts, the host-loss record from src/cloud/host-loss.ts, the
+// real ReconnectMailbox and PeerOutbox. The model writes only the glue that decides when each rule
+// is asked (HostHub, browser-sockets.ts, peer-sockets.ts, PeerRooms, PeerRole, ElectionRunner,
+// EntryServer; keep it in step with them) and, apart from it, an independent record of the contract:
+// what each parent said (its roomId over time), whether its instance is part of a cloud, which parent
+// each tab's messages reached, which tabs each send reached, and every connection, close and error
+// each parent heard. The `check*` functions state the invariants of docs/PROTOCOL.md §4-5 and of
+// issue 17 against that record only (never by asking a routing rule again, which could not fail),
+// and return the first violation, described, or undefined.
+import { HostLossRecord } from '../../src/cloud/host-loss';
 import {
   type HoldKey,
   holdKey,
@@ -17,11 +20,18 @@ import {
   RecentDepartures,
 } from '../../src/routing/held-messages';
 import {
-  isUnmatchedBrowser,
+  ALL_BROWSERS,
+  type BrowserMessageRoute,
+  type BrowserTargets,
+  browserLeftMsAgo,
   type RoutingSnapshot,
+  roomTargets,
   routeBrowserMessage,
   routeParentSend,
   routePeerMessage,
+  sendTargets,
+  targetsReach,
+  withoutRoom,
 } from '../../src/routing/host-routing';
 import { PeerOutbox } from '../../src/routing/peer-outbox';
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
@@ -31,116 +41,224 @@ import {
   type RoomClaimDecision,
   type RoomClaimFacts,
 } from '../../src/routing/room-claims';
+import type { MatchTargetValue } from '../../src/socket/events';
 
-/**
- * The claim decision HostHub.matchPeer asks: `decideRoomClaim` by default. Replaceable only so
- * the tests can show that the checks catch a wrong rule (the code before issue 8 took every claim).
- */
-export type ClaimRule = (facts: RoomClaimFacts) => RoomClaimDecision;
+// ---------------------------------------------------------------------------------------------
+// The rules the glue asks. The code's own by default; replaceable only so that the tests can show
+// that the checks catch a wrong rule (a check that cannot fail proves nothing).
 
-/** A message a parent sent, as the model tracks it. */
-export interface ModelMessage {
-  id: number;
-  /** The sending instance. */
-  from: string;
-  /** The sender's roomId when it sent. */
-  fromRoom: string | undefined;
-  /** The sender's `roomChanges` when it sent. */
-  fromRoomChanges: number;
-  /** Its parent sent addRoomId between the send and the routing (it waited in the outbox). */
-  roomChangedBeforeRouting?: boolean;
-  /** Routed by the host's hub as its own parent's send while the host had no roomId. */
-  roomlessHost: boolean;
-  /** Routed while the host routed without rooms (single-server mode: compat broadcast). */
-  single: boolean;
-  sentAt: number;
+/** What the host's hub knows when it asks a rule: HostHub.snapshot, plus what the rule before issue 17 read. */
+export interface ModelSnapshot extends RoutingSnapshot {
+  /** Whether some peer claimed this room on this hub, even if it left since (PeerRooms' ClaimedRooms). */
+  claimedBefore: (roomId: string) => boolean;
+  /** Rooms a peer holds now or claimed before. */
+  matchedRooms: () => string[];
 }
 
-export interface ModelInstance {
-  id: string;
-  roomId: string | undefined;
-  /** 'detached' after a failover until it rejoins the new host. */
-  state: 'host' | 'peer' | 'detached';
-  /** Parent sends queued while detached (EntryServer's ParentOutbox, the real PeerOutbox). */
-  outbox: PeerOutbox<ModelMessage>;
-  /** How many times its parent sent a new roomId. */
-  roomChanges: number;
-  /** As a peer: its room's browsers, from the host's roomConnection / roomClose (PeerRole.ownRoomBrowsers). */
-  ownRoomBrowsers: number;
-  /** HostLossRecord (cloud/host-loss.ts): when the host was lost while its room had a browser. */
-  browserLeftAt: number | undefined;
+export interface HubRules {
+  /** PeerRooms.claim: `decideRoomClaim`. */
+  claim: (facts: RoomClaimFacts) => RoomClaimDecision;
+  /** browser-sockets.ts: who serves a browser (its messages, and its connection/close). */
+  browser: (snapshot: ModelSnapshot, roomId: string | undefined) => BrowserMessageRoute;
+  /** HostHub.deliverFromParent: the browsers a send of the host's parent reaches; undefined: nobody. */
+  parentSend: (snapshot: ModelSnapshot) => BrowserTargets | undefined;
+  /** EntryServer.tellIfRoomUnknown: whether an instance is left without a room. */
+  withoutRoom: (ownRoomId: string | undefined, routesByRoom: boolean) => boolean;
+  /**
+   * Who hears `connection` / `close`. Today's glue: the instance that serves the browser
+   * (browser-sockets.ts tellServer), plus the transitions (a roomless host's parent hears close for
+   * the rooms it served when it gains its first peer, and connection when its roomId arrives while
+   * its tab is here). Before issue 17: the host's parent heard of every browser (the room's peer as
+   * well) and of every peer, and no transition.
+   */
+  events: { everyBrowserToHost: boolean; peersToHost: boolean; transitions: boolean };
+  /** EntryServer.roomUnknownTold: ROOM_UNKNOWN once per role turn (false: on every check). */
+  roomUnknownOncePerTurn: boolean;
+  /**
+   * HostHub.becameCloud: at its first peer, the host drops what it held for reconnecting tabs except
+   * its own room's (false: keeps it all, as beeaa90 did).
+   */
+  dropHeldOnCloud: boolean;
 }
 
-export interface ModelBrowser {
-  id: string;
-  roomId: string | undefined;
-  connected: boolean;
-  /** Times this tab (this roomId) was connected: [from, to or Infinity]. */
-  spans: [number, number][];
-}
+/** The code's rules, as HostHub, browser-sockets.ts and EntryServer ask them. */
+export const CODE_RULES: HubRules = {
+  claim: decideRoomClaim,
+  browser: routeBrowserMessage,
+  parentSend: (snapshot) => {
+    const route = routeParentSend(snapshot);
+    return route.to === 'nobody' ? undefined : sendTargets(route);
+  },
+  withoutRoom,
+  events: { everyBrowserToHost: false, peersToHost: false, transitions: true },
+  roomUnknownOncePerTurn: true,
+  dropHeldOnCloud: true,
+};
 
-export const MAILBOX_LIMITS = { maxAgeMs: RECONNECT_WINDOW_MS, maxPerKey: 5, maxKeys: 3 } as const;
-
-interface HeldModelMessage {
-  message: ModelMessage;
-  /** When it went into the mailbox, minus how long it waited in an outbox before (the mailbox's age). */
-  heldAt: number;
-}
-
-/** The host's hub state: what HostHub keeps in members, peerByRoom, claimed, departures, everCloud and the mailbox. */
-class HubModel {
-  readonly peerRoom = new Map<string, string | undefined>();
-  readonly peerByRoom = new Map<string, string>();
-  readonly claimed = new ClaimedRooms();
-  readonly departures = new RecentDepartures();
-  readonly mailbox: ReconnectMailbox<HeldModelMessage, HoldKey>;
-  everCloud: boolean;
-
-  constructor(
-    readonly hostId: string,
-    everCloud: boolean,
-    now: () => number,
-  ) {
-    this.everCloud = everCloud;
-    this.mailbox = new ReconnectMailbox({ ...MAILBOX_LIMITS, now });
-  }
-}
+// ---------------------------------------------------------------------------------------------
+// Steps.
 
 export type Step =
-  | { type: 'addInstance'; room: number }
-  | { type: 'leave'; instance: number }
+  /** A new instance starts (Entry HW launched); `room` -1: its parent has sent no roomId. */
+  | { type: 'start'; room: number }
+  /** An instance's process ends (a peer quits, or the host is lost; the others back off). */
+  | { type: 'quit'; instance: number }
+  /** The host is lost and a brand-new instance takes the port before the others rejoin. */
+  | { type: 'freshHost'; room: number }
+  /** An instance without a role ends its backoff: binds when nobody holds the port, else joins. */
+  | { type: 'rejoin'; instance: number }
   | { type: 'addRoomId'; instance: number; room: number }
   | { type: 'parentSend'; instance: number }
-  | { type: 'browserConnect'; room: number }
-  | { type: 'browserLeave'; browser: number }
-  | { type: 'browserReconnect'; browser: number }
-  | { type: 'failover'; successor: number }
-  | { type: 'rejoin'; instance: number }
+  /** A new tab opens (-1: without a roomId); it connects if there is a host. */
+  | { type: 'tabOpen'; room: number }
+  /** A tab closes for good. */
+  | { type: 'tabClose'; tab: number }
+  /** A tab's connection drops (it reconnects later, with tabReconnect). */
+  | { type: 'tabDrop'; tab: number }
+  /** A tab that is not connected (dropped, or cut off by a host loss) connects again. */
+  | { type: 'tabReconnect'; tab: number }
+  /** A connected tab reloads: it leaves and connects again at once. */
+  | { type: 'tabReload'; tab: number }
   | { type: 'tick'; ms: number };
 
 /** roomIds the steps pick from; -1 means none. Few, so claims and rooms collide often. */
 export const ROOMS = ['r0', 'r1', 'r2', 'r3'] as const;
 const roomOf = (index: number): string | undefined => (index < 0 ? undefined : ROOMS[index % ROOMS.length]);
 
-/** A delivery the model observed: which browser received which message (directly or held). */
-export interface Delivery {
+export const MAILBOX_LIMITS = { maxAgeMs: RECONNECT_WINDOW_MS, maxPerKey: 5, maxKeys: 3 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// What the model keeps.
+
+/** A message a parent sent, as the model tracks it. */
+export interface ModelMessage {
+  id: number;
+  /** The sending instance. */
+  from: string;
+  /** Its parent's roomId when it sent (the contract record). */
+  fromRoom: string | undefined;
+  /** Its instance was part of a cloud when it sent (the contract record). */
+  fromCloud: boolean;
+  sentAt: number;
+}
+
+/** A parent's send that reached a tab: directly, or held and handed out when the tab came. */
+export interface TabDelivery {
   message: ModelMessage;
   browser: ModelBrowser;
-  /** When it went into the mailbox (its age start), for a held message. */
-  heldAt?: number;
   held: boolean;
+  /** When a held message's age started (the mailbox's). */
+  heldAt?: number;
   at: number;
 }
 
+/** What a parent heard from its server (IPC `connection`, `close`, `error`). */
+export interface Heard {
+  parent: string;
+  type: 'connection' | 'close' | 'error';
+  /** connection / close: `ConnectionInfo.kind` ('peer' only before issue 17). */
+  kind?: 'browser' | 'peer';
+  roomId?: string;
+  /** error: its code. */
+  code?: 'ROOM_UNKNOWN' | 'ROOM_CLAIMED';
+  /** The instance's role turn (EntryServer.listenTo) when it heard it. */
+  turn: number;
+  /** The parent's roomId (the contract record) when it heard it. */
+  parentRoomId: string | undefined;
+  at: number;
+}
+
+export interface ModelBrowser {
+  id: string;
+  roomId: string | undefined;
+  connected: boolean;
+  /** Closed for good (no reconnect). */
+  closed: boolean;
+  /** Times this tab was connected: [from, to or Infinity]. */
+  spans: [number, number][];
+}
+
+export interface ModelInstance {
+  id: string;
+  /** 'detached': no role (between hosts, backing off). */
+  state: 'host' | 'peer' | 'detached';
+  // --- The code's state (glue): EntryServer, ElectionRunner, PeerRole.
+  /** EntryServer.ownRoomId. */
+  ownRoomId: string | undefined;
+  /** EntryServer's ParentOutbox (the real PeerOutbox inside). */
+  outbox: PeerOutbox<ModelMessage>;
+  /** ElectionRunner.hostLoss. */
+  hostLoss: HostLossRecord;
+  /** ElectionRunner.everCloud: it was a peer (as a host it routes by room from the start). */
+  wasPeer: boolean;
+  /** EntryServer.listenTo calls: one per role taken. */
+  turn: number;
+  /** EntryServer.roomUnknownTold. */
+  roomUnknownTold: boolean;
+  /** EntryServer.refusedRoom. */
+  refusedRoom: string | undefined;
+  /** PeerRole.roomId: the roomId claimed at the host. */
+  peerRoomId: string | undefined;
+  /** PeerRole.ownRoomBrowsers. */
+  ownRoomBrowsers: number;
+  // --- The contract record (kept apart from the glue; the checks read only this).
+  /** What its parent said: undefined until addRoomId (or from the start). */
+  parentRoomId: string | undefined;
+  /** More than one instance is involved, from its own view: it was a peer, or a peer joined its hub. */
+  cloud: boolean;
+  /** Everything its parent heard. */
+  heard: Heard[];
+}
+
+/** The host's hub: what HostHub, PeerRooms and BrowserDelivery keep for one hosting turn. */
+class HubModel {
+  /** Peers connected (socket.data.roomId: the room each holds). */
+  readonly peerRoom = new Map<string, string | undefined>();
+  /** PeerRooms.holders. */
+  readonly holders = new Map<string, string>();
+  readonly claimed = new ClaimedRooms();
+  readonly departures = new RecentDepartures();
+  readonly mailbox: ReconnectMailbox<{ message: ModelMessage; heldAt: number }, HoldKey>;
+  /** HostHub.everCloud. */
+  everCloud: boolean;
+
+  constructor(everCloud: boolean, now: () => number) {
+    this.everCloud = everCloud;
+    this.mailbox = new ReconnectMailbox({ ...MAILBOX_LIMITS, now });
+  }
+}
+
+/** One instance's contract state at a moment. */
+export interface ParentView {
+  role: ModelInstance['state'];
+  roomId: string | undefined;
+  cloud: boolean;
+}
+
+/** What happened in one step, for the checks. */
+export interface StepRecord {
+  step: Step | undefined;
+  /** Which parent each connected tab's message reached (undefined: dropped), before the step... */
+  servedBefore: Map<ModelBrowser, string | undefined>;
+  /** ...and after it: every connected tab sends one message after each step (entryjs sends at 60 Hz). */
+  servedAfter: Map<ModelBrowser, string | undefined>;
+  viewBefore: Map<string, ParentView>;
+  viewAfter: Map<string, ParentView>;
+  deliveries: TabDelivery[];
+  heard: Heard[];
+  sends: ModelMessage[];
+  tabsArrived: ModelBrowser[];
+  tabsLeft: ModelBrowser[];
+}
+
 /**
- * The classroom. Apply steps with `apply`; deliveries of parent sends are collected in
- * `deliveries` (cleared by the caller after each check).
+ * The classroom. `step` applies one step and probes who serves whom; the checks read `record`.
  *
  * @example
  * const model = new ClassroomModel();
- * model.apply({ type: 'addInstance', room: 0 });
- * model.apply({ type: 'browserConnect', room: 0 });
- * checkBrowserRouting(model); // undefined
+ * model.step({ type: 'start', room: 0 });
+ * model.step({ type: 'tabOpen', room: 0 });
+ * checkOwnRoomOnly(model); // undefined
  */
 export class ClassroomModel {
   now = 0;
@@ -148,154 +266,150 @@ export class ClassroomModel {
   readonly browsers: ModelBrowser[] = [];
   hub: HubModel | undefined;
   /**
-   * The contract's own record (§4–5), kept apart from the code's: the first connected claimant of
-   * each room on the current hub. A later claim, and a claim of the host's roomId, do not enter
-   * it; the host's parent naming a room takes it out (the host's room wins).
+   * The contract's record of claims (§4): the first connected claimant of each room on the
+   * current hub. A later claim and a claim of the host's roomId do not enter it; a peer claiming
+   * another room gives its old one up; the host's parent naming a room takes it out.
    */
   readonly firstClaim = new Map<string, string>();
-  readonly deliveries: Delivery[] = [];
-  /** Claims refused (ROOM_CLAIMED to the peer's parent), including the host taking a room. */
+  /** Claims refused (ROOM_CLAIMED sent to the peer), including the host taking a room. */
   refusedClaims = 0;
   /** Queued sends dropped: on a roomId change, and older than the window when drained. */
   droppedQueued = 0;
-  /** Instances that have been peers (ElectionRunner.everCloud: as host they start in cloud routing). */
-  private readonly wasPeer = new Set<string>();
-  private ids = 0;
+  /** Most instances alive at once so far (1: a single PC). */
+  maxAlive = 0;
+  record: StepRecord;
+  private instanceIds = 0;
+  private tabIds = 0;
   private messageIds = 0;
 
-  constructor(private readonly claimRule: ClaimRule = decideRoomClaim) {}
+  constructor(readonly rules: HubRules = CODE_RULES) {
+    this.record = this.emptyRecord(undefined, new Map());
+  }
 
   get host(): ModelInstance | undefined {
     return this.instances.find((i) => i.state === 'host');
-  }
-
-  /** HostHub.snapshot. */
-  snapshot(): RoutingSnapshot {
-    const hub = this.hub as HubModel;
-    return {
-      ownRoomId: this.host?.roomId,
-      cloud: hub.peerRoom.size > 0 || hub.everCloud,
-      peerForRoom: (roomId) => hub.peerByRoom.get(roomId),
-      claimedBefore: (roomId) => hub.claimed.has(roomId),
-    };
   }
 
   connectedBrowsers(): ModelBrowser[] {
     return this.browsers.filter((b) => b.connected);
   }
 
-  apply(step: Step): void {
-    const pickInstance = (n: number) =>
+  /** Applies one step, then every connected tab sends a message (the probe of who serves it). */
+  step(step: Step): void {
+    this.record = this.emptyRecord(step, this.record.servedAfter);
+    this.apply(step);
+    this.record.servedAfter = this.probe();
+    this.record.viewAfter = this.views();
+    this.maxAlive = Math.max(this.maxAlive, this.instances.length);
+  }
+
+  /** HostHub.snapshot (with what the rule before issue 17 also read). */
+  snapshot(): ModelSnapshot {
+    const hub = this.hub as HubModel;
+    return {
+      ownRoomId: this.host?.ownRoomId,
+      cloud: hub.peerRoom.size > 0 || hub.everCloud,
+      peerForRoom: (roomId) => hub.holders.get(roomId),
+      claimedBefore: (roomId) => hub.claimed.has(roomId),
+      matchedRooms: () => [...ROOMS.filter((r) => hub.claimed.has(r)), ...hub.holders.keys()],
+    };
+  }
+
+  private emptyRecord(
+    step: Step | undefined,
+    servedBefore: Map<ModelBrowser, string | undefined>,
+  ): StepRecord {
+    const view = this.views();
+    return {
+      step,
+      servedBefore,
+      servedAfter: new Map(),
+      viewBefore: view,
+      viewAfter: view,
+      deliveries: [],
+      heard: [],
+      sends: [],
+      tabsArrived: [],
+      tabsLeft: [],
+    };
+  }
+
+  private views(): Map<string, ParentView> {
+    const views = new Map<string, ParentView>();
+    for (const i of this.instances)
+      views.set(i.id, { role: i.state, roomId: i.parentRoomId, cloud: i.cloud || i.state === 'peer' });
+    return views;
+  }
+
+  private apply(step: Step): void {
+    const instance = (n: number) =>
       this.instances.length ? this.instances[n % this.instances.length] : undefined;
-    const pickBrowser = (n: number) =>
-      this.browsers.length ? this.browsers[n % this.browsers.length] : undefined;
+    const tab = (n: number) => (this.browsers.length ? this.browsers[n % this.browsers.length] : undefined);
     switch (step.type) {
-      case 'addInstance': {
-        this.ids += 1;
-        const inst: ModelInstance = {
-          id: `i${this.ids}`,
-          roomId: roomOf(step.room),
-          state: 'detached',
-          outbox: new PeerOutbox(),
-          roomChanges: 0,
-          ownRoomBrowsers: 0,
-          browserLeftAt: undefined,
-        };
-        this.instances.push(inst);
-        if (!this.hub) this.becomeHost(inst);
-        else this.joinAsPeer(inst);
+      case 'start':
+        return this.start(roomOf(step.room));
+      case 'quit': {
+        const inst = instance(step.instance);
+        if (inst) this.quit(inst);
         return;
       }
-      case 'leave': {
-        const inst = pickInstance(step.instance);
-        if (!inst) return;
-        if (inst.state === 'host') return this.apply({ type: 'failover', successor: step.instance + 1 });
-        this.instances.splice(this.instances.indexOf(inst), 1);
-        if (inst.state === 'peer') this.removePeer(inst);
+      case 'freshHost': {
+        const host = this.host;
+        if (!host) return;
+        this.quit(host);
+        return this.start(roomOf(step.room));
+      }
+      case 'rejoin': {
+        const inst = instance(step.instance);
+        if (inst?.state === 'detached') this.takeRole(inst);
         return;
       }
       case 'addRoomId': {
-        const inst = pickInstance(step.instance);
+        const inst = instance(step.instance);
         const roomId = roomOf(step.room);
-        if (!inst || roomId === undefined) return;
-        // EntryServer.addRoomId.
-        if (roomId !== inst.roomId) {
-          inst.roomChanges += 1;
-          inst.ownRoomBrowsers = 0;
-          inst.browserLeftAt = undefined;
-          if (inst.outbox.length > 0) this.droppedQueued += inst.outbox.roomChanged();
-        }
-        inst.roomId = roomId;
-        if (inst.state === 'peer') this.claim(inst, roomId, undefined);
-        if (inst.state === 'host') this.hostRoomChanged(roomId);
+        if (inst && roomId !== undefined) this.addRoomId(inst, roomId);
         return;
       }
       case 'parentSend': {
-        const inst = pickInstance(step.instance);
-        if (!inst) return;
-        const hub = this.hub as HubModel;
-        this.messageIds += 1;
-        const message: ModelMessage = {
-          id: this.messageIds,
-          from: inst.id,
-          fromRoom: inst.roomId,
-          fromRoomChanges: inst.roomChanges,
-          roomlessHost: false,
-          single: false,
-          sentAt: this.now,
-        };
-        if (inst.state === 'detached') inst.outbox.push(message, this.now);
-        else if (inst.state === 'peer') this.fromPeer(inst, message, 0);
-        else this.fromHostParent(hub, message, 0);
+        const inst = instance(step.instance);
+        if (inst) this.parentSend(inst);
         return;
       }
-      case 'browserConnect': {
-        this.ids += 1;
+      case 'tabOpen': {
+        this.tabIds += 1;
         const browser: ModelBrowser = {
-          id: `b${this.ids}`,
+          id: `b${this.tabIds}`,
           roomId: roomOf(step.room),
           connected: false,
+          closed: false,
           spans: [],
         };
         this.browsers.push(browser);
         this.connectBrowser(browser);
         return;
       }
-      case 'browserLeave': {
-        const browser = pickBrowser(step.browser);
+      case 'tabClose': {
+        const browser = tab(step.tab);
+        if (!browser || browser.closed) return;
+        if (browser.connected) this.disconnectBrowser(browser);
+        browser.closed = true;
+        return;
+      }
+      case 'tabDrop': {
+        const browser = tab(step.tab);
         if (browser?.connected) this.disconnectBrowser(browser);
         return;
       }
-      case 'browserReconnect': {
-        const browser = pickBrowser(step.browser);
-        if (!browser || !this.hub) return;
-        if (browser.connected) this.disconnectBrowser(browser);
+      case 'tabReconnect': {
+        const browser = tab(step.tab);
+        if (browser && !browser.connected && !browser.closed) this.connectBrowser(browser);
+        return;
+      }
+      case 'tabReload': {
+        const browser = tab(step.tab);
+        if (!browser?.connected) return;
+        this.disconnectBrowser(browser);
         this.connectBrowser(browser);
-        return;
-      }
-      case 'failover': {
-        const old = this.host;
-        if (!old) return;
-        this.instances.splice(this.instances.indexOf(old), 1);
-        // The old host's process is gone: its browsers are cut off with it (no hub to record it).
-        for (const b of this.connectedBrowsers()) this.endSpan(b);
-        for (const inst of this.instances) {
-          // ElectionRunner's 'lost' handler (only an instance linked to the host has one).
-          if (inst.state === 'peer') {
-            inst.browserLeftAt = inst.ownRoomBrowsers > 0 ? this.now : undefined;
-            inst.ownRoomBrowsers = 0;
-          }
-          inst.state = 'detached';
-        }
-        this.hub = undefined;
-        this.firstClaim.clear();
-        const successor = pickInstance(step.successor);
-        if (successor) this.becomeHost(successor);
-        return;
-      }
-      case 'rejoin': {
-        const inst = pickInstance(step.instance);
-        if (inst?.state === 'detached' && this.hub) this.joinAsPeer(inst);
         return;
       }
       case 'tick':
@@ -304,167 +418,362 @@ export class ClassroomModel {
     }
   }
 
-  /** ElectionRunner.listen + EntryServer.settleRole: a hub that holds for its own room's tab after a loss. */
+  // --- Instances: EntryServer, ElectionRunner, PeerRole.
+
+  /** A new process: `open` with the roomId its parent may already have sent (addRoomId before open settles). */
+  private start(roomId: string | undefined): void {
+    this.instanceIds += 1;
+    const inst: ModelInstance = {
+      id: `i${this.instanceIds}`,
+      state: 'detached',
+      ownRoomId: roomId,
+      outbox: new PeerOutbox(),
+      hostLoss: new HostLossRecord(),
+      wasPeer: false,
+      turn: 0,
+      roomUnknownTold: false,
+      refusedRoom: undefined,
+      peerRoomId: undefined,
+      ownRoomBrowsers: 0,
+      parentRoomId: roomId,
+      cloud: false,
+      heard: [],
+    };
+    this.instances.push(inst);
+    this.takeRole(inst);
+  }
+
+  /** The election: bind when nobody holds the port, else join the host. */
+  private takeRole(inst: ModelInstance): void {
+    if (this.hub) this.joinAsPeer(inst);
+    else this.becomeHost(inst);
+  }
+
+  /** The process ends: as a peer its socket closes at the host; as the host everything it held goes. */
+  private quit(inst: ModelInstance): void {
+    this.instances.splice(this.instances.indexOf(inst), 1);
+    if (inst.state === 'peer') return this.peerLeft(inst);
+    if (inst.state !== 'host') return;
+    // The host's process is gone: its tabs are cut off with it (entryjs reconnects them later), nobody
+    // hears of it (its parent is gone too), and each peer's link is lost.
+    for (const b of this.connectedBrowsers()) this.endSpan(b);
+    this.hub = undefined;
+    this.firstClaim.clear();
+    for (const peer of this.instances) {
+      if (peer.state !== 'peer') continue;
+      // ElectionRunner.join's 'lost' handler: the record, then no role until the backoff ends.
+      peer.hostLoss.lost(peer.ownRoomBrowsers > 0, this.now);
+      peer.state = 'detached';
+    }
+  }
+
+  /** EntryServer.listenTo: a role is taken. */
+  private listenTo(inst: ModelInstance): void {
+    inst.turn += 1;
+    inst.refusedRoom = undefined;
+    inst.roomUnknownTold = false;
+  }
+
+  /** ElectionRunner.listen (HostTurn) + HostHub's constructor + EntryServer.settleRole. */
   private becomeHost(inst: ModelInstance): void {
-    inst.state = 'host';
-    const hub = new HubModel(inst.id, this.wasPeer.has(inst.id), () => this.now);
-    if (inst.browserLeftAt !== undefined && inst.roomId !== undefined)
-      hub.departures.left(holdKey(inst.roomId), inst.browserLeftAt);
-    inst.browserLeftAt = undefined;
+    const hub = new HubModel(inst.wasPeer, () => this.now);
+    for (const { roomId, leftAt } of inst.hostLoss.reconnectingRooms(inst.ownRoomId))
+      hub.departures.left(holdKey(roomId), leftAt);
     this.hub = hub;
-    for (const { value, queuedMs } of this.drain(inst)) this.fromHostParent(hub, value, queuedMs);
+    inst.state = 'host';
+    this.listenTo(inst);
+    inst.hostLoss.forget();
+    this.settle(inst);
   }
 
-  /** ParentOutbox.handTo. */
-  private drain(inst: ModelInstance): { value: ModelMessage; queuedMs: number }[] {
-    const { fresh, expired } = inst.outbox.drain(this.now);
-    this.droppedQueued += expired;
-    return fresh;
-  }
-
-  /** ElectionRunner.join (PeerLink.connect) + EntryServer.settleRole: connect, matchTarget with the current roomId, then the outbox drains. */
+  /**
+   * ElectionRunner.join: the host wires the peer (peer-sockets.ts wirePeer), the peer's matchTarget
+   * (its roomId and what its last host loss said) is carried out, then the peer settles
+   * (EntryServer.settleRole: ROOM_UNKNOWN, the outbox drained through the host).
+   */
   private joinAsPeer(inst: ModelInstance): void {
     const hub = this.hub as HubModel;
+    const host = this.host as ModelInstance;
+    // Contract: more than one instance is involved, for both.
+    inst.cloud = true;
+    host.cloud = true;
+    // PeerRole: a new link; its room's browser count starts at none.
     inst.state = 'peer';
     inst.ownRoomBrowsers = 0;
-    this.wasPeer.add(inst.id);
+    this.listenTo(inst);
+    // The host side: wirePeer.
     hub.peerRoom.set(inst.id, undefined);
-    hub.everCloud = true;
-    // HostLossRecord.claimFields: the age of the loss, only within the window.
-    const lossAge = inst.browserLeftAt === undefined ? undefined : this.now - inst.browserLeftAt;
-    const leftMsAgo = lossAge !== undefined && lossAge < RECONNECT_WINDOW_MS ? lossAge : undefined;
-    if (inst.roomId !== undefined) this.claim(inst, inst.roomId, leftMsAgo);
-    inst.browserLeftAt = undefined;
-    for (const { value, queuedMs } of this.drain(inst)) this.fromPeer(inst, value, queuedMs);
+    this.becameCloud(hub, host);
+    this.hostCloudModeChanged(host);
+    if (this.rules.events.peersToHost) this.hear(host, { type: 'connection', kind: 'peer' });
+    // The peer side, on connect: matchTarget with the roomId now and the host-loss fields.
+    inst.peerRoomId = inst.ownRoomId;
+    if (inst.ownRoomId !== undefined)
+      this.matchPeer(inst, { roomId: inst.ownRoomId, ...inst.hostLoss.claimFields(this.now) });
+    inst.hostLoss.forget();
+    inst.wasPeer = true;
+    this.settle(inst);
   }
 
-  /** HostHub.matchPeer with the claim rule, beside the contract's record of first claims. */
-  private claim(inst: ModelInstance, roomId: string, browserLeftMsAgo: number | undefined): void {
+  /** EntryServer.settleRole: ROOM_UNKNOWN if left without a room, then ParentOutbox.handTo. */
+  private settle(inst: ModelInstance): void {
+    this.tellIfRoomUnknown(inst);
+    const { fresh, expired } = inst.outbox.drain(this.now);
+    this.droppedQueued += expired;
+    for (const { value, queuedMs } of fresh) this.deliver(inst, value, queuedMs);
+  }
+
+  /** Role.routesByRoom: a peer always; a host while its hub routes by room. */
+  private routesByRoom(inst: ModelInstance): boolean {
+    if (inst.state === 'peer') return true;
     const hub = this.hub as HubModel;
+    return hub.peerRoom.size > 0 || hub.everCloud;
+  }
+
+  /** EntryServer.tellIfRoomUnknown. */
+  private tellIfRoomUnknown(inst: ModelInstance): void {
+    if (this.rules.roomUnknownOncePerTurn && inst.roomUnknownTold) return;
+    if (!this.rules.withoutRoom(inst.ownRoomId, this.routesByRoom(inst))) return;
+    inst.roomUnknownTold = true;
+    this.hear(inst, { type: 'error', code: 'ROOM_UNKNOWN' });
+  }
+
+  /** HostRole's 'cloudModeChanged' (on each peerCountChanged) as EntryServer handles it. */
+  private hostCloudModeChanged(host: ModelInstance): void {
+    this.tellIfRoomUnknown(host);
+  }
+
+  /** EntryServer.addRoomId, then the role's addRoomId (HostRole → HostHub.ownRoomIdChanged; PeerRole). */
+  private addRoomId(inst: ModelInstance, roomId: string): void {
+    inst.parentRoomId = roomId; // contract record
+    if (roomId !== inst.ownRoomId) {
+      this.droppedQueued += inst.outbox.roomChanged();
+      inst.hostLoss.forget();
+    }
+    inst.ownRoomId = roomId;
+    if (inst.state === 'host') this.hostRoomChanged(inst, roomId);
+    if (inst.state === 'peer') {
+      if (roomId !== inst.peerRoomId) inst.ownRoomBrowsers = 0;
+      inst.peerRoomId = roomId;
+      this.matchPeer(inst, { roomId });
+    }
+  }
+
+  /** Role.deliver (or the outbox while it has none). */
+  private parentSend(inst: ModelInstance): void {
+    this.messageIds += 1;
+    const message: ModelMessage = {
+      id: this.messageIds,
+      from: inst.id,
+      fromRoom: inst.parentRoomId,
+      fromCloud: inst.cloud || inst.state === 'peer',
+      sentAt: this.now,
+    };
+    this.record.sends.push(message);
+    if (inst.state === 'detached') inst.outbox.push(message, this.now);
+    else this.deliver(inst, message, 0);
+  }
+
+  private deliver(inst: ModelInstance, message: ModelMessage, queuedMs: number): void {
+    if (inst.state === 'peer') this.fromPeer(inst, message, queuedMs);
+    else this.fromHostParent(message, queuedMs);
+  }
+
+  /** What a parent hears (EntryServer's events). */
+  private hear(inst: ModelInstance, what: Pick<Heard, 'type' | 'kind' | 'roomId' | 'code'>): void {
+    const heard: Heard = {
+      ...what,
+      parent: inst.id,
+      turn: inst.turn,
+      parentRoomId: inst.parentRoomId,
+      at: this.now,
+    };
+    inst.heard.push(heard);
+    this.record.heard.push(heard);
+  }
+
+  // --- The host's hub: HostHub, PeerRooms, peer-sockets.ts, browser-sockets.ts, BrowserDelivery.
+
+  private instanceById(id: string | undefined): ModelInstance | undefined {
+    return id === undefined ? undefined : this.instances.find((i) => i.id === id);
+  }
+
+  /**
+   * HostHub.becameCloud: what the host held for reconnecting tabs goes, except its own room's; a
+   * roomless host's parent hears close for each room whose browsers it served.
+   */
+  private becameCloud(hub: HubModel, host: ModelInstance): void {
+    if (hub.everCloud) return;
+    hub.everCloud = true;
+    if (this.rules.dropHeldOnCloud)
+      hub.mailbox.keepOnly(host.ownRoomId === undefined ? undefined : holdKey(host.ownRoomId));
+    if (!this.rules.events.transitions || host.ownRoomId !== undefined) return;
+    const rooms = new Set<string>();
+    for (const b of this.connectedBrowsers()) if (b.roomId !== undefined) rooms.add(b.roomId);
+    for (const roomId of rooms) this.hear(host, { type: 'close', kind: 'browser', roomId });
+  }
+
+  /** peer-sockets.ts peerLeft, after the peer's process ended. */
+  private peerLeft(inst: ModelInstance): void {
+    const hub = this.hub as HubModel;
+    const host = this.host as ModelInstance;
+    const roomId = hub.peerRoom.get(inst.id);
+    this.release(hub, inst.id);
+    hub.peerRoom.delete(inst.id);
+    for (const [room, peer] of this.firstClaim) if (peer === inst.id) this.firstClaim.delete(room);
+    if (this.rules.events.peersToHost) this.hear(host, { type: 'close', kind: 'peer', roomId });
+    this.hostCloudModeChanged(host);
+  }
+
+  /** PeerRooms.release. */
+  private release(hub: HubModel, peerId: string): void {
+    const roomId = hub.peerRoom.get(peerId);
+    if (roomId !== undefined && hub.holders.get(roomId) === peerId) hub.holders.delete(roomId);
+    hub.peerRoom.set(peerId, undefined);
+  }
+
+  /** peer-sockets.ts matchPeer (PeerRooms.claim), beside the contract's record of first claims. */
+  private matchPeer(inst: ModelInstance, value: MatchTargetValue): void {
+    const hub = this.hub as HubModel;
+    const host = this.host as ModelInstance;
+    const roomId = value.roomId;
+    // The contract: the first connected claimant wins; never the host's room; the old room is given up.
     const contractAccepts =
-      roomId !== this.host?.roomId && (this.firstClaim.get(roomId) ?? inst.id) === inst.id;
-    // A peer that claims a roomId gives up its old one, whether or not the new claim is granted.
+      roomId !== host.parentRoomId && (this.firstClaim.get(roomId) ?? inst.id) === inst.id;
     for (const [room, peer] of this.firstClaim)
       if (peer === inst.id && room !== roomId) this.firstClaim.delete(room);
     if (contractAccepts) this.firstClaim.set(roomId, inst.id);
-    const decision = this.claimRule({
+    // PeerRooms.claim.
+    const decision = this.rules.claim({
       roomId,
       claimant: inst.id,
-      holder: hub.peerByRoom.get(roomId),
-      hostRoomId: this.host?.roomId,
+      holder: hub.holders.get(roomId),
+      hostRoomId: host.ownRoomId,
     });
-    const previous = hub.peerRoom.get(inst.id);
-    if (previous !== roomId || !decision.grant) {
-      if (previous !== undefined && hub.peerByRoom.get(previous) === inst.id) hub.peerByRoom.delete(previous);
-      hub.peerRoom.set(inst.id, undefined);
-    }
-    if (!decision.grant) {
-      this.refusedClaims += 1;
-      inst.ownRoomBrowsers = 0; // PeerRole's claimRefused handler
-      return;
-    }
+    if (hub.peerRoom.get(inst.id) !== roomId || !decision.grant) this.release(hub, inst.id);
+    if (!decision.grant) return this.refuse(inst, roomId);
     hub.peerRoom.set(inst.id, roomId);
-    hub.peerByRoom.set(roomId, inst.id);
-    if (!hub.claimed.has(roomId)) hub.mailbox.take(holdKey(roomId));
+    hub.holders.set(roomId, inst.id);
+    const first = !hub.claimed.has(roomId);
     hub.claimed.add(roomId);
+    // matchPeer.
+    if (first) hub.mailbox.take(holdKey(roomId));
     const browsers = this.browsersIn(roomId);
-    if (browserLeftMsAgo !== undefined && browsers === 0)
-      hub.departures.left(holdKey(roomId), this.now - browserLeftMsAgo);
-    if (browsers > 0) inst.ownRoomBrowsers = browsers;
+    const leftMsAgo = browserLeftMsAgo(value);
+    if (leftMsAgo !== undefined && browsers === 0) hub.departures.left(holdKey(roomId), this.now - leftMsAgo);
+    if (browsers > 0) this.roomConnection(inst, roomId, browsers);
   }
 
-  /** HostHub.ownRoomIdChanged: the host's room wins; the peer holding it loses it (ROOM_CLAIMED). */
-  private hostRoomChanged(roomId: string): void {
+  /** PeerRooms.refuse → the peer's claimRefused (PeerRole) → ROOM_CLAIMED once per room (EntryServer). */
+  private refuse(inst: ModelInstance, roomId: string): void {
+    this.refusedClaims += 1;
+    inst.ownRoomBrowsers = 0;
+    if (roomId === inst.refusedRoom) return;
+    inst.refusedRoom = roomId;
+    this.hear(inst, { type: 'error', code: 'ROOM_CLAIMED' });
+  }
+
+  /** HostHub.ownRoomIdChanged: the host's room wins; its parent hears connection when its tab is here. */
+  private hostRoomChanged(host: ModelInstance, roomId: string): void {
     const hub = this.hub as HubModel;
     this.firstClaim.delete(roomId);
-    const holder = hub.peerByRoom.get(roomId);
-    if (holder === undefined) return;
-    hub.peerByRoom.delete(roomId);
-    hub.peerRoom.set(holder, undefined);
-    this.refusedClaims += 1;
-    const peer = this.instances.find((i) => i.id === holder);
-    if (peer) peer.ownRoomBrowsers = 0;
+    const holder = this.instanceById(hub.holders.get(roomId));
+    if (holder) {
+      this.release(hub, holder.id);
+      this.refuse(holder, roomId);
+    }
+    if (this.rules.events.transitions && this.browsersIn(roomId) > 0)
+      this.hear(host, { type: 'connection', kind: 'browser', roomId });
   }
 
-  private removePeer(inst: ModelInstance): void {
-    const hub = this.hub as HubModel;
-    const roomId = hub.peerRoom.get(inst.id);
-    hub.peerRoom.delete(inst.id);
-    if (roomId !== undefined && hub.peerByRoom.get(roomId) === inst.id) hub.peerByRoom.delete(roomId);
-    for (const [room, peer] of this.firstClaim) if (peer === inst.id) this.firstClaim.delete(room);
+  /** roomConnection at the peer (PeerLink → PeerRole → EntryServer 'connection'). */
+  private roomConnection(peer: ModelInstance, roomId: string, browsers: number): void {
+    peer.ownRoomBrowsers = browsers;
+    this.hear(peer, { type: 'connection', kind: 'browser', roomId });
   }
 
-  /** The connected peer instance holding a room's claim, if any. */
-  private holderOf(roomId: string | undefined): ModelInstance | undefined {
-    if (roomId === undefined) return undefined;
-    const id = this.hub?.peerByRoom.get(roomId);
-    return id === undefined ? undefined : this.instances.find((i) => i.id === id);
+  /** roomClose at the peer. */
+  private roomClose(peer: ModelInstance, roomId: string, browsers: number): void {
+    peer.ownRoomBrowsers = browsers;
+    this.hear(peer, { type: 'close', kind: 'browser', roomId });
   }
 
   private browsersIn(roomId: string | undefined): number {
     return this.connectedBrowsers().filter((b) => b.roomId === roomId).length;
   }
 
-  /** HostHub's peer `message` handler. */
+  /** HostHub's peer `message` handler: the browsers of the room the peer holds. */
   private fromPeer(inst: ModelInstance, message: ModelMessage, queuedMs: number): void {
     const hub = this.hub as HubModel;
-    message.roomChangedBeforeRouting = inst.roomChanges !== message.fromRoomChanges;
     const route = routePeerMessage(hub.peerRoom.get(inst.id));
-    if (route.to === 'room') this.deliverToRoom(hub, route.roomId, message, queuedMs);
+    if (route.to === 'room') this.deliverTo(roomTargets(route.roomId), message, queuedMs);
   }
 
   /** HostHub.deliverFromParent. */
-  private fromHostParent(hub: HubModel, message: ModelMessage, queuedMs: number): void {
-    const snapshot = this.snapshot();
-    // Decided when the host routes it (a send queued as a peer may be routed by it as the host).
-    message.roomlessHost = this.host?.roomId === undefined;
-    message.roomChangedBeforeRouting = (this.host?.roomChanges ?? 0) !== message.fromRoomChanges;
-    message.single = !snapshot.cloud;
-    const route = routeParentSend(snapshot);
-    if (route.to === 'room') return this.deliverToRoom(hub, route.roomId, message, queuedMs);
-    const eligible =
-      route.to === 'all-browsers'
-        ? () => true
-        : (roomId: string | undefined) => isUnmatchedBrowser(snapshot, roomId);
+  private fromHostParent(message: ModelMessage, queuedMs: number): void {
+    const targets = this.rules.parentSend(this.snapshot());
+    if (targets) this.deliverTo(targets, message, queuedMs);
+  }
+
+  /** BrowserDelivery.deliver: socket.io's `to(...).except(...)`, then the holds. */
+  private deliverTo(targets: BrowserTargets, message: ModelMessage, queuedMs: number): void {
+    const hub = this.hub as HubModel;
     for (const browser of this.connectedBrowsers())
-      if (eligible(browser.roomId)) this.deliveries.push({ message, browser, held: false, at: this.now });
-    for (const key of hub.departures.keysWithinWindow(this.now, this.now - queuedMs)) {
-      if (eligible(key === 'no-room' ? undefined : key.slice('room:'.length)))
+      if (socketIoReaches(targets, browser.roomId))
+        this.record.deliveries.push({ message, browser, held: false, at: this.now });
+    for (const key of hub.departures.keysWithinWindow(this.now, this.now - queuedMs))
+      if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
         hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
+  }
+
+  /** Who the hub tells that a browser connected or left: browser-sockets.ts tellServer (or the glue before issue 17). */
+  private tellServer(browser: ModelBrowser, event: 'connection' | 'close', browsersInRoom: number): void {
+    const roomId = browser.roomId;
+    const host = this.host as ModelInstance;
+    if (this.rules.events.everyBrowserToHost) {
+      this.hear(host, { type: event, kind: 'browser', roomId });
+      const holder = this.instanceById(roomId === undefined ? undefined : this.hub?.holders.get(roomId));
+      if (holder && roomId !== undefined)
+        if (event === 'connection') this.roomConnection(holder, roomId, browsersInRoom);
+        else this.roomClose(holder, roomId, browsersInRoom);
+      return;
+    }
+    const route = this.rules.browser(this.snapshot(), roomId);
+    if (route.to === 'parent') this.hear(host, { type: event, kind: 'browser', roomId });
+    else if (route.to === 'peer' && roomId !== undefined) {
+      const peer = this.instanceById(route.peerId);
+      if (peer?.state !== 'peer') return;
+      if (event === 'connection') this.roomConnection(peer, roomId, browsersInRoom);
+      else this.roomClose(peer, roomId, browsersInRoom);
     }
   }
 
-  /** HostHub.deliverToRoom + holdIfReturning. */
-  private deliverToRoom(hub: HubModel, roomId: string, message: ModelMessage, queuedMs: number): void {
-    const inRoom = this.connectedBrowsers().filter((b) => b.roomId === roomId);
-    for (const browser of inRoom) this.deliveries.push({ message, browser, held: false, at: this.now });
-    const key = holdKey(roomId);
-    if (inRoom.length === 0 && hub.departures.isWithinWindow(key, this.now, this.now - queuedMs))
-      hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
-  }
-
-  /** HostHub.addBrowser: join, take what is held for its key, tell the room's peer. */
+  /** wireBrowser: join, take what is held for its key (BrowserDelivery.browserArrived), tell who serves it. */
   private connectBrowser(browser: ModelBrowser): void {
     const hub = this.hub;
     if (!hub) return;
     browser.connected = true;
     browser.spans.push([this.now, Number.POSITIVE_INFINITY]);
+    this.record.tabsArrived.push(browser);
     const key = holdKey(browser.roomId);
     hub.departures.arrived(key, this.now);
     for (const { message, heldAt } of hub.mailbox.take(key))
-      this.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
-    const holder = this.holderOf(browser.roomId);
-    if (holder) holder.ownRoomBrowsers = this.browsersIn(browser.roomId);
+      this.record.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
+    this.tellServer(
+      browser,
+      'connection',
+      browser.roomId === undefined ? 0 : this.browsersIn(browser.roomId),
+    );
   }
 
-  /** HostHub.remove for a browser. */
+  /** browser-sockets.ts browserLeft. */
   private disconnectBrowser(browser: ModelBrowser): void {
     const hub = this.hub as HubModel;
     this.endSpan(browser);
+    this.record.tabsLeft.push(browser);
     const left = this.browsersIn(browser.roomId);
     if (left === 0) hub.departures.left(holdKey(browser.roomId), this.now);
-    const holder = this.holderOf(browser.roomId);
-    if (holder) holder.ownRoomBrowsers = left;
+    this.tellServer(browser, 'close', left);
   }
 
   private endSpan(browser: ModelBrowser): void {
@@ -472,92 +781,257 @@ export class ClassroomModel {
     const span = browser.spans[browser.spans.length - 1];
     if (span) span[1] = this.now;
   }
+
+  /**
+   * Every connected tab sends one message (browser-sockets.ts routeFromBrowser): which parent gets
+   * it as `data` — the host's own, or the peer's whose socket the route names (its PeerLink → PeerRole
+   * → EntryServer 'data'); undefined when dropped or sent to no connected peer.
+   */
+  private probe(): Map<ModelBrowser, string | undefined> {
+    const served = new Map<ModelBrowser, string | undefined>();
+    if (!this.hub) return served;
+    const snapshot = this.snapshot();
+    for (const b of this.connectedBrowsers()) {
+      const route = this.rules.browser(snapshot, b.roomId);
+      const to =
+        route.to === 'parent'
+          ? this.host?.id
+          : route.to === 'peer'
+            ? this.instances.find((i) => i.id === route.peerId && i.state === 'peer')?.id
+            : undefined;
+      served.set(b, to);
+    }
+    return served;
+  }
+}
+
+/**
+ * socket.io's reading of `io.to(to).except(except)` for a browser, which is in the ALL_BROWSERS
+ * room and in its roomId's room: in some room of `to` (an empty `to` is everyone) and in none of `except`.
+ */
+function socketIoReaches(targets: BrowserTargets, roomId: string | undefined): boolean {
+  const rooms = roomId === undefined ? [ALL_BROWSERS] : [ALL_BROWSERS, roomId];
+  const inTo = targets.to.length === 0 || targets.to.some((r) => rooms.includes(r));
+  return inTo && !targets.except.some((r) => rooms.includes(r));
 }
 
 // ---------------------------------------------------------------------------------------------
-// Invariants. Each returns the first violation, described, or undefined.
+// Invariants, against the contract record only. Each returns the first violation, or undefined.
+
+const room = (roomId: string | undefined): string => roomId ?? '(none)';
+const tabName = (b: ModelBrowser): string => `tab ${b.id} of room ${room(b.roomId)}`;
+
+/** Tabs whose message reached `parent` in a probe. */
+function tabsServing(served: Map<ModelBrowser, string | undefined>, parent: string): ModelBrowser[] {
+  return [...served].filter(([, to]) => to === parent).map(([b]) => b);
+}
 
 /**
- * A browser's message reaches at most one parent, and only its own room's, or the host's own
- * when the host serves it (the host has no roomId and no peer claimed the browser's room, or the
- * host routes without rooms: single-server compat).
+ * Invariant 1. An instance whose parent set a roomId gets browser messages only from that room's
+ * tabs, and its parent's sends (direct or held) reach only the tabs of the room it had when it sent:
+ * in every mode, also as a brand-new host that has never seen a peer.
  */
-export function checkBrowserRouting(model: ClassroomModel): string | undefined {
-  if (!model.hub) return undefined;
-  const snapshot = model.snapshot();
-  const host = model.host as ModelInstance;
-  for (const b of model.connectedBrowsers()) {
-    const route = routeBrowserMessage(snapshot, b.roomId);
-    if (route.to === 'drop') continue;
-    const receiver =
-      route.to === 'parent' ? host : model.instances.find((i) => i.id === route.peerId && i.state === 'peer');
-    if (!receiver)
-      return `browser ${b.id} (room ${b.roomId}) is routed to ${JSON.stringify(route)}, which is not a connected peer`;
-    if (receiver.roomId !== undefined && receiver.roomId === b.roomId) continue;
-    if (
-      receiver === host &&
-      (!snapshot.cloud || (host.roomId === undefined && isUnmatchedBrowser(snapshot, b.roomId)))
-    )
-      continue;
-    return `browser ${b.id} of room ${b.roomId} reaches ${receiver.state} ${receiver.id} of room ${receiver.roomId}`;
+export function checkOwnRoomOnly(model: ClassroomModel): string | undefined {
+  const { servedAfter, viewAfter, deliveries } = model.record;
+  for (const [b, to] of servedAfter) {
+    const own = to === undefined ? undefined : viewAfter.get(to)?.roomId;
+    if (own !== undefined && b.roomId !== own)
+      return `${tabName(b)} reaches the parent of ${to}, whose roomId is ${own}`;
   }
-  return undefined;
-}
-
-/**
- * A parent's send reaches only browsers of its own room (at send time), or unclaimed browsers
- * for a host without roomId, or every browser while the host routes without rooms (compat);
- * held messages included.
- */
-export function checkParentDeliveries(model: ClassroomModel): string | undefined {
-  return parentDeliveryProblem(model, false);
-}
-
-/**
- * The same for the sends whose parent kept its roomId from the send to the delivery: a peer's
- * sends queued between hosts before its parent changed roomId are left out (see the strict check).
- */
-export function checkParentDeliveriesSameRoom(model: ClassroomModel): string | undefined {
-  return parentDeliveryProblem(model, true);
-}
-
-function parentDeliveryProblem(model: ClassroomModel, skipRoomChanged: boolean): string | undefined {
-  const snapshot = model.hub ? model.snapshot() : undefined;
-  for (const d of model.deliveries) {
+  for (const d of deliveries) {
     const m = d.message;
-    if (skipRoomChanged && m.roomChangedBeforeRouting) continue;
-    if (m.fromRoom !== undefined && m.fromRoom === d.browser.roomId) continue;
-    if (m.single) continue;
-    if (m.roomlessHost && snapshot && isUnmatchedBrowser(snapshot, d.browser.roomId)) continue;
-    return `message #${m.id} from ${m.from} (room ${m.fromRoom}) reached browser ${d.browser.id} of room ${d.browser.roomId}${d.held ? ' from the mailbox' : ''}`;
+    if (m.fromRoom !== undefined && d.browser.roomId !== m.fromRoom)
+      return `send #${m.id} of ${m.from} (roomId ${m.fromRoom}) reached ${tabName(d.browser)}${d.held ? ' (held)' : ''}`;
   }
   return undefined;
 }
 
 /**
- * A room claimed first by a connected peer (docs/PROTOCOL.md §5: the first matchTarget wins while
- * that peer stays connected; no peer may claim the host's own roomId) is served by nobody else:
- * its browsers reach only that peer, and no other parent's send reaches them.
+ * Invariant 2. Once more than one instance is involved (a peer connected to its host now or ever),
+ * no parent is served by two roomIds at once (tabs of one room at most reach it, and each send
+ * reaches one room's tabs at most) and no tab is served by two parents (the only parent whose sends
+ * reach a tab is the one its messages reach).
  */
-export function checkClaims(model: ClassroomModel): string | undefined {
-  if (!model.hub) return undefined;
-  const snapshot = model.snapshot();
-  const host = model.host as ModelInstance;
-  for (const [roomId, peerId] of model.firstClaim) {
-    const route = routeBrowserMessage(snapshot, roomId);
-    if (!(route.to === 'peer' && route.peerId === peerId) && route.to !== 'drop')
-      return `room ${roomId} was claimed first by ${peerId}, but its browsers reach ${route.to === 'peer' ? route.peerId : 'the host'}`;
-    const hostSend = routeParentSend(snapshot);
-    if (hostSend.to === 'room' && hostSend.roomId === roomId)
-      return `room ${roomId} was claimed first by ${peerId}, but the host (roomId ${host.roomId}) sends to it`;
-    for (const [otherPeer, otherRoom] of model.hub.peerRoom) {
-      if (otherPeer !== peerId && otherRoom === roomId)
-        return `room ${roomId} was claimed first by ${peerId}, but ${otherPeer}'s sends reach it`;
+export function checkOneRoomOneParent(model: ClassroomModel): string | undefined {
+  const { servedAfter, viewAfter, deliveries } = model.record;
+  for (const [id, view] of viewAfter) {
+    if (!view.cloud) continue;
+    const rooms = new Set(tabsServing(servedAfter, id).map((b) => room(b.roomId)));
+    if (rooms.size > 1) return `the parent of ${id}, in a cloud, is served by rooms ${[...rooms].join(', ')}`;
+  }
+  const roomsBySend = new Map<ModelMessage, Set<string>>();
+  for (const d of deliveries) {
+    const sender = d.message.from;
+    const inCloud = d.message.fromCloud || viewAfter.get(sender)?.cloud === true;
+    if (inCloud) {
+      const rooms = roomsBySend.get(d.message) ?? new Set<string>();
+      rooms.add(room(d.browser.roomId));
+      roomsBySend.set(d.message, rooms);
+      if (rooms.size > 1)
+        return `send #${d.message.id} of ${sender}, in a cloud, reached rooms ${[...rooms].join(', ')}`;
+    }
+    if (d.held) continue;
+    const servedBy = servedAfter.get(d.browser);
+    if (servedBy !== sender)
+      return `${tabName(d.browser)} gets the sends of ${sender} but its messages reach ${servedBy ?? 'nobody'}`;
+  }
+  return undefined;
+}
+
+/**
+ * Invariant 3. A parent hears `connection` and `close` only for browsers it is actually served by:
+ * never for a peer arriving or leaving, never for another room's tab, and never `close undefined`
+ * except from a tab without a roomId leaving a roomless host that never was part of a cloud (the
+ * original did that too). A `close` is for a room whose tab served it just before and which left or
+ * stopped serving it; a `connection` for a room whose tab serves it right after.
+ */
+export function checkConnectionClose(model: ClassroomModel): string | undefined {
+  const { heard, servedBefore, servedAfter, viewBefore, viewAfter, tabsLeft } = model.record;
+  for (const h of heard) {
+    if (h.type === 'error') continue;
+    const what = `the parent of ${h.parent} heard ${h.type} ${room(h.roomId)}`;
+    if (h.kind !== 'browser') return `${what} for a ${h.kind}`;
+    // A close is judged by what was true before the step, a connection by what is true after it.
+    const view = (h.type === 'close' ? viewBefore : viewAfter).get(h.parent);
+    if (!view) return `${what} though it was not running`;
+    if (view.roomId !== undefined && h.roomId !== view.roomId)
+      return `${what}, another room's (its roomId is ${view.roomId})`;
+    if (view.cloud && view.roomId === undefined) return `${what} while without a room in a cloud`;
+    if (h.roomId === undefined && (view.cloud || view.role !== 'host'))
+      return `${what}: undefined is only for a roomless single server's tab without roomId`;
+    const served = (map: Map<ModelBrowser, string | undefined>) =>
+      tabsServing(map, h.parent).some((b) => b.roomId === h.roomId);
+    if (h.type === 'connection' && !served(servedAfter)) return `${what}, but no tab of that room serves it`;
+    if (h.type === 'close') {
+      if (!served(servedBefore)) return `${what}, but no tab of that room served it`;
+      if (!tabsLeft.some((b) => b.roomId === h.roomId) && served(servedAfter))
+        return `${what}, though no tab of that room left and one still serves it`;
     }
   }
-  const own = host.roomId;
-  if (own !== undefined && snapshot.peerForRoom(own) !== undefined)
-    return `the host's own room ${own} is served by peer ${snapshot.peerForRoom(own)}`;
+  return undefined;
+}
+
+/**
+ * Invariant 4. When the server cannot tell which room is an instance's own (no roomId while it is part
+ * of a cloud), it serves none of the candidates: no tab's message reaches its parent and no send its
+ * parent makes reaches a tab. (What it held before it joined a cloud: {@link checkNothingHeldForTheRoomless}.)
+ */
+export function checkNoGuessing(model: ClassroomModel): string | undefined {
+  const { servedAfter, viewAfter, deliveries } = model.record;
+  for (const [id, view] of viewAfter) {
+    if (!view.cloud || view.roomId !== undefined) continue;
+    const tabs = tabsServing(servedAfter, id);
+    if (tabs.length > 0)
+      return `the parent of ${id} has no roomId in a cloud, yet ${tabName(tabs[0] as ModelBrowser)} reaches it`;
+  }
+  for (const d of deliveries) {
+    const m = d.message;
+    if (m.fromRoom === undefined && m.fromCloud)
+      return `send #${m.id} of ${m.from}, sent without a roomId in a cloud, reached ${tabName(d.browser)}${d.held ? ' (held)' : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * Invariant 4 (and 2), for held messages: what a roomless single server's parent sent is handed out
+ * only while it is still a single server, or later to its own room's tab once its parent named that
+ * room. Once more than one instance is involved it cannot tell which other tab is its student's (its
+ * parent is told ROOM_UNKNOWN), so what its hub held for another room's reloading tab has no tab it
+ * may reach.
+ */
+export function checkNothingHeldForTheRoomless(model: ClassroomModel): string | undefined {
+  const { viewAfter, deliveries } = model.record;
+  for (const d of deliveries) {
+    const m = d.message;
+    const view = viewAfter.get(m.from);
+    if (m.fromRoom === undefined && view?.cloud && d.browser.roomId !== view.roomId)
+      return `send #${m.id} of ${m.from}, sent without a roomId, reached ${tabName(d.browser)}${d.held ? ' (held)' : ''} after its instance joined a cloud (sent at ${m.sentAt} ms while ${m.fromCloud ? 'in a cloud' : 'a single server'})`;
+  }
+  return undefined;
+}
+
+/**
+ * Invariant 5. A single PC (never two instances at once) whose parent has sent no roomId keeps the
+ * original's behaviour exactly: every tab's message reaches it, each send reaches every connected tab,
+ * its parent hears `connection` for each tab that connects and `close` for each that leaves (with the
+ * tab's roomId, undefined included) and nothing else, and no error. Held messages for a reloading tab
+ * are the one addition (improved).
+ */
+export function checkSinglePc(model: ClassroomModel): string | undefined {
+  if (model.maxAlive > 1) return undefined;
+  const { servedAfter, viewBefore, viewAfter, deliveries, heard, sends, tabsArrived, tabsLeft } =
+    model.record;
+  const [id, view] = [...viewAfter][0] ?? [];
+  if (id === undefined || !view || view.roomId !== undefined || viewBefore.get(id)?.roomId !== undefined)
+    return undefined;
+  for (const [b, to] of servedAfter)
+    if (to !== id) return `single PC: ${tabName(b)} reaches ${to ?? 'nobody'}`;
+  for (const m of sends) {
+    const reached = deliveries.filter((d) => d.message === m && !d.held).map((d) => d.browser);
+    for (const b of servedAfter.keys())
+      if (reached.filter((r) => r === b).length !== 1)
+        return `single PC: send #${m.id} did not reach ${tabName(b)} once`;
+  }
+  const expect = [
+    ...tabsLeft.map((b) => `close ${room(b.roomId)}`),
+    ...tabsArrived.map((b) => `connection ${room(b.roomId)}`),
+  ].sort();
+  const got = heard
+    .map((h) => (h.type === 'error' ? `error ${h.code}` : `${h.type} ${room(h.roomId)}`))
+    .sort();
+  if (JSON.stringify(expect) !== JSON.stringify(got))
+    return `single PC: the parent heard [${got.join('; ')}], the original would send [${expect.join('; ')}]`;
+  return undefined;
+}
+
+/**
+ * ROOM_UNKNOWN (src/entry-server.ts tellIfRoomUnknown): an instance left without a room (no roomId,
+ * and a peer, or a host part of a cloud) is told so exactly once per role turn, and never while it
+ * has a roomId or outside a cloud.
+ */
+export function checkRoomUnknown(model: ClassroomModel): string | undefined {
+  for (const h of model.record.heard) {
+    if (h.code !== 'ROOM_UNKNOWN') continue;
+    if (h.parentRoomId !== undefined)
+      return `the parent of ${h.parent} was told ROOM_UNKNOWN with roomId ${h.parentRoomId}`;
+    const view = model.record.viewAfter.get(h.parent);
+    if (view && !view.cloud) return `the parent of ${h.parent} was told ROOM_UNKNOWN outside a cloud`;
+  }
+  for (const inst of model.instances) {
+    if (inst.state === 'detached') continue;
+    const told = inst.heard.filter((h) => h.code === 'ROOM_UNKNOWN' && h.turn === inst.turn).length;
+    if (told > 1) return `the parent of ${inst.id} was told ROOM_UNKNOWN ${told} times in one role turn`;
+    const left = inst.parentRoomId === undefined && (inst.cloud || inst.state === 'peer');
+    if (left && told === 0)
+      return `${inst.state} ${inst.id} serves nobody (no roomId, in a cloud) and its parent was not told ROOM_UNKNOWN`;
+  }
+  return undefined;
+}
+
+/**
+ * Claims (§4): a room claimed first by a connected peer is served by that peer only (its tabs reach
+ * it, no other parent's send reaches them, and nothing held for them that was not sent for that room:
+ * a room's first claim drops what a single server held for it), and the host's own room by the
+ * host's parent.
+ */
+export function checkClaims(model: ClassroomModel): string | undefined {
+  const { servedAfter, deliveries } = model.record;
+  for (const [roomId, peerId] of model.firstClaim) {
+    for (const [b, to] of servedAfter)
+      if (b.roomId === roomId && to !== peerId)
+        return `room ${roomId} was claimed first by ${peerId}, but ${tabName(b)} reaches ${to ?? 'nobody'}`;
+    for (const d of deliveries) {
+      if (d.browser.roomId !== roomId) continue;
+      // Held: only what was sent for this room (by its peer, or another instance of the same room).
+      if (d.held ? d.message.fromRoom !== roomId : d.message.from !== peerId)
+        return `room ${roomId} was claimed first by ${peerId}, but send #${d.message.id} of ${d.message.from} (roomId ${room(d.message.fromRoom)}) reached ${tabName(d.browser)}${d.held ? ' (held)' : ''}`;
+    }
+  }
+  const host = model.host;
+  if (host?.parentRoomId !== undefined)
+    for (const [b, to] of servedAfter)
+      if (b.roomId === host.parentRoomId && to !== host.id)
+        return `the host's own room ${host.parentRoomId} is served by ${to ?? 'nobody'} (${tabName(b)})`;
   return undefined;
 }
 
@@ -569,32 +1043,28 @@ export function checkMailboxBounds(model: ClassroomModel): string | undefined {
     return `mailbox holds ${stats.keys} keys (max ${MAILBOX_LIMITS.maxKeys})`;
   if (stats.messages > MAILBOX_LIMITS.maxKeys * MAILBOX_LIMITS.maxPerKey)
     return `mailbox holds ${stats.messages} messages`;
-  for (const d of model.deliveries) {
+  for (const d of model.record.deliveries) {
     if (d.held && d.at - (d.heldAt ?? d.at) > MAILBOX_LIMITS.maxAgeMs)
       return `message #${d.message.id} handed out ${d.at - (d.heldAt ?? d.at)} ms after it was held`;
   }
   return undefined;
 }
 
-/**
- * A parent's send reaches a browser, if at all, within the mailbox's age (5 s) of being sent:
- * time queued on a peer between hosts plus time held on the host.
- */
+/** A parent's send reaches a tab, if at all, within 5 s of being sent (queued between hosts and held included). */
 export function checkEndToEndAge(model: ClassroomModel): string | undefined {
-  for (const d of model.deliveries) {
+  for (const d of model.record.deliveries) {
     if (d.at - d.message.sentAt > MAILBOX_LIMITS.maxAgeMs)
-      return `message #${d.message.id} from ${d.message.from} reached browser ${d.browser.id} ${d.at - d.message.sentAt} ms after it was sent`;
+      return `send #${d.message.id} of ${d.message.from} reached ${tabName(d.browser)} ${d.at - d.message.sentAt} ms after it was sent`;
   }
   return undefined;
 }
 
 /**
- * Held messages only for a room whose browser was connected and left less than 5 s before the
- * message was held (docs/PROTOCOL.md §4): a tab that was not connected in that time receives
- * nothing sent before it connected.
+ * Held messages only for a room whose tab was connected when the message was sent, or left less than
+ * 5 s before (docs/PROTOCOL.md §4): a tab never gets what was sent before its room's tab was there.
  */
 export function checkHeldOnlyForRecentRooms(model: ClassroomModel): string | undefined {
-  for (const d of model.deliveries) {
+  for (const d of model.record.deliveries) {
     if (!d.held) continue;
     const sentAt = d.message.sentAt;
     const recent = model.browsers.some(
@@ -603,7 +1073,7 @@ export function checkHeldOnlyForRecentRooms(model: ClassroomModel): string | und
         b.spans.some(([from, to]) => from <= sentAt && to >= sentAt - MAILBOX_LIMITS.maxAgeMs),
     );
     if (!recent)
-      return `browser ${d.browser.id} of room ${d.browser.roomId} was handed message #${d.message.id}, held at ${sentAt} ms when no browser of that room had been connected in the 5 s before`;
+      return `${tabName(d.browser)} was handed send #${d.message.id}, sent at ${sentAt} ms when no tab of that room had been connected in the 5 s before`;
   }
   return undefined;
 }

@@ -25,6 +25,9 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Ids of {@link ServerProcess.drain} requests so far (unique per test process). */
+let drains = 0;
+
 export interface SpawnOptions {
   port: number;
   /** Extra environment (ENTRY_HW_CERT_DIR, ENTRY_HW_SECRET, ...). */
@@ -168,6 +171,29 @@ export class ServerProcess {
     this.send({ key: 'open', value });
     const mode = await this.waitFor('runningModeChanged', () => true, { from, timeoutMs: 15_000 });
     return mode.value;
+  }
+
+  /**
+   * Resolves once every message the server sent before it read this call's request has arrived:
+   * an `encrypt` request with a fresh id, answered over the same ordered IPC channel. A barrier,
+   * not a wait: after it, a message the server emitted earlier is in `messages` or was never sent.
+   */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    drains += 1;
+    const id = `drain-${process.pid}-${drains}`;
+    const from = this.messages.length;
+    this.sendRaw({ key: 'encrypt', value: '', id });
+    await this.waitFor('encrypt', (m) => m.id === id, { from, timeoutMs });
+  }
+
+  /** Freezes the process (SIGSTOP): it runs no code, its sockets stay open, its peers see nothing. */
+  freeze(): void {
+    if (this.alive) this.child.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw(): void {
+    if (this.alive) this.child.kill('SIGCONT');
   }
 
   /** Closes the IPC channel as if the parent app went away. */

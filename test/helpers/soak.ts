@@ -4,6 +4,8 @@
 // CloudCluster) and roomId, and one browser per room that behaves like entryjs. Every message is
 // tagged with its room and a per-room sequence number. At seeded random intervals it kills the
 // host, kills a peer and seats a new student in its place, reloads a tab, or restarts a parent,
+// or seats a new student whose Entry HW starts as the real one does on a first launch, without
+// `addRoomId`, and gets its roomId a random while later (`lateRoomId`) or never (`neverRoomId`);
 // and it measures misrouting, loss, latency, memory and the number of hosts. `analyzeSoak` turns
 // the raw record into a JSON-serialisable SoakResult; bench/soak-report.ts renders that.
 //
@@ -21,13 +23,23 @@
 //             it closes, so a message sent just after t0 still arrives and would end the window
 //             before the outage had begun. t1 if nothing was sent after t1 (the room ended); the
 //             end of the run if something was sent but nothing was delivered (the room never
-//             recovered, which is reported as a failure).
+//             recovered, which is reported as a failure). For a student whose roomId came late,
+//             t1 is when its parent sent the roomId.
 //   The window holds the messages from the one that sent at `start` up to, not including, the one
 //   that ended it, in sequence order: a message sent in the same millisecond as the one that ended
 //   the window, but before it, is inside (the soak sends two in one tick when its timer runs late).
 //   A message in the window that never arrived is "lost inside the window"; any other message that
 //   never arrived is "lost outside failover windows" and must not exist. The window's length in
 //   the table is max(end) − t0 over the event's rooms and directions.
+//
+// Unserved messages (issue 17): while an instance has no roomId on a cloud PC it serves nobody. A
+// message its tab sends, or its parent sends, before the roomId is given (all of them, for a
+// student whose roomId never comes) is "unserved": it must reach no one, its own student's side
+// included. One that arrives anyway counts as misrouted: a parent message sent before the roomId
+// at the tab; a tab message at the parent before the parent heard `connection` for its room after
+// the roomId (the host starts serving a room when it grants it, and tells the parent so in the
+// same step, ahead of any of the room's messages). Unserved messages are neither delivered nor
+// lost, and are counted apart.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -40,8 +52,30 @@ export const IN_FLIGHT_MS = 1000;
 /** Width of the latency bins the plot uses; per-minute figures merge them. */
 export const BIN_MS = 10_000;
 
-export type EventKind = 'killHost' | 'killPeer' | 'reloadTab' | 'restartParent';
-export const EVENT_KINDS: readonly EventKind[] = ['killHost', 'killPeer', 'reloadTab', 'restartParent'];
+export type EventKind =
+  | 'killHost'
+  | 'killPeer'
+  | 'reloadTab'
+  | 'restartParent'
+  | 'lateRoomId'
+  | 'neverRoomId';
+export const EVENT_KINDS: readonly EventKind[] = [
+  'killHost',
+  'killPeer',
+  'reloadTab',
+  'restartParent',
+  'lateRoomId',
+  'neverRoomId',
+];
+/** The kinds of issue 12's soak, where every Entry HW is told its roomId when it starts. */
+export const FAILOVER_EVENT_KINDS: readonly EventKind[] = [
+  'killHost',
+  'killPeer',
+  'reloadTab',
+  'restartParent',
+];
+/** How long after its start a `lateRoomId` student's Entry HW is told its roomId (uniform). */
+export const LATE_ROOM_ID_MS = { min: 1000, max: 8000 };
 
 export interface SoakOptions {
   durationMs: number;
@@ -52,6 +86,14 @@ export interface SoakOptions {
   eventMaxMs?: number;
   /** The events to pick from, with equal odds (default all of EVENT_KINDS). */
   eventKinds?: readonly EventKind[];
+  /** The events to run, in this order, instead of picking (then `eventKinds` is not used). */
+  eventSequence?: readonly EventKind[];
+  /**
+   * The first instance (the host at the start) is a first launch whose roomId never comes, as on
+   * a cloud PC where the first student's Entry HW was started from the Entry page's link
+   * (default false: every instance at the start is told its roomId).
+   */
+  roomlessHost?: boolean;
   /** Stop scheduling events after this many (default unlimited). */
   maxEvents?: number;
   /** Run past `durationMs` if needed until this many events happened (default 0). */
@@ -195,8 +237,16 @@ class EntryjsTab {
 // ---------------------------------------------------------------------------------------------
 // Rooms, instances, samples
 
+/** When a room's Entry HW is told its roomId: at its start, a while later, or never. */
+export type RoomPlan = 'given' | 'late' | 'never';
+
 interface Room {
   id: string;
+  plan: RoomPlan;
+  /** For a late room: when its parent sent `addRoomId` (performance.now ms); undefined before. */
+  roomIdAt: number | undefined;
+  /** For a late room: the first parent → browser sequence number sent after the roomId. */
+  p2bServedFrom: number | undefined;
   b2p: SeqStream;
   p2b: SeqStream;
   instance: Instance | undefined;
@@ -268,6 +318,12 @@ export interface SoakResult {
   delivered: { b2p: number; p2b: number };
   misrouted: number;
   misroutedExamples: string[];
+  /** Messages sent while their room's Entry HW had no roomId: none may arrive (see the header). */
+  unserved: { b2p: number; p2b: number };
+  /** The students whose roomId came late or never: when (ms after t0; null: never). */
+  lateRooms: { room: string; plan: RoomPlan; createdMs: number; roomIdMs: number | null }[];
+  /** Every room alive at the end: its plan and the role of its instance then. */
+  roomsAtEnd: { room: string; plan: RoomPlan; role: 'host' | 'peer' | 'none' }[];
   lostOutside: { b2p: number; p2b: number };
   lostOutsideExamples: string[];
   lostInside: { b2p: number; p2b: number };
@@ -373,6 +429,7 @@ interface Raw {
   trafficFrom: number;
   t0: number;
   end: number;
+  roomsAtEnd: SoakResult['roomsAtEnd'];
   port: number;
   startedAt: string;
 }
@@ -397,6 +454,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     warmupMs: 10_000,
     ...options,
     eventKinds: options.eventKinds ?? EVENT_KINDS,
+    eventSequence: options.eventSequence ?? [],
+    roomlessHost: options.roomlessHost ?? false,
   };
   const log = options.log ?? (() => {});
   const rand = prng(opts.seed);
@@ -418,6 +477,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     trafficFrom: 0,
     t0: 0,
     end: 0,
+    roomsAtEnd: [],
     port,
     startedAt: new Date().toISOString(),
   };
@@ -429,6 +489,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let counter = 0;
   const now = () => performance.now();
 
+  /** Instances of late or never rooms whose parent heard `connection` for their room after the roomId. */
+  const servedInstances = new Set<Instance>();
+  /** Whether its parent sent this message of the room while its Entry HW had no roomId. */
+  const p2bUnserved = (room: Room, seq: number) =>
+    room.plan !== 'given' && (room.p2bServedFrom === undefined || seq < room.p2bServedFrom);
   const misroute = (what: string) => {
     raw.misrouted += 1;
     if (raw.misroutedExamples.length < 20) raw.misroutedExamples.push(what);
@@ -448,9 +513,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
   };
 
-  const newRoom = (): Room => {
+  const newRoom = (plan: RoomPlan = 'given'): Room => {
     const room: Room = {
       id: randomBytes(5).toString('hex'),
+      plan,
+      roomIdAt: undefined,
+      p2bServedFrom: undefined,
       b2p: new SeqStream(),
       p2b: new SeqStream(),
       instance: undefined,
@@ -480,6 +548,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           return;
         }
         const seq = Number(value.s);
+        if (p2bUnserved(room, seq)) {
+          misroute(
+            `browser of room ${room.id} got its parent's message #${seq}, sent ${room.roomIdAt === undefined ? 'while its Entry HW had no roomId' : 'before its roomId'}`,
+          );
+          return;
+        }
         const latency = room.p2b.receive(seq, now());
         if (latency !== undefined) recordLatency('p2b', room.p2b.sentAt[seq] as number, latency);
       },
@@ -503,11 +577,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     );
   }
 
+  /**
+   * Starts the room's Entry HW: told its roomId right after `open`, as every restart in this soak
+   * is, unless its student's roomId has not come yet (a first launch: no `addRoomId`).
+   */
   const startInstance = async (room: Room): Promise<Instance> => {
     counter += 1;
     const name = `I${counter}`;
+    const withRoomId = room.plan === 'given' || room.roomIdAt !== undefined;
     const inst = await cluster.start(name, {
-      roomId: room.id,
+      roomId: withRoomId ? room.id : undefined,
       waitForRole: false,
       record: (m) => m.key !== 'data',
     });
@@ -515,6 +594,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       if (m?.key === 'runningModeChanged') {
         if (m.value === 2 && !ended.has(inst)) hostSince.set(inst, now());
         if (m.value !== 2) endHostSpan(inst, now());
+        return;
+      }
+      if (m?.key === 'connection') {
+        if ((m.value as { roomId?: unknown } | undefined)?.roomId === room.id && inst.roomId === room.id)
+          servedInstances.add(inst);
         return;
       }
       if (m?.key !== 'data') return;
@@ -534,6 +618,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         return;
       }
       const seq = Number(tag.s);
+      if (room.plan !== 'given' && !servedInstances.has(inst)) {
+        misroute(
+          `parent ${name} of room ${room.id} got its tab's message #${String(tag.s)} ${inst.roomId === undefined ? 'while it has no roomId' : 'before it heard connection for its room'}`,
+        );
+        return;
+      }
       const latency = room.b2p.receive(seq, now());
       if (latency !== undefined) recordLatency('b2p', room.b2p.sentAt[seq] as number, latency);
     });
@@ -541,6 +631,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await inst.proc.waitFor('runningModeChanged', () => true, { timeoutMs: 15_000 });
     room.instance = inst;
     return inst;
+  };
+
+  /**
+   * The parent of a room's Entry HW sends its roomId late, as Entry HW does when the student opens
+   * the Entry link again while it runs. Its parent's sends from here on are served.
+   */
+  const giveRoomId = async (room: Room): Promise<void> => {
+    const inst = room.instance;
+    if (!inst || ended.has(inst) || !inst.proc.alive) return;
+    room.roomIdAt = now();
+    room.p2bServedFrom = room.p2b.sentAt.length;
+    await cluster.addRoomId(inst, room.id);
   };
 
   /** Ends an instance the way an event does; its host span ends now (its parent is gone). */
@@ -662,7 +764,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await sleep(500 + rand() * 1000);
       await startInstance(room);
     };
-    if (kind === 'killPeer' && peers.length === 0) kind = 'killHost';
+    const seatsNewStudent = kind === 'killPeer' || kind === 'lateRoomId' || kind === 'neverRoomId';
+    if (seatsNewStudent && peers.length === 0) kind = 'killHost';
     if (kind === 'killHost' && host) {
       const how = rand() < 0.5 ? 'sigkill' : 'disconnect';
       const room = roomOf(host);
@@ -670,11 +773,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       rooms = allRooms;
       endInstance(host, how);
       await replace(room);
-    } else if (kind === 'killPeer') {
+    } else if (kind === 'killPeer' || kind === 'lateRoomId' || kind === 'neverRoomId') {
+      // A student leaves (their Entry HW is killed) and a new one sits down. For the roomId kinds
+      // the new Entry HW is started from the Entry page's link: a first launch, which sends no
+      // roomId; the student presses connect again a while later (late) or never.
       const victim = pick(peers);
       const old = roomOf(victim);
-      const fresh = newRoom();
-      detail = `${victim.name} SIGKILL, new student ${fresh.id}`;
+      const fresh = newRoom(kind === 'lateRoomId' ? 'late' : kind === 'neverRoomId' ? 'never' : 'given');
+      detail = `${victim.name} SIGKILL, new student ${fresh.id}${kind === 'killPeer' ? '' : ' (first launch: no roomId)'}`;
       endInstance(victim, 'sigkill');
       if (old) {
         old.endedAt = now();
@@ -685,6 +791,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       rooms.push(fresh.id);
       openTab(fresh);
       await startInstance(fresh);
+      if (kind === 'lateRoomId') {
+        const delay = LATE_ROOM_ID_MS.min + rand() * (LATE_ROOM_ID_MS.max - LATE_ROOM_ID_MS.min);
+        await sleep(delay);
+        await giveRoomId(fresh);
+        detail += `; roomId ${Math.round(delay)} ms after its start`;
+      }
     } else if (kind === 'reloadTab') {
       const room = pick(raw.rooms.filter((r) => r.endedAt === undefined));
       const delay = 300 + rand() * 1200;
@@ -716,7 +828,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   try {
     log(`soak: ${opts.instances} instances on port ${port}, seed ${opts.seed}`);
     for (let i = 0; i < opts.instances; i += 1) {
-      const room = newRoom();
+      const room = newRoom(i === 0 && opts.roomlessHost ? 'never' : 'given');
       await startInstance(room);
       openTab(room);
     }
@@ -743,7 +855,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const wait = opts.eventMinMs + rand() * (opts.eventMaxMs - opts.eventMinMs);
       if (now() + wait > stopAt - 5000 && events >= opts.minEvents) break;
       await sleep(wait);
-      const kind = pick([...opts.eventKinds]);
+      const kind = opts.eventSequence[events] ?? pick([...opts.eventKinds]);
       const event = await perform(kind);
       events += 1;
       raw.events.push(event);
@@ -763,6 +875,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await sample();
     raw.end = now();
     for (const inst of hostsNow()) endHostSpan(inst, raw.end);
+    raw.roomsAtEnd = raw.rooms
+      .filter((room) => room.endedAt === undefined)
+      .map((room) => {
+        const mode = room.instance ? lastValue(room.instance.proc, 'runningModeChanged') : undefined;
+        return { room: room.id, plan: room.plan, role: mode === 2 ? 'host' : mode === 3 ? 'peer' : 'none' };
+      });
   } finally {
     traffic = false;
     clearInterval(ticker);
@@ -861,6 +979,21 @@ export function windowFor(
   return { window: { start, end: t1, firstSeq, endSeq: atT1 }, recovered: true };
 }
 
+/**
+ * Whether message `i` of a room's stream was sent while the room's Entry HW had no roomId (see
+ * the header): the parent's before it sent the roomId, the tab's before that moment.
+ */
+function sentUnserved(room: Room, dir: 'b2p' | 'p2b', i: number): boolean {
+  if (room.plan === 'given') return false;
+  if (dir === 'p2b') return room.p2bServedFrom === undefined || i < room.p2bServedFrom;
+  return room.roomIdAt === undefined || (room.b2p.sentAt[i] as number) < room.roomIdAt;
+}
+
+/** Whether a message is counted apart as unserved: sent while unserved and (rightly) not delivered. */
+function unservedLoss(room: Room, dir: 'b2p' | 'p2b', i: number): boolean {
+  return (room[dir].recvAt[i] as number) < 0 && sentUnserved(room, dir, i);
+}
+
 function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
   const windowsOf = new Map<string, { b2p: DirWindow[]; p2b: DirWindow[] }>();
   const rows: WindowRow[] = [];
@@ -873,11 +1006,14 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     return w;
   };
   const roomById = new Map(raw.rooms.map((r) => [r.id, r]));
-  // A room created after the start (a new student) is affected from its creation.
+  // A room created after the start (a new student) is affected from its creation, until its
+  // traffic flows; for a student whose roomId came late, until it flows after the roomId. A
+  // student whose roomId never came is never served: no window.
   for (const room of raw.rooms) {
-    if (room.createdAt > raw.t0) {
+    if (room.createdAt > raw.t0 && room.plan !== 'never') {
+      const t1 = room.plan === 'late' ? (room.roomIdAt ?? raw.end) : room.createdAt;
       for (const dir of ['b2p', 'p2b'] as const) {
-        const { window } = windowFor(room[dir], room.createdAt, room.createdAt, raw.end);
+        const { window } = windowFor(room[dir], room.createdAt, t1, raw.end);
         windowOf(room)[dir].push(window);
       }
     }
@@ -889,10 +1025,11 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     const perEvent: { room: Room; dir: 'b2p' | 'p2b'; window: DirWindow }[] = [];
     for (const id of event.rooms) {
       const room = roomById.get(id);
-      if (!room) continue;
+      if (!room || room.plan === 'never') continue;
       for (const dir of ['b2p', 'p2b'] as const) {
         const from = Math.max(t0, room.createdAt);
-        const t1 = event.settledMs === null ? raw.end : Math.max(from, t0 + event.settledMs);
+        const settled = event.settledMs === null ? raw.end : Math.max(from, t0 + event.settledMs);
+        const t1 = room.plan === 'late' ? Math.max(settled, room.roomIdAt ?? raw.end) : settled;
         const { window, recovered } = windowFor(room[dir], from, t1, raw.end);
         if (!recovered) never.push(`${id} ${dir}`);
         length = Math.max(length, window.end - t0);
@@ -904,7 +1041,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     for (const { room, dir, window } of perEvent) {
       const s = room[dir];
       for (let i = window.firstSeq; i < window.endSeq; i += 1) {
-        if ((s.recvAt[i] as number) < 0) lost[dir] += 1;
+        if ((s.recvAt[i] as number) < 0 && !sentUnserved(room, dir, i)) lost[dir] += 1;
       }
     }
     rows.push({
@@ -921,6 +1058,7 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
   const delivered = { b2p: 0, p2b: 0 };
   const lostOutside = { b2p: 0, p2b: 0 };
   const lostInside = { b2p: 0, p2b: 0 };
+  const unserved = { b2p: 0, p2b: 0 };
   const lostOutsideExamples: string[] = [];
   let duplicates = 0;
   let reordered = 0;
@@ -933,6 +1071,10 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
       for (let i = 0; i < s.sentAt.length; i += 1) {
         const at = s.sentAt[i] as number;
         if (at < raw.t0) continue; // warm-up
+        if (unservedLoss(room, dir, i)) {
+          unserved[dir] += 1;
+          continue;
+        }
         sent[dir] += 1;
         if ((s.recvAt[i] as number) >= 0) {
           delivered[dir] += 1;
@@ -1037,6 +1179,16 @@ function analyzeSoak(raw: Raw, options: SoakResult['options']): SoakResult {
     delivered,
     misrouted: raw.misrouted,
     misroutedExamples: raw.misroutedExamples,
+    unserved,
+    lateRooms: raw.rooms
+      .filter((room) => room.plan !== 'given')
+      .map((room) => ({
+        room: room.id,
+        plan: room.plan,
+        createdMs: Math.round(room.createdAt - raw.t0),
+        roomIdMs: room.roomIdAt === undefined ? null : Math.round(room.roomIdAt - raw.t0),
+      })),
+    roomsAtEnd: raw.roomsAtEnd,
     lostOutside,
     lostOutsideExamples,
     lostInside,

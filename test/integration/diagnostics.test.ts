@@ -1,7 +1,8 @@
 // Issue 9: GET /diagnostics and /diagnostics.json on a live host with a peer and rooms: who may read
 // them (Host allow-list, no CORS grant whatever the Origin), the security headers, the language,
 // the download, and the bundle's privacy (no host or user name, home path, MAC, other IP, full
-// roomId or message contents), with a hostile origin string in the recent problems.
+// roomId or message contents), with a hostile origin string in the recent problems. Issue 17: the
+// rows of instances started without a roomId, on a single PC and in a cloud, until they get one.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -11,7 +12,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiagnosticsSnapshot } from '../../src/diagnostics/snapshot';
 import { randomRoomId } from '../helpers/browser-client';
-import { until } from '../helpers/cloud-cluster';
+import {
+  CloudCluster,
+  type Instance,
+  lastValue,
+  roundTrip,
+  type TestBrowser,
+  until,
+} from '../helpers/cloud-cluster';
 import { type Started, startServer } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
@@ -208,10 +216,10 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       String(res.headers['content-disposition']),
       new RegExp(`^attachment; filename="entry-hw-diagnostics-${today}_[0-9-]+\\.json"$`),
     );
-    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 1);
+    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 2);
   });
 
-  it('the bundle: schema 1, this server, the rooms of the whole classroom with masked ids', async () => {
+  it('the bundle: schema 2, this server, the rooms of the whole classroom with masked ids', async () => {
     const rowsSettled = () =>
       bundle().then(({ json }) =>
         json.rooms.some((r) => r.instance === 'peer' && r.device.state === 'connected') ? json : undefined,
@@ -220,7 +228,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       timeoutMs: 5000,
       describe: () => 'the peer report in the bundle',
     });
-    assert.equal(json.schema, 1);
+    assert.equal(json.schema, 2);
     assert.equal(json.server.name, 'entry-hw-server');
     assert.equal(json.server.role, 'host');
     assert.equal(json.server.cloudMode, 'cloud');
@@ -266,7 +274,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     // The warnings that carried them are there, scrubbed.
     const problems = json.problems.map((p) => p.text).join('\n');
     assert.match(problems, /~\/entry-hw-diagnostics-test-/, 'home path shown as ~');
-    assert.match(problems, /roomId [0-9a-f]{3}… belongs to no instance/);
+    assert.match(problems, /no Entry HW on this PC has room [0-9a-f]{3}…/);
     assert.match(problems, /origin is not allowed "http:\/\/<ip>:8080"/);
   });
 
@@ -326,5 +334,157 @@ describe('diagnostics after a foreign program held the port', () => {
     assert.equal(check?.state, 'host-after-foreign');
     assert.equal(check?.facts.foreignDetail, error.value.message);
     assert.ok(json.problems.some((p) => p.text.includes('PORT_HELD_BY_OTHER_PROGRAM')));
+  });
+});
+
+describe('diagnostics rows of instances without a roomId (issue 17), real processes', () => {
+  // Entry HW sends addRoomId only when its link is opened while it already runs: here every
+  // instance starts without one, as after a first launch, and gets it later.
+  const [roomA, roomB, roomC] = [randomRoomId(), randomRoomId(), randomRoomId()];
+  const masked = (roomId: string) => `${roomId.slice(0, 3)}…`;
+  let cluster: CloudCluster;
+  let port: number;
+
+  before(async () => {
+    port = await freePort();
+    cluster = new CloudCluster(port);
+  });
+
+  after(() => cluster?.destroy());
+
+  async function bundle(): Promise<DiagnosticsSnapshot> {
+    const res = await request({ port, path: '/diagnostics.json' });
+    assert.equal(res.status, 200);
+    return JSON.parse(res.body) as DiagnosticsSnapshot;
+  }
+
+  /** Row summaries, `room:instance:state` (room `-` for none), sorted. */
+  const summary = (json: DiagnosticsSnapshot) =>
+    json.rooms.map((r) => `${r.room ?? '-'}:${r.instance ?? '-'}:${r.state}`).sort();
+
+  /** Waits until the rows read `want` (any order). */
+  async function rowsBecome(want: string[], what: string): Promise<DiagnosticsSnapshot> {
+    let last: DiagnosticsSnapshot | undefined;
+    const sorted = [...want].sort();
+    return until(
+      async () => {
+        last = await bundle();
+        return JSON.stringify(summary(last)) === JSON.stringify(sorted) ? last : undefined;
+      },
+      {
+        timeoutMs: 10_000,
+        describe: () => `${what}: rows ${JSON.stringify(sorted)}`,
+        explain: () => `last rows ${JSON.stringify(last && summary(last))}; ${cluster.describe()}`,
+      },
+    );
+  }
+
+  const assertNoOk = (json: DiagnosticsSnapshot, why: string) =>
+    assert.deepEqual(
+      json.rooms.filter((r) => r.state === 'ok').map((r) => r.room),
+      [],
+      `no room is 'ok' ${why}`,
+    );
+
+  it('a single PC: one room is the usual case, two rooms are labelled, never "working"', async () => {
+    const host = await cluster.start('roomless-host');
+    assert.equal(lastValue(host.proc, 'runningModeChanged'), 2);
+    const tabA = cluster.browser({ roomId: roomA });
+    await tabA.waitConnected();
+    const one = await rowsBecome([`${masked(roomA)}:host:single-pc`], 'one tab on a single PC');
+    assertNoOk(one, 'on a single PC whose Entry HW has no roomId');
+    assert.equal(one.server.cloudMode, 'single');
+    const tabB = cluster.browser({ roomId: roomB, version: 4 });
+    await tabB.waitConnected();
+    const two = await rowsBecome(
+      [`${masked(roomA)}:host:single-pc-several-rooms`, `${masked(roomB)}:host:single-pc-several-rooms`],
+      'tabs of two rooms on a single PC',
+    );
+    assertNoOk(two, 'when the only Entry HW serves tabs of two rooms');
+    // The label is what routing does: the roomless host serves both tabs.
+    await roundTrip(host, tabA);
+    await roundTrip(host, tabB);
+  });
+
+  it('in a cloud: the roomless host and peer get rows of their own, the tabs are unserved', async () => {
+    const [host] = cluster.instances as [Instance];
+    const from = host.proc.messages.length;
+    await cluster.start('roomless-peer');
+    await cluster.waitForStableRoles();
+    const json = await rowsBecome(
+      [
+        `${masked(roomA)}:-:no-instance`,
+        `${masked(roomB)}:-:no-instance`,
+        '-:host:instance-without-room',
+        '-:peer:instance-without-room',
+      ],
+      'a roomless host and a roomless peer',
+    );
+    assertNoOk(json, 'while no instance has a roomId');
+    assert.equal(json.server.cloudMode, 'cloud');
+    // Told once, to the parent and in the recent problems, with the remedy that works.
+    await host.proc.waitFor('error', (m) => m.value.code === 'ROOM_UNKNOWN', { from });
+    const told = (await bundle()).problems.filter((p) => p.text.startsWith('ROOM_UNKNOWN:'));
+    assert.equal(told.length, 1, JSON.stringify(told));
+    assert.equal(told[0]?.level, 'warning');
+    assert.match(told[0]?.text ?? '', /press the hardware-connect button on the Entry page again/);
+    assert.equal(host.proc.all('error').filter((m) => m.value.code === 'ROOM_UNKNOWN').length, 1);
+    // The rows say what routing does: tab A's messages reach no Entry HW and are counted lost.
+    const [tabA] = cluster.browsers as [TestBrowser];
+    const marker = `unserved-${randomBytes(4).toString('hex')}`;
+    const lost = await until(
+      async () => {
+        tabA.emit({ data: marker, type: 'utf8' });
+        const row = (await bundle()).rooms.find((r) => r.room === masked(roomA));
+        return row?.dropped.find((d) => d.reason === 'no-instance-for-room')?.count;
+      },
+      { describe: () => 'lost messages of room A on its row' },
+    );
+    assert.ok(lost > 0);
+    assert.ok(
+      !host.proc.messages
+        .slice(from)
+        .some((m) => m.key === 'data' && JSON.stringify(m.value).includes(marker)),
+      'the roomless host got no message of room A',
+    );
+  });
+
+  it('a refused claim is `room-taken`; a room no instance has stays unserved', async () => {
+    const peer = cluster.instances[1] as Instance;
+    peer.proc.send({ key: 'addRoomId', value: roomB });
+    const late = await cluster.start('late-peer');
+    late.proc.send({ key: 'addRoomId', value: roomB });
+    await late.proc.waitFor('error', (m) => m.value.code === 'ROOM_CLAIMED');
+    const tabC = cluster.browser({ roomId: roomC });
+    await tabC.waitConnected();
+    const json = await rowsBecome(
+      [
+        `${masked(roomA)}:-:no-instance`,
+        `${masked(roomB)}:peer:ok`,
+        `${masked(roomC)}:-:no-instance`,
+        '-:host:instance-without-room',
+        '-:peer:room-taken',
+      ],
+      'one granted claim, one refused, one room without an instance',
+    );
+    assert.equal(json.rooms.find((r) => r.state === 'room-taken')?.askedRoom, masked(roomB));
+  });
+
+  it('after addRoomId every room with a tab is `ok`, and each pair really talks', async () => {
+    const [host, peer, late] = cluster.instances as [Instance, Instance, Instance];
+    host.proc.send({ key: 'addRoomId', value: roomA });
+    late.proc.send({ key: 'addRoomId', value: roomC });
+    host.roomId = roomA;
+    peer.roomId = roomB;
+    late.roomId = roomC;
+    const json = await rowsBecome(
+      [`${masked(roomA)}:host:ok`, `${masked(roomB)}:peer:ok`, `${masked(roomC)}:peer:ok`],
+      'every instance given its roomId',
+    );
+    assert.equal(json.server.peers, 2);
+    const [tabA, tabB, tabC] = cluster.browsers as [TestBrowser, TestBrowser, TestBrowser];
+    await roundTrip(host, tabA);
+    await roundTrip(peer, tabB);
+    await roundTrip(late, tabC);
   });
 });

@@ -1,7 +1,9 @@
 // Issue 9: the diagnostics checks, masking, scrubbing, escaping, recent problems, room counters and
-// the bundle's room rows, without sockets.
+// the bundle's room rows, without sockets. Issue 17: who serves a room, and the rows of instances
+// that serve none.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   CERTIFICATE_NAMES,
   checkCertificate,
@@ -14,8 +16,14 @@ import { isDiagnosticsHostAllowed } from '../../src/diagnostics/diagnostics';
 import { escapeHtml, jsonForScript, maskRoomId, scrubText, truncate } from '../../src/diagnostics/mask';
 import { renderPage } from '../../src/diagnostics/page';
 import { MAX_PROBLEMS, ProblemLog, recordProblems } from '../../src/diagnostics/problems';
-import { RoomStats } from '../../src/diagnostics/room-stats';
-import { buildRoomRows, type HubFacts, parsePeerReport } from '../../src/diagnostics/snapshot';
+import { RoomStats, type RoomTraffic } from '../../src/diagnostics/room-stats';
+import {
+  buildRoomRows,
+  type HubFacts,
+  parsePeerReport,
+  type RoomRow,
+  type RoomState,
+} from '../../src/diagnostics/snapshot';
 import { pickLanguage, TEXTS } from '../../src/diagnostics/texts';
 import type { Logger } from '../../src/util/log';
 
@@ -331,5 +339,289 @@ describe('diagnostics: room counters and rows', () => {
     const odd = parsePeerReport({ version: '<script>', device: { state: 'connected', moduleId: '<b>' } });
     assert.equal(odd.version, undefined);
     assert.equal(odd.device?.moduleId, undefined);
+  });
+});
+
+describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
+  const NOW = 1_000_000;
+  const device = { state: 'connected' as const, moduleId: '520101', at: '2026-01-01T00:00:00Z' };
+  function hub(facts: Partial<HubFacts>): HubFacts {
+    return { cloud: false, ownRoomId: undefined, browsers: [], peers: [], held: () => 0, ...facts };
+  }
+  const rowsOf = (facts: Partial<HubFacts>, traffic: RoomTraffic[] = []) =>
+    buildRoomRows(hub(facts), device, traffic, NOW);
+  const byRoom = (rows: RoomRow[]) => new Map(rows.map((r) => [r.room, r]));
+  const states = (rows: RoomRow[]) => rows.map((r) => `${r.room ?? '-'}:${r.instance ?? '-'}:${r.state}`);
+
+  it('a single PC with tabs of one room: `single-pc`, served by the host, never `ok`', () => {
+    const rows = rowsOf({ browsers: ['aaa0000000', 'aaa0000000'] });
+    assert.deepEqual(states(rows), ['aaa…:host:single-pc']);
+    assert.equal(rows[0]?.browsers, 2);
+    assert.equal(rows[0]?.device.moduleId, '520101');
+  });
+
+  it('a single PC with tabs of two or more rooms: every one `single-pc-several-rooms`, none `ok`', () => {
+    const rows = rowsOf({ browsers: ['aaa0000000', 'bbb0000000', 'bbb0000000'] });
+    assert.deepEqual(states(rows), [
+      'aaa…:host:single-pc-several-rooms',
+      'bbb…:host:single-pc-several-rooms',
+    ]);
+    // A tab without a roomId is one more room: the host serves it as well.
+    const withNone = rowsOf({ browsers: ['aaa0000000', undefined] });
+    assert.deepEqual(states(withNone), [
+      'aaa…:host:single-pc-several-rooms',
+      '-:host:single-pc-several-rooms',
+    ]);
+    // A tab that left does not count: the one still connected is the usual single-PC case.
+    let now = 0;
+    const stats = new RoomStats({ now: () => now });
+    stats.browserJoined('bbb0000000');
+    stats.browserLeft('bbb0000000');
+    now = 2000;
+    const oneLeft = buildRoomRows(hub({ browsers: ['aaa0000000'] }), device, stats.traffic(), now);
+    assert.deepEqual(states(oneLeft), ['bbb…:host:browser-left', 'aaa…:host:single-pc']);
+  });
+
+  it('a device failure outranks the single-PC labels; a single PC with no tab is `no-browser`', () => {
+    const failed = buildRoomRows(
+      hub({ browsers: ['aaa0000000', 'bbb0000000'] }),
+      { ...device, state: 'failed' },
+      [],
+      NOW,
+    );
+    assert.deepEqual(states(failed), ['aaa…:host:device-failed', 'bbb…:host:device-failed']);
+    assert.deepEqual(states(rowsOf({})), ['-:host:no-browser']);
+  });
+
+  it('a host whose parent gave its roomId is `ok` for that room only, also before any peer came', () => {
+    const rows = rowsOf({ ownRoomId: 'aaa0000000', browsers: ['aaa0000000', 'bbb0000000'] });
+    assert.deepEqual(states(rows), ['bbb…:-:no-instance', 'aaa…:host:ok']);
+  });
+
+  it('a roomless host in a cloud gets its own `instance-without-room` row and serves no tab', () => {
+    let now = 0;
+    const stats = new RoomStats({ now: () => now });
+    stats.browserJoined('aaa0000000');
+    stats.fromBrowser('aaa0000000');
+    stats.dropped('aaa0000000', 'no-instance-for-room');
+    for (let i = 0; i < 3; i += 1) stats.dropped(undefined, 'instance-without-room');
+    now = 1000;
+    const rows = buildRoomRows(
+      hub({ cloud: true, browsers: ['aaa0000000'], peers: [{ roomId: 'ppp0000000', report: {} }] }),
+      device,
+      stats.traffic(),
+      now,
+    );
+    assert.deepEqual(states(rows), [
+      'aaa…:-:no-instance',
+      '-:host:instance-without-room',
+      'ppp…:peer:no-browser',
+    ]);
+    const host = rows.find((r) => r.instance === 'host');
+    assert.equal(host?.device.moduleId, '520101', 'its own device is shown on its row');
+    assert.deepEqual(
+      host?.dropped,
+      [{ reason: 'instance-without-room', count: 3 }],
+      'its lost sends are on its row',
+    );
+    assert.deepEqual(byRoom(rows).get('aaa…')?.dropped, [{ reason: 'no-instance-for-room', count: 1 }]);
+    assert.equal(rows.length, 3, 'no row of its own for the lost sends');
+  });
+
+  it('a roomless host in a cloud with a tab without roomId: the tab is `no-instance`, the host’s drops stay on the host row', () => {
+    let now = 0;
+    const stats = new RoomStats({ now: () => now });
+    stats.browserJoined(undefined);
+    stats.fromBrowser(undefined);
+    stats.dropped(undefined, 'no-instance-for-room');
+    stats.dropped(undefined, 'instance-without-room');
+    now = 1000;
+    const rows = buildRoomRows(hub({ cloud: true, browsers: [undefined] }), device, stats.traffic(), now);
+    assert.deepEqual(states(rows), ['-:-:no-instance', '-:host:instance-without-room']);
+    assert.deepEqual(rows[0]?.dropped, [{ reason: 'no-instance-for-room', count: 1 }]);
+    assert.equal(rows[0]?.messagesTotal.fromBrowser, 1);
+    assert.deepEqual(rows[1]?.dropped, [{ reason: 'instance-without-room', count: 1 }]);
+    assert.equal(rows[1]?.messagesTotal.fromBrowser, 0);
+  });
+
+  it('a roomless peer is `instance-without-room`; a refused one is `room-taken` with the masked room it asked for', () => {
+    const rows = rowsOf({
+      cloud: true,
+      ownRoomId: 'hhh0000000',
+      browsers: ['hhh0000000', 'ppp0000000'],
+      peers: [
+        { roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: { version: '3.0.0' } },
+        { roomId: undefined, report: { version: '3.0.0', device: { state: 'failed' } } },
+        { roomId: undefined, askedRoomId: 'ppp0000000', report: {} },
+        { roomId: undefined, askedRoomId: 'hhh0000000', report: {} },
+      ],
+    });
+    assert.deepEqual(states(rows), [
+      '-:peer:instance-without-room',
+      '-:peer:room-taken',
+      '-:peer:room-taken',
+      'hhh…:host:ok',
+      'ppp…:peer:ok',
+    ]);
+    const refused = rows.filter((r) => r.state === 'room-taken').map((r) => r.askedRoom);
+    assert.deepEqual(refused.sort(), ['hhh…', 'ppp…']);
+    assert.equal(rows[0]?.askedRoom, null);
+    assert.equal(rows[0]?.device.state, 'failed', 'the roomless peer’s own device');
+    for (const r of rows) assert.ok(!JSON.stringify(r).includes('0000000'), 'roomIds masked');
+  });
+
+  it('after addRoomId the same classroom turns `ok`: the host’s room and each granted claim', () => {
+    const before = rowsOf({
+      cloud: true,
+      browsers: ['hhh0000000', 'ppp0000000'],
+      peers: [{ roomId: undefined, report: {} }],
+    });
+    assert.deepEqual(states(before), [
+      'hhh…:-:no-instance',
+      'ppp…:-:no-instance',
+      '-:host:instance-without-room',
+      '-:peer:instance-without-room',
+    ]);
+    const after = rowsOf({
+      cloud: true,
+      ownRoomId: 'hhh0000000',
+      browsers: ['hhh0000000', 'ppp0000000'],
+      peers: [{ roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: {} }],
+    });
+    assert.deepEqual(states(after), ['hhh…:host:ok', 'ppp…:peer:ok']);
+  });
+
+  it('`ok` only where the serving instance’s parent gave the roomId (random classrooms)', () => {
+    const rooms = ['aaa0000000', 'bbb0000000', 'ccc0000000', 'ddd0000000'];
+    const room = fc.constantFrom(...rooms);
+    const classroom = fc.record({
+      cloud: fc.boolean(),
+      ownRoomId: fc.option(room, { nil: undefined }),
+      browsers: fc.array(fc.option(room, { nil: undefined }), { maxLength: 6 }),
+      peers: fc.uniqueArray(
+        fc.record({
+          roomId: fc.option(room, { nil: undefined }),
+          asked: fc.option(room, { nil: undefined }),
+        }),
+        { maxLength: 3, selector: (p) => p.roomId ?? Symbol() },
+      ),
+      failed: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(classroom, (c) => {
+        const peers = c.peers.map((p) => ({
+          roomId: p.roomId,
+          askedRoomId: p.roomId ?? p.asked,
+          report: {},
+        }));
+        const facts = hub({
+          cloud: c.cloud || peers.length > 0,
+          ownRoomId: c.ownRoomId,
+          browsers: c.browsers,
+          peers,
+        });
+        const rows = buildRoomRows(facts, c.failed ? { ...device, state: 'failed' } : device, [], NOW);
+        const given = new Set(
+          [c.ownRoomId, ...peers.map((p) => p.roomId)]
+            .filter((r) => r !== undefined)
+            .map((r) => `${r.slice(0, 3)}…`),
+        );
+        for (const r of rows) {
+          if (r.state === 'ok') {
+            assert.ok(r.room !== null && given.has(r.room), `ok for ${r.room}, given ${[...given]}`);
+            assert.ok(r.browsers > 0);
+          }
+          if (r.state === 'instance-without-room' || r.state === 'room-taken') assert.equal(r.room, null);
+          if (r.state === 'single-pc' || r.state === 'single-pc-several-rooms') {
+            assert.equal(facts.cloud, false, 'the single-PC labels only where the host never was in a cloud');
+            assert.equal(c.ownRoomId, undefined);
+          }
+        }
+        // A roomless host: a row of its own in a cloud, never an `ok`.
+        if (c.ownRoomId === undefined) {
+          assert.ok(!rows.some((r) => r.instance === 'host' && r.state === 'ok'));
+          if (facts.cloud)
+            assert.equal(
+              rows.filter((r) => r.instance === 'host' && r.state === 'instance-without-room').length,
+              1,
+            );
+        }
+        // Every roomless peer has exactly one row about it.
+        const roomless = peers.filter((p) => p.roomId === undefined).length;
+        assert.equal(
+          rows.filter(
+            (r) => r.instance === 'peer' && (r.state === 'instance-without-room' || r.state === 'room-taken'),
+          ).length,
+          roomless,
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('every row state has its words in both languages; every problem a fix; no fix says to restart', () => {
+    const all: Record<RoomState, 'ok' | 'warning' | 'problem'> = {
+      ok: 'ok',
+      'single-pc': 'ok',
+      'single-pc-several-rooms': 'warning',
+      'device-failed': 'problem',
+      'no-instance': 'problem',
+      'no-browser': 'warning',
+      'browser-left': 'warning',
+      'instance-without-room': 'problem',
+      'room-taken': 'problem',
+    };
+    for (const lang of ['en', 'ko'] as const) {
+      const texts = TEXTS[lang];
+      for (const [state, status] of Object.entries(all)) {
+        assert.ok(texts[`state.${state}`], `${lang} state.${state}`);
+        if (status !== 'ok') assert.ok(texts[`state.${state}.fix`], `${lang} state.${state}.fix`);
+      }
+      const advice = Object.entries(texts)
+        .filter(([key]) => key.startsWith('state.'))
+        .map(([, text]) => text)
+        .join('\n');
+      assert.doesNotMatch(
+        advice,
+        /restart|다시 시작/i,
+        `${lang}: a restart is a first launch, which sends no room number`,
+      );
+    }
+    // "Working" is the certain pair's word only.
+    for (const [lang, word] of [
+      ['en', 'Working'],
+      ['ko', '정상 작동 중'],
+    ] as const) {
+      const holders = Object.entries(TEXTS[lang]).filter(([, text]) => text.includes(word));
+      assert.deepEqual(
+        holders.map(([key]) => key),
+        ['state.ok'],
+        lang,
+      );
+    }
+    assert.match(TEXTS.en['state.room-taken'] ?? '', /\{room\}/);
+    assert.match(TEXTS.ko['state.room-taken'] ?? '', /\{room\}/);
+    for (const key of ['state.no-instance.fix', 'state.instance-without-room.fix', 'state.room-taken.fix']) {
+      assert.match(TEXTS.en[key] ?? '', /hardware-connect button/, key);
+      assert.match(TEXTS.ko[key] ?? '', /하드웨어 연결 버튼/, key);
+    }
+  });
+
+  it('the page colours each state as its status (the page script and the table agree)', () => {
+    const html = renderPage({ lang: 'en', nonce: 'x', port: 1 });
+    const script = /function rowStatus\(state\) \{([\s\S]*?)\n {2}\}/.exec(html)?.[1] ?? '';
+    const rowStatus = new Function('state', script) as (state: string) => string;
+    const expected: Record<RoomState, string> = {
+      ok: 'ok',
+      'single-pc': 'ok',
+      'single-pc-several-rooms': 'warning',
+      'device-failed': 'problem',
+      'no-instance': 'problem',
+      'no-browser': 'warning',
+      'browser-left': 'warning',
+      'instance-without-room': 'problem',
+      'room-taken': 'problem',
+    };
+    for (const [state, status] of Object.entries(expected)) assert.equal(rowStatus(state), status, state);
   });
 });

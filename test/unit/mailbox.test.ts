@@ -65,6 +65,21 @@ describe('reconnect mailbox', () => {
     assert.deepEqual(box.take('room:b'), [3]);
   });
 
+  it('keeps one key and drops the rest, or drops everything, counting what went', () => {
+    const box = new ReconnectMailbox<number>();
+    box.hold('room:a', 1);
+    box.hold('room:b', 2);
+    box.hold('room:b', 3);
+    box.hold('no-room', 4);
+    assert.equal(box.keepOnly('room:a'), 3);
+    assert.deepEqual(box.take('room:b'), []);
+    assert.deepEqual(box.take('no-room'), []);
+    assert.deepEqual(box.take('room:a'), [1]);
+    box.hold('room:c', 5);
+    assert.equal(box.keepOnly(undefined), 1);
+    assert.deepEqual(box.stats(), { keys: 0, messages: 0, stale: 0 });
+  });
+
   it('counts a message that waited elsewhere from when it was sent, and keeps order (finding 5)', () => {
     let now = 10_000;
     const box = new ReconnectMailbox<string>({ maxAgeMs: 5000, now: () => now });

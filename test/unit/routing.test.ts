@@ -1,15 +1,18 @@
+// The host's routing rules (docs/PROTOCOL.md §4) and the room-claim decision, without sockets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  ALL_BROWSERS,
   ackValue,
   browserLeftMsAgo,
   browserWasConnected,
-  isUnmatchedBrowser,
   type RoutingSnapshot,
   roomIdFromMatchTarget,
   routeBrowserMessage,
   routeParentSend,
   routePeerMessage,
+  sendTargets,
+  withoutRoom,
 } from '../../src/routing/host-routing';
 import { ClaimedRooms, decideRoomClaim, describeRefusal } from '../../src/routing/room-claims';
 
@@ -21,22 +24,24 @@ function snapshot(
   return { ownRoomId, cloud: Object.keys(peers).length > 0 || everCloud, peerForRoom: (r) => peers[r] };
 }
 
-describe('host routing: single-server mode (no peers)', () => {
-  it('sends every browser message to the parent, whatever its roomId', () => {
-    for (const room of [undefined, 'mine', 'other']) {
-      assert.deepEqual(routeBrowserMessage(snapshot('mine', {}), room), { to: 'parent' });
+describe('host routing: a single server (never part of a cloud)', () => {
+  it('without a roomId, serves every browser both ways (single-server compat)', () => {
+    for (const room of [undefined, 'mine', 'other'])
       assert.deepEqual(routeBrowserMessage(snapshot(undefined, {}), room), { to: 'parent' });
-    }
-  });
-  it('sends parent messages to every browser', () => {
-    assert.deepEqual(routeParentSend(snapshot('mine', {})), { to: 'all-browsers' });
     assert.deepEqual(routeParentSend(snapshot(undefined, {})), { to: 'all-browsers' });
+    assert.equal(withoutRoom(undefined, false), false);
+  });
+  it('with a roomId, serves only that room, before any peer was ever seen (improved)', () => {
+    assert.deepEqual(routeBrowserMessage(snapshot('mine', {}), 'mine'), { to: 'parent' });
+    assert.equal(routeBrowserMessage(snapshot('mine', {}), 'other').to, 'drop');
+    assert.equal(routeBrowserMessage(snapshot('mine', {}), undefined).to, 'drop');
+    assert.deepEqual(routeParentSend(snapshot('mine', {})), { to: 'room', roomId: 'mine' });
   });
 });
 
-describe('host routing: cloud mode', () => {
+describe('host routing: by room (peers now or ever)', () => {
   const peers = { roomB: 'peer-b', roomC: 'peer-c' };
-  it('sends a browser message of a matched room to that peer', () => {
+  it('sends a browser message of a claimed room to that peer', () => {
     assert.deepEqual(routeBrowserMessage(snapshot('roomA', peers), 'roomB'), {
       to: 'peer',
       peerId: 'peer-b',
@@ -46,29 +51,26 @@ describe('host routing: cloud mode', () => {
       peerId: 'peer-c',
     });
   });
-  it("sends the host's own room to the host's parent", () => {
+  it("sends the host's own room to the host's parent, and drops every other room", () => {
     assert.deepEqual(routeBrowserMessage(snapshot('roomA', peers), 'roomA'), { to: 'parent' });
-  });
-  it('drops unknown rooms when the host has a roomId of its own', () => {
     assert.equal(routeBrowserMessage(snapshot('roomA', peers), 'roomZ').to, 'drop');
     assert.equal(routeBrowserMessage(snapshot('roomA', peers), undefined).to, 'drop');
-  });
-  it('gives unmatched browsers to a host without a roomId (improved rule)', () => {
-    assert.deepEqual(routeBrowserMessage(snapshot(undefined, peers), 'roomZ'), { to: 'parent' });
-    assert.deepEqual(routeBrowserMessage(snapshot(undefined, peers), undefined), { to: 'parent' });
-  });
-  it("sends the host parent's messages only to its own room, or to unmatched browsers", () => {
     assert.deepEqual(routeParentSend(snapshot('roomA', peers)), { to: 'room', roomId: 'roomA' });
-    assert.deepEqual(routeParentSend(snapshot(undefined, peers)), { to: 'unmatched-browsers' });
   });
-  it('classifies unmatched browsers', () => {
-    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), 'roomB'), false);
-    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), 'roomZ'), true);
-    assert.equal(isUnmatchedBrowser(snapshot(undefined, peers), undefined), true);
+  it('serves nobody through a host without a roomId: it cannot tell which room is its own', () => {
+    for (const room of ['roomZ', undefined])
+      assert.equal(routeBrowserMessage(snapshot(undefined, peers), room).to, 'drop');
+    assert.equal(routeParentSend(snapshot(undefined, peers)).to, 'nobody');
+    assert.equal(withoutRoom(undefined, true), true);
+    assert.equal(withoutRoom('roomA', true), false);
   });
   it("routes a peer's message to its room, and drops it before matchTarget", () => {
     assert.deepEqual(routePeerMessage('roomB'), { to: 'room', roomId: 'roomB' });
     assert.equal(routePeerMessage(undefined).to, 'drop');
+  });
+  it('turns a send route into socket.io targets, never an empty `to` (which socket.io reads as everyone)', () => {
+    assert.deepEqual(sendTargets({ to: 'room', roomId: 'roomA' }), { to: ['roomA'], except: [] });
+    assert.deepEqual(sendTargets({ to: 'all-browsers' }), { to: [ALL_BROWSERS], except: [] });
   });
 });
 
@@ -79,10 +81,10 @@ describe('host routing: a cloud that shrank to one instance', () => {
     assert.deepEqual(routeBrowserMessage(alone, 'roomA'), { to: 'parent' });
     assert.equal(routeBrowserMessage(alone, 'roomB').to, 'drop');
   });
-  it('behaves like a single server when the host has no roomId of its own', () => {
+  it('serves nobody when the host has no roomId: other students may still have tabs here', () => {
     const alone = snapshot(undefined, {}, true);
-    assert.deepEqual(routeBrowserMessage(alone, 'roomB'), { to: 'parent' });
-    assert.equal(isUnmatchedBrowser(alone, 'roomB'), true);
+    assert.equal(routeBrowserMessage(alone, 'roomB').to, 'drop');
+    assert.equal(routeParentSend(alone).to, 'nobody');
   });
 });
 
@@ -135,19 +137,6 @@ describe('room claims (issue 8)', () => {
     assert.equal(claimed.has('a'), true);
     assert.equal(claimed.has('b'), false);
     assert.equal(claimed.has('c'), true);
-  });
-  it('never gives a room whose peer left to a host without a roomId (no stranger serves it)', () => {
-    const state: RoutingSnapshot = {
-      ownRoomId: undefined,
-      cloud: true,
-      peerForRoom: () => undefined,
-      claimedBefore: (r) => r === 'left',
-    };
-    assert.equal(routeBrowserMessage(state, 'left').to, 'drop');
-    assert.equal(isUnmatchedBrowser(state, 'left'), false);
-    assert.deepEqual(routeBrowserMessage(state, 'never-claimed'), { to: 'parent' });
-    assert.equal(isUnmatchedBrowser(state, 'never-claimed'), true);
-    assert.equal(isUnmatchedBrowser(state, undefined), true);
   });
   it('reads the failover flag of a matchTarget', () => {
     assert.equal(browserWasConnected({ roomId: 'r1', browserConnectedAtHostLoss: true }), true);
