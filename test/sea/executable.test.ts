@@ -1,5 +1,6 @@
 // The single executables, built here from dist/main.cjs with a test PKI and a random passphrase:
-//  - the core and cloud integration suites pass against the Linux executable (spawned with IPC);
+//  - the core and cloud integration suites and the executable scenarios (test/executable, with a
+//    Node parent process relaying) pass against the Linux executable (spawned with IPC);
 //  - wss with the EMBEDDED certificate verifies against the test root (no ENTRY_HW_CERT_DIR);
 //  - decrypt/encrypt over IPC use the embedded passphrase (crypto-js compatible);
 //  - no binary contains the private key (PEM, DER, raw scalar) or the passphrase;
@@ -607,8 +608,10 @@ describe('executable formats', () => {
 });
 
 describe('integration suites against the Linux executable', () => {
-  it('pass with ENTRY_HW_TEST_BIN (core and cloud)', { timeout: 15 * 60_000 }, async (t) => {
-    const dirs = ['test/integration', 'test/cloud'].filter((dir) => {
+  it('pass with ENTRY_HW_TEST_BIN (core, cloud, executable scenarios)', {
+    timeout: 15 * 60_000,
+  }, async (t) => {
+    const dirs = ['test/integration', 'test/cloud', 'test/executable'].filter((dir) => {
       const path = join(REPO_ROOT, dir);
       return existsSync(path) && readdirSync(path).some((name) => name.endsWith('.test.ts'));
     });
