@@ -106,6 +106,8 @@ export function describeExecutableScenarios(
     describe('one instance', () => {
       let port: number;
       let parent: RelayedParent;
+      /** The roomId its parent sent late: from then on the only room it serves (docs/PROTOCOL.md §4). */
+      let ownRoomId: string | undefined;
       before(async () => {
         port = await freePort();
         parent = await startInstance(setup(), port, 'single');
@@ -140,17 +142,33 @@ export function describeExecutableScenarios(
         });
       }
 
-      it('addRoomId sent late (the link opened while Entry HW runs): that room is still served', async () => {
+      it('addRoomId sent late (the link opened while Entry HW runs): that room, and only that room, is served', async () => {
         const roomId = randomRoomId();
+        ownRoomId = roomId;
         parent.send({ key: 'addRoomId', value: roomId });
         const browser = await connectBrowser(
           { version: 'v2', url: `http://127.0.0.1:${port}`, roomId },
           10_000,
         );
+        const other = await connectBrowser(
+          { version: 'v4', url: `http://127.0.0.1:${port}`, roomId: randomRoomId() },
+          10_000,
+        );
         try {
           await roundTrip(parent, browser, 'late-room');
+          const from = parent.messages.length;
+          other.send({ data: JSON.stringify({ tag: 'other-room' }), type: 'utf8' });
+          await roundTrip(parent, browser, 'late-room-again');
+          assert.equal(
+            parent.messages
+              .slice(from)
+              .filter((m) => m.key === 'data' && JSON.stringify(m.value).includes('other-room')).length,
+            0,
+            "another room's tab must not reach a parent that has a roomId",
+          );
         } finally {
           browser.close();
+          other.close();
         }
       });
 
@@ -180,7 +198,7 @@ export function describeExecutableScenarios(
             {
               version,
               url: `https://hw.playentry.org:${port}`,
-              roomId: randomRoomId(),
+              roomId: ownRoomId ?? randomRoomId(),
               agent,
               ca: tlsRootPem,
             },
