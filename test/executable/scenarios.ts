@@ -106,6 +106,11 @@ export function describeExecutableScenarios(
     describe('one instance', () => {
       let port: number;
       let parent: RelayedParent;
+      /**
+       * The room the parent named with addRoomId, once it has: from then on the instance serves
+       * only that room's browsers (docs/PROTOCOL.md §4), so later browsers are that student's tabs.
+       */
+      let namedRoom: string | undefined;
       before(async () => {
         port = await freePort();
         parent = await startInstance(setup(), port, 'single');
@@ -143,6 +148,7 @@ export function describeExecutableScenarios(
       it('addRoomId sent late (the link opened while Entry HW runs): that room is still served', async () => {
         const roomId = randomRoomId();
         parent.send({ key: 'addRoomId', value: roomId });
+        namedRoom = roomId;
         const browser = await connectBrowser(
           { version: 'v2', url: `http://127.0.0.1:${port}`, roomId },
           10_000,
@@ -180,7 +186,7 @@ export function describeExecutableScenarios(
             {
               version,
               url: `https://hw.playentry.org:${port}`,
-              roomId: randomRoomId(),
+              roomId: namedRoom ?? randomRoomId(),
               agent,
               ca: tlsRootPem,
             },
