@@ -8,6 +8,7 @@ import { connectBrowser, randomRoomId } from '../helpers/browser-client';
 import { sleep } from '../helpers/fixtures';
 import { request, waitForListening } from '../helpers/http';
 import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
+import { NO_GRACEFUL_SIGNALS } from '../support/platform';
 
 describe('no parent (developer run)', () => {
   let server: ServerProcess | undefined;
@@ -35,7 +36,7 @@ describe('no parent (developer run)', () => {
     assert.ok(server.alive, 'the developer run stopped by itself (stdin at EOF must not end it)');
   });
 
-  it('exits 0 on SIGTERM', async () => {
+  it('exits 0 on SIGTERM', { skip: NO_GRACEFUL_SIGNALS }, async () => {
     assert.ok(server?.alive, 'the previous test did not leave a running server');
     server.child.kill('SIGTERM');
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
