@@ -769,14 +769,15 @@ describe('integration suites against the Linux executable', () => {
     const output = Buffer.concat(chunks).toString('utf8');
     writeFileSync(join(LOG_DIR, 'sea-suites.log'), output);
     const summary = ['tests', 'pass', 'fail', 'skipped']
-      .map((k) => output.match(new RegExp(`^# ${k} (\\d+)`, 'm'))?.[0] ?? '')
+      // TAP (Node 20's default off a terminal) or spec (Node 26's): '# pass 3' or 'ℹ pass 3'.
+      .map((k) => output.match(new RegExp(`^[#ℹ] ${k} (\\d+)`, 'm'))?.[0]?.slice(2) ?? '')
       .join(' ');
     console.log(
       `sea: ${dirs.join(' ')} against the executable: ${summary} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     const failures = output
       .split('\n')
-      .filter((line) => /^\s*not ok /.test(line))
+      .filter((line) => /^\s*(not ok |✖ )/.test(line))
       .slice(0, 30)
       .join('\n');
     assert.equal(
