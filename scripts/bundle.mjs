@@ -1,8 +1,31 @@
 // Bundles the program into single CommonJS files with esbuild:
 //   dist/main.cjs  - the program Entry HW spawns (IPC child, or developer console without a parent)
 //   dist/index.cjs - the library entry for in-process use (entry-offline)
-import { readFile } from 'node:fs/promises';
+//   dist/THIRD_PARTY_NOTICES.txt - the license texts of every package bundled into them, and
+//   dist/third-party-packages.json - the same list, from which scripts/sea/build.ts writes the
+//   executables' notices (adding Node's license). From esbuild's metafiles (scripts/notices.mjs).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { bundledPackages, NOTICES_FILE, renderNotices } from './notices.mjs';
+
+/**
+ * The commit this bundle is built from, for --version: ENTRY_HW_BUILD_COMMIT when set (a release
+ * job), else git's short hash with `-dirty` when tracked files have changes, else 'unknown'.
+ */
+function buildCommit() {
+  if (process.env.ENTRY_HW_BUILD_COMMIT) return process.env.ENTRY_HW_BUILD_COMMIT;
+  const git = (args) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const hash = git(['rev-parse', '--short=12', 'HEAD']);
+    const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+    return `${hash}${dirty ? '-dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /**
  * ws (socket.io-client's WebSocket in Node) loads `https` and `tls` at start although a peer only
@@ -42,10 +65,16 @@ const common = {
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
   // socket.io's optional native helpers are never installed; keep them out of the bundle.
   external: ['bufferutil', 'utf-8-validate'],
   plugins: [lazyTlsInWs],
+  define: { __ENTRY_HW_BUILD_COMMIT__: JSON.stringify(buildCommit()) },
 };
 
-await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs' });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs' });
+const main = await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs' });
+const library = await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs' });
+const packages = bundledPackages([main.metafile, library.metafile], process.cwd());
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+await writeFile(`dist/${NOTICES_FILE}`, renderNotices({ product: `entry-hw-server ${version}`, packages }));
+await writeFile('dist/third-party-packages.json', `${JSON.stringify(packages, null, 2)}\n`);

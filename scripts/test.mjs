@@ -20,7 +20,13 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
-  stdio: 'inherit',
-});
+// --no-experimental-websocket: from Node 22 on, a global WebSocket exists, and socket.io-client 2.x
+// (engine.io-client 3) prefers it to the ws package; that WebSocket cannot set headers, so a test
+// browser's Origin would silently vanish and a refused page would look like a local program.
+// The tests' browsers must send what a browser sends: they keep using ws, as on Node 20.
+const result = spawnSync(
+  process.execPath,
+  ['--no-experimental-websocket', '--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -1,7 +1,10 @@
-// The program Entry HW spawns. It reads its settings and secrets, builds an EntryServer, and
-// connects it to the parent over IPC; started without a parent it is a developer run with a
-// console. It also owns the process's lifetime: signals, parent loss, and the fatal path for a
+// The program Entry HW spawns. It reads its command line (src/cli: --version, --help, --licenses
+// print and exit), its settings and secrets, builds an EntryServer, and connects it to the parent
+// over IPC; started without a parent it is a developer run with a console on a terminal (or with
+// --console), and without either it says what it is and exits. It also owns the process's lifetime: signals, parent loss, and the fatal path for a
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
+import { parseCommandLine } from './cli/command-line';
+import { refuseWithoutParent, runInformational } from './cli/informational';
 import { DEV_PASSPHRASE, readEnvironment, readGcInterval } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
@@ -76,6 +79,14 @@ function armTestFault(server: EntryServer, logger: Logger): void {
 }
 
 function main(): void {
+  const action = parseCommandLine(process.argv.slice(2));
+  if (runInformational(action)) return;
+  const developerConsole = action.kind === 'serve' && action.console;
+  // Nobody to serve: no parent app, no terminal to type into (a double-clicked file, a script).
+  if (!IpcParentChannel.isAvailable(process) && !developerConsole && !process.stdin.isTTY) {
+    refuseWithoutParent();
+    return;
+  }
   const problems = new ProblemLog();
   const logger = recordProblems(createLogger(), problems);
   const settings = readEnvironment(process.env, logger.warn);

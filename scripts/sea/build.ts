@@ -16,6 +16,8 @@
 //   --fetch-only                  only fetch and verify the pinned runtimes
 //   --print-hashes                fetch the runtimes named in runtimes.json and print their hashes
 //   --manifest FILE               another runtimes.json (tests)
+//   --layout DIR                  where Entry HW's layout goes (default dist/entry-hw, or
+//                                 entry-hw inside --out); --no-layout: none (scripts/sea/layout.ts)
 // Inputs: ENTRY_HW_CERT_DIR (hardware.key, cert.pem, ChainCA1.crt, RootCA.crt), ENTRY_HW_SECRET or
 // ENTRY_HW_SECRET_FILE. Cache: ENTRY_HW_SEA_CACHE (default .cache/sea-runtimes). win-x86 needs
 // Wine (wine32); its prefix: ENTRY_HW_WINEPREFIX (default .cache/wine-win32, made on first use).
@@ -35,7 +37,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { transform } from 'esbuild';
 import {
   type EmbeddedBuildInfo,
@@ -43,6 +45,7 @@ import {
   type SecretPayload,
   sealSecrets,
 } from '../../src/embedded/sealed-secrets';
+import { type BundledPackage, NOTICES_FILE, type RuntimeNotice, renderNotices } from '../notices.mjs';
 import { removeAuthenticodeSignature } from './authenticode';
 import { SEA_EXEC_ARGV } from './exec-argv';
 import { executablePointerBytes, seaBlobRange } from './executable-formats';
@@ -52,6 +55,7 @@ import {
   checkCertificateDirectory,
   readPassphrase,
 } from './inputs';
+import { layOutForEntryHw } from './layout';
 import { run } from './process';
 import {
   ensureRuntime,
@@ -61,6 +65,7 @@ import {
   type RuntimeManifest,
   type RuntimeSpec,
   readManifest,
+  runtimeLicense,
   type TargetSpec,
 } from './runtimes';
 import { checkSeaBlobWidth } from './sea-blob';
@@ -120,6 +125,8 @@ interface Options {
   printHashes: boolean;
   manifest: string;
   winePrefix: string;
+  /** Entry HW's layout folder, or undefined for none. */
+  layout: string | undefined;
 }
 
 function log(message: string): void {
@@ -160,7 +167,9 @@ function parseArgs(argv: string[], manifest: RuntimeManifest, manifestFile: stri
     printHashes: false,
     manifest: manifestFile,
     winePrefix: defaultWinePrefix(),
+    layout: join(ROOT, 'dist', 'entry-hw'),
   };
+  let layoutGiven = false;
   let targetList = process.env.ENTRY_HW_SEA_TARGETS || '';
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -178,6 +187,15 @@ function parseArgs(argv: string[], manifest: RuntimeManifest, manifestFile: stri
         break;
       case '--out':
         options.out = resolve(value());
+        if (!layoutGiven && options.layout !== undefined) options.layout = join(options.out, 'entry-hw');
+        break;
+      case '--layout':
+        options.layout = resolve(value());
+        layoutGiven = true;
+        break;
+      case '--no-layout':
+        options.layout = undefined;
+        layoutGiven = true;
         break;
       case '--main':
         options.main = resolve(value());
@@ -368,8 +386,27 @@ async function main(): Promise<void> {
       `${options.main} does not exist; run \`npm run build:js\` first (or use \`npm run build\`)`,
     );
   }
+  // What the bundle holds, as scripts/bundle.mjs found it: every executable's notices list it.
+  const packagesFile = join(dirname(options.main), 'third-party-packages.json');
+  if (!existsSync(packagesFile)) {
+    throw new BuildInputError(
+      `${packagesFile} does not exist (scripts/bundle.mjs writes it beside the bundle); run \`npm run build:js\``,
+    );
+  }
+  const packages = JSON.parse(readFileSync(packagesFile, 'utf8')) as BundledPackage[];
   const secrets = collectSecrets();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  // Node's license per runtime, read once from its verified tarball (or its licenseFrom's).
+  const licenses = new Map<string, Promise<string>>();
+  const licenseOf = (id: string): Promise<string> => {
+    let promise = licenses.get(id);
+    if (!promise) {
+      promise = runtimeLicense(manifest, id, { cacheDir: options.cacheDir, log });
+      licenses.set(id, promise);
+    }
+    return promise;
+  };
+  const product = `entry-hw-server ${pkg.version}`;
   const postject = require.resolve('postject/dist/cli.js');
   await mkdir(options.out, { recursive: true });
   // The executables' main: dist/main.cjs minified, non-ASCII escaped. V8 then holds the source as
@@ -394,9 +431,10 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const target = manifest.targets[name] as TargetSpec;
     const runtimeSpec = manifest.runtimes[target.runtime] as NonNullable<RuntimeManifest['runtimes'][string]>;
-    const [runtimeBinary, builderBinary] = await Promise.all([
+    const [runtimeBinary, builderBinary, nodeLicense] = await Promise.all([
       runtime(target.runtime),
       runtime(target.blobBuilder),
+      licenseOf(target.runtime),
     ]);
     const builderSpec = manifest.runtimes[target.blobBuilder] as RuntimeSpec;
     const builder = await builderFor(builderSpec, builderBinary);
@@ -431,6 +469,14 @@ async function main(): Promise<void> {
         [SEA_ASSETS.keyA]: sealed.keyA,
         [SEA_ASSETS.keyB]: sealed.keyB,
         [SEA_ASSETS.buildInfo]: Buffer.from(JSON.stringify(info)),
+        // --licenses prints it: the bundled packages and this executable's own Node.
+        [SEA_ASSETS.notices]: Buffer.from(
+          renderNotices({
+            product: `${product} (${target.output})`,
+            packages,
+            runtimes: [{ version: runtimeSpec.version, text: nodeLicense, usedBy: [target.output] }],
+          }),
+        ),
       };
       const assets: Record<string, string> = {};
       let n = 0;
@@ -519,7 +565,42 @@ async function main(): Promise<void> {
     options.targets.map((name) => () => buildTarget(name)),
     options.jobs,
   ).finally(() => rm(mainWork, { recursive: true, force: true }));
-  log(`built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // Node's license once per Node version, naming the files that carry it (as `label` calls them).
+  const runtimeNotices = async (
+    targets: string[],
+    label: (output: string) => string = (output) => output,
+  ): Promise<RuntimeNotice[]> => {
+    const notices: RuntimeNotice[] = [];
+    for (const name of targets) {
+      const target = manifest.targets[name] as TargetSpec;
+      const version = (manifest.runtimes[target.runtime] as RuntimeSpec).version;
+      const entry = notices.find((r) => r.version === version);
+      if (entry) entry.usedBy.push(label(target.output));
+      else notices.push({ version, text: await licenseOf(target.runtime), usedBy: [label(target.output)] });
+    }
+    return notices;
+  };
+  // One notices file beside the executables: the packages once, Node's license per version.
+  await writeFile(
+    join(options.out, NOTICES_FILE),
+    renderNotices({ product, packages, runtimes: await runtimeNotices(options.targets) }),
+  );
+  if (options.layout) {
+    await layOutForEntryHw({
+      dir: options.layout,
+      built: built.map(({ target, path }) => ({ target, path })),
+      log,
+      notices: async (targets, file) =>
+        renderNotices({
+          product,
+          packages,
+          runtimes: await runtimeNotices(targets, (output) => `${file} (built as ${output})`),
+        }),
+    });
+  }
+  log(
+    `built ${built.length} executable(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${NOTICES_FILE} beside them`,
+  );
   if (!secrets.certificate) loud('these executables are PLAIN-ONLY (no certificate embedded)');
   if (!secrets.payload.passphrase) loud('these executables use the DEVELOPMENT passphrase');
 }

@@ -99,6 +99,24 @@ export function readEmbeddedBuildInfo(): EmbeddedBuildInfo | undefined {
 }
 
 /**
+ * The license notices built into the executable (THIRD_PARTY_NOTICES.txt of its target), or
+ * undefined outside one or when the build did not include them.
+ *
+ * @example
+ * process.stdout.write(readEmbeddedNotices() ?? 'no notices');
+ */
+export function readEmbeddedNotices(): string | undefined {
+  const sea = seaModule();
+  if (!sea) return undefined;
+  try {
+    const bytes = readAsset(sea, SEA_ASSETS.notices);
+    return bytes ? Buffer.from(bytes).toString('utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * True inside the shipped single executable, false under `node dist/main.cjs`, tests and library
  * use. Test-only hooks check it so that they can never fire in production.
  *

@@ -20,6 +20,8 @@ export const SEA_ASSETS = {
   keyB: 'entry-hw/key-b',
   /** Plain JSON describing the build (no secrets), see EmbeddedBuildInfo. */
   buildInfo: 'entry-hw/build-info',
+  /** Plain text: THIRD_PARTY_NOTICES.txt for this target (bundled packages and its Node), for --licenses. */
+  notices: 'entry-hw/notices',
 } as const;
 
 /** What is sealed: either part may be absent (plain-only build, dev passphrase). */

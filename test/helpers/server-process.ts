@@ -34,6 +34,8 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Path of an executable to run instead of `node dist/main.cjs`. Default: ENTRY_HW_TEST_BIN. */
   bin?: string;
+  /** Command-line arguments for the program (Entry HW passes none). */
+  args?: string[];
   /** Whether to open an IPC channel (default true). Without it the program is a developer run. */
   ipc?: boolean;
   /** Label used in timeout errors. */
@@ -70,7 +72,7 @@ export class ServerProcess {
     this.name = options.name ?? `server:${options.port}`;
     const bin = options.bin ?? process.env.ENTRY_HW_TEST_BIN;
     const command = bin ?? process.execPath;
-    const args = bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')];
+    const args = [...(bin ? [] : [join(REPO_ROOT, 'dist', 'main.cjs')]), ...(options.args ?? [])];
     const ipc = options.ipc ?? true;
     const out = options.captureOutput ? 'pipe' : options.quiet ? 'ignore' : 'inherit';
     this.child = spawn(command, args, {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { type BrowserClient, randomRoomId } from '../helpers/browser-client';
 import { type Started, startServer } from '../helpers/fixtures';
+import { NO_GRACEFUL_SIGNALS } from '../support/platform';
 
 /**
  * Bound for "exits within a second" after the parent disconnects. The contract says immediate
@@ -89,7 +90,7 @@ describe('lifetime', () => {
     }
   });
 
-  it('exits 0 on SIGTERM with a browser connected', async () => {
+  it('exits 0 on SIGTERM with a browser connected', { skip: NO_GRACEFUL_SIGNALS }, async () => {
     started = await startServer({ name: 'lifetime-sigterm' });
     const browser = await started.pool.connect({ version: 'v2', url: started.url, roomId: randomRoomId() });
     started.server.child.kill('SIGTERM');
@@ -98,14 +99,14 @@ describe('lifetime', () => {
     await browser.waitDisconnected();
   });
 
-  it('exits 0 on SIGINT', async () => {
+  it('exits 0 on SIGINT', { skip: NO_GRACEFUL_SIGNALS }, async () => {
     started = await startServer({ name: 'lifetime-sigint' });
     started.server.child.kill('SIGINT');
     const exit = await exitWithin(started, GRACEFUL_EXIT_MS, 'SIGINT');
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null });
   });
 
-  it('exits 0 on SIGTERM before open', async () => {
+  it('exits 0 on SIGTERM before open', { skip: NO_GRACEFUL_SIGNALS }, async () => {
     started = await startServer({ name: 'lifetime-sigterm-unopened', open: false });
     // Wait until the program is up (it answers IPC) so the signal handlers are installed.
     started.server.send({ key: 'encrypt', value: 'ping', id: 'ready' });

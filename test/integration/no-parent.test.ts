@@ -1,12 +1,14 @@
-// docs/PROTOCOL.md §2: started without an IPC channel (a developer run), the program opens the server
-// at once, serves browsers, and exits 0 on SIGTERM. stdin is /dev/null here (as under a service
-// manager), so an end of input on the console must not stop the server either.
+// docs/PROTOCOL.md §2: started without an IPC channel with --console (a developer run), the program
+// opens the server at once, serves browsers, and exits 0 on SIGTERM. stdin is /dev/null here (as
+// under a service manager), so an end of input on the console must not stop the server either.
+// Without --console and without a terminal it exits instead (test/integration/command-line.test.ts).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connectBrowser, randomRoomId } from '../helpers/browser-client';
 import { sleep } from '../helpers/fixtures';
 import { request, waitForListening } from '../helpers/http';
 import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
+import { NO_GRACEFUL_SIGNALS } from '../support/platform';
 
 describe('no parent (developer run)', () => {
   let server: ServerProcess | undefined;
@@ -16,7 +18,7 @@ describe('no parent (developer run)', () => {
 
   it('opens the server at once and keeps serving', async () => {
     const port = await freePort();
-    server = spawnServer({ port, ipc: false, name: 'no-parent' });
+    server = spawnServer({ port, ipc: false, name: 'no-parent', args: ['--console'] });
     const res = await waitForListening(port, 10_000);
     assert.equal(res.status, 200);
     assert.equal(res.body, 'hello entry');
@@ -34,7 +36,7 @@ describe('no parent (developer run)', () => {
     assert.ok(server.alive, 'the developer run stopped by itself (stdin at EOF must not end it)');
   });
 
-  it('exits 0 on SIGTERM', async () => {
+  it('exits 0 on SIGTERM', { skip: NO_GRACEFUL_SIGNALS }, async () => {
     assert.ok(server?.alive, 'the previous test did not leave a running server');
     server.child.kill('SIGTERM');
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());

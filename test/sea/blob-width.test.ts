@@ -222,6 +222,7 @@ describe('the build refuses a blob of the wrong width', () => {
     const out = join(scratch, 'old-out');
     const main = join(scratch, 'old-main.cjs');
     writeFileSync(main, 'console.log("never runs")\n');
+    writeFileSync(join(scratch, 'third-party-packages.json'), '[]\n');
     const result = spawnSync(
       process.execPath,
       [

@@ -33,6 +33,8 @@ function buildLinuxTarget(name: string, certDir: string, extraArgs: string[] = [
   const out = join(scratch, `${name}-out`);
   const main = join(scratch, `${name}-main.cjs`);
   writeFileSync(main, 'console.log("never built")\n');
+  // The bundle's package list (scripts/bundle.mjs writes it beside dist/main.cjs): none here.
+  writeFileSync(join(scratch, 'third-party-packages.json'), '[]\n');
   const result = spawnSync(
     process.execPath,
     [

