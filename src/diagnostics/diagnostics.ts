@@ -130,6 +130,7 @@ export class Diagnostics {
       dns: this.dns,
       stats: this.stats,
       problems: this.problems.list(),
+      refusals: this.problems.refusals(),
       startedAtMs: this.startedAtMs,
       device: this.device,
       lastForeignHolder: this.lastForeignHolder,

@@ -15,6 +15,7 @@ import {
   type Server as TlsServer,
 } from 'node:tls';
 import { TCP_SERVER_OPTIONS } from '../config';
+import type { RefusalKind } from '../util/log';
 
 /** The first byte of a TLS record carrying a handshake (ClientHello). */
 export const TLS_HANDSHAKE_BYTE = 0x16;
@@ -49,8 +50,10 @@ export interface DualProtocolListenerOptions {
   headersTimeoutMs?: number;
   /** Open connections beyond this are closed at once. Default 1000. */
   maxConnections?: number;
-  /** Receives one line per dropped connection or TLS failure worth knowing about. */
+  /** Receives operational warnings (the connection cap, listener errors). */
   onWarning?: (message: string) => void;
+  /** Receives each connection closed for what its sender did (a failed TLS handshake, too slow). */
+  onRefused?: (kind: RefusalKind, detail: string) => void;
 }
 
 /**
@@ -79,7 +82,7 @@ export class DualProtocolListener {
       this.tls = createTlsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] });
       this.tls.on('secureConnection', (secureSocket) => options.httpServer.emit('connection', secureSocket));
       this.tls.on('tlsClientError', (error, tlsSocket) => {
-        options.onWarning?.(`TLS handshake failed: ${error.message}`);
+        options.onRefused?.('tls', error.message);
         tlsSocket.destroy();
         const raw = rawSocketOf(tlsSocket);
         if (raw) raw.destroy();
@@ -153,7 +156,7 @@ export class DualProtocolListener {
     }
     this.sockets.add(socket);
     const deadline = setTimeout(() => {
-      this.options.onWarning?.('dropped a connection that sent no complete request in time');
+      this.options.onRefused?.('slow', 'no complete request in time');
       socket.destroy();
     }, this.headersTimeoutMs);
     deadline.unref();

@@ -95,7 +95,8 @@ export class HostListener {
         // but said once in words a person can act on (every instance must run the same version).
         if (isOlderServerJoin(req.url))
           options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
-        else options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
+        // Counted by kind, never one line per Host or Origin (issue 20): a flood cannot bury a warning.
+        else options.logger.refused(admission.kind, admission.reason);
       }
       return admission;
     };
@@ -121,7 +122,8 @@ export class HostListener {
       else if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    this.http.on('clientError', (_error, socket) => {
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      options.logger.refused('bad-request', error.code ?? error.message);
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
@@ -133,6 +135,7 @@ export class HostListener {
       maxConnections: limits.maxConnections,
       tls: options.certificate ? tlsOptionsFor(options.certificate) : undefined,
       onWarning: (message) => options.logger.warnOnce(`listener:${message}`, message),
+      onRefused: (kind, detail) => options.logger.refused(kind, detail),
     });
   }
 

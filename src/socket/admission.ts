@@ -71,8 +71,7 @@ export class HandshakeGate {
       { url: req.url, origin, websocket: isWebSocketUpgrade(req.headers) },
       this.allowedOrigins(),
     );
-    if (!decision.admit)
-      this.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
+    if (!decision.admit) this.logger.refused('handshake', decision.reason);
     return decision;
   }
 }

@@ -3,6 +3,7 @@
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
 import { browserLeftMsAgo, roomTargets, routePeerMessage } from '../routing/host-routing';
 import { queuedMsOf } from '../routing/peer-outbox';
+import { clip } from '../util/log';
 import { DIAGNOSTICS_REPORT_EVENT, MATCH_TARGET_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import { ALL_PEERS, type HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';
@@ -30,7 +31,7 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   );
   socket.onAny((event: string) => {
     if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
-      hub.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
+      hub.logger.refused('event', `"${clip(event, 40)}" from a peer`);
     }
   });
   socket.once('disconnect', () => hub.guard('peer disconnect', () => peerLeft(hub, socket)));

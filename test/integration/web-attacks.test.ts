@@ -464,3 +464,57 @@ describe('log flood', () => {
     assert.ok(longest < 600, `a log line of ${longest} characters`);
   });
 });
+
+describe('warnings a flood cannot bury (issue 20)', () => {
+  const started = startServerForSuite({ name: 'buried-warnings', captureOutput: true });
+
+  it('3,000 sprayed *.localhost Hosts: the genuine warning is logged at once and stays on the page', async () => {
+    const ownRoom = randomRoomId();
+    started.server.send({ key: 'addRoomId', value: ownRoom });
+    await started.server.drain();
+    const before = started.server.output.length;
+    await inParallel(3000, 32, async (i) => {
+      const res = await request({
+        port: started.port,
+        path: '/',
+        headers: { Host: `a${i}-${randomRoomId()}.localhost:${started.port}` },
+      });
+      assert.equal(res.status, 403);
+    });
+    // A tab of a room this instance does not serve keeps sending: that is worth a warning.
+    const stranger = await started.pool.connect({ version: 'v2', url: started.url, roomId: randomRoomId() });
+    const from = started.server.messages.length;
+    const sending = setInterval(() => stranger.send({ data: '{"tick":1}', type: 'utf8' }), 16);
+    try {
+      await until(() => started.server.output.slice(before).includes('dropping a browser message'), {
+        timeoutMs: 3000,
+        describe: () =>
+          `the genuine warning in the log:\n${started.server.output.slice(before).slice(-2000)}`,
+      });
+    } finally {
+      clearInterval(sending);
+    }
+    assert.deepEqual(parentSaw(started.server, from), [], 'the stranger reached nobody');
+    const log = started.server.output.slice(before);
+    const hostLines = log.split('\n').filter((line) => line.includes('localhost'));
+    assert.ok(
+      hostLines.length <= 2,
+      `one line per kind per interval, not per Host:\n${hostLines.join('\n')}`,
+    );
+
+    const bundle = JSON.parse((await request({ port: started.port, path: '/diagnostics.json' })).body) as {
+      problems: { text: string }[];
+      refusals: { total: number; kinds: { kind: string; count: number }[] };
+    };
+    const texts = bundle.problems.map((p) => p.text);
+    assert.ok(
+      texts.some((t) => t.includes('dropping a browser message')),
+      `the genuine warning is among the recent problems: ${JSON.stringify(texts).slice(0, 1000)}`,
+    );
+    assert.ok(!texts.some((t) => t.includes('.localhost')), 'no refused Host among the problems');
+    assert.ok(
+      (bundle.refusals.kinds.find((k) => k.kind === 'host')?.count ?? 0) >= 3000,
+      JSON.stringify(bundle.refusals),
+    );
+  });
+});

@@ -25,7 +25,7 @@ class StalledParent implements IpcProcess {
 
 function recordingLogger(lines: string[]): Logger {
   const push = (m: string) => void lines.push(m);
-  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m) };
+  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m), refused: (_k, m) => push(m) };
 }
 
 describe('IPC channel backlog', () => {
