@@ -9,6 +9,19 @@ export const LISTEN_HOST = '127.0.0.1';
 export const TCP_SERVER_OPTIONS = { pauseOnConnect: true, noDelay: true } as const;
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
+/**
+ * Largest message from a connection without an Origin (a peer, a local program; issue 20): a
+ * peer forwards its Entry HW's device data (a few hundred bytes a frame) and small reports.
+ */
+export const MAX_LOCAL_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes of client messages in flight (being received, parsed, handed on) across all connections
+ * beyond which a new large message is refused and its sender closed (issue 20). One 100 MB
+ * message always fits.
+ */
+export const INFLIGHT_BUDGET_BYTES = 128 * 1024 * 1024;
+/** A message up to this size is never refused for the in-flight budget, only counted. */
+export const SMALL_MESSAGE_BYTES = 64 * 1024;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
 export const PING_INTERVAL_MS = 1000;
 export const PING_TIMEOUT_MS = 5000;

@@ -11,7 +11,14 @@ import {
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
-import { type ListenerLimits, readListenerLimits } from '../config';
+import {
+  INFLIGHT_BUDGET_BYTES,
+  type ListenerLimits,
+  MAX_LOCAL_PAYLOAD_BYTES,
+  MAX_PAYLOAD_BYTES,
+  readListenerLimits,
+  SMALL_MESSAGE_BYTES,
+} from '../config';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
 import type { Logger } from '../util/log';
@@ -23,6 +30,7 @@ import {
   type ModuleHandlers,
   type StatusBody,
 } from './http-routes';
+import { MessageBudget } from './message-budget';
 
 /**
  * What serves the socket.io path (the HostHub): the listener hands it requests and upgrades and
@@ -80,10 +88,21 @@ export function tlsOptionsFor(certificate: LoadedCertificate): SecureContextOpti
  */
 export class HostListener {
   readonly http: HttpServer;
+  /** Message bytes in flight across every connection (issue 20). */
+  readonly budget: MessageBudget;
   private readonly listener: DualProtocolListener;
 
   constructor(options: HostListenerOptions) {
     this.http = createHttpServer({ keepAliveTimeout: 5000 });
+    this.budget = new MessageBudget({
+      limits: {
+        browserMessageBytes: MAX_PAYLOAD_BYTES,
+        localMessageBytes: MAX_LOCAL_PAYLOAD_BYTES,
+        inflightBytes: INFLIGHT_BUDGET_BYTES,
+        smallMessageBytes: SMALL_MESSAGE_BYTES,
+      },
+      onRefused: (kind, detail) => options.logger.refused(kind, detail),
+    });
     const admit = (req: IncomingMessage, isUpgrade: boolean): Admission => {
       this.listener.headersComplete(req.socket);
       const admission = admitRequest(
@@ -108,8 +127,10 @@ export class HostListener {
         res.end(text);
         return;
       }
-      if (isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
-      else
+      if (isSocketIoPath(req.url)) {
+        if (req.method === 'POST' && !this.budget.admitPollingBody(req, res)) return;
+        options.hub.handleRequest(req, res);
+      } else
         handleHttpRequest(req, res, {
           ...options,
           isOriginAllowed: (origin) => options.hub.isOriginAllowed(origin),
@@ -119,8 +140,10 @@ export class HostListener {
     this.http.on('upgrade', (req, socket, head) => {
       const admission = admit(req, true);
       if (!admission.allow) refuseUpgrade(socket, admission.status);
-      else if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
-      else socket.destroy();
+      else if (isSocketIoPath(req.url)) {
+        options.hub.handleUpgrade(req, socket, head);
+        this.budget.watchWebSocket(socket, req.headers.origin !== undefined);
+      } else socket.destroy();
     });
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       options.logger.refused('bad-request', error.code ?? error.message);

@@ -97,7 +97,11 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
       browsers: this.hub.browserCount,
       peers: this.hub.peerCount,
       listeners: listenerTotal(this),
-      hub: this.hub.debugCounters(),
+      hub: {
+        ...this.hub.debugCounters(),
+        messageBytesInFlight: this.listener.budget.bytesInFlight,
+        messageBytesPeak: this.listener.budget.peakBytes,
+      },
     };
   }
 

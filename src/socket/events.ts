@@ -4,6 +4,7 @@
 // types its socket.io-client `Socket` with the same ones, so an event renamed or a payload changed
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
 // `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
+import type { PeerReport } from '../diagnostics/snapshot';
 import type { RoomClaimRefusal } from '../routing/room-claims';
 
 /** Peer → host: the roomId this peer serves (a string or `{ roomId }`; compat). */
@@ -123,5 +124,6 @@ export interface SocketData {
   roomId: string | undefined;
   /** A peer's last `matchTarget` roomId, also when refused; undefined: it has named no room. */
   askedRoomId?: string;
-  report?: unknown;
+  /** A peer's last diagnostics report, parsed on arrival (the raw value is not kept). */
+  report?: PeerReport;
 }

@@ -52,7 +52,7 @@ export const REFUSAL_LABELS: Record<RefusalKind, string> = {
   slow: 'connections that sent no complete request in time',
   slots: 'anonymous connections closed to keep slots for Entry pages and peers',
   size: 'messages over the size limit',
-  memory: 'large messages refused while too many bytes were in flight',
+  memory: 'large messages (too many bytes in flight)',
   event: 'unknown socket.io events',
   claims: 'room claims beyond what one connection may make',
 };
