@@ -58,12 +58,32 @@ export interface HostListenerOptions extends ModuleHandlers {
   bound?: NetServer;
 }
 
-/** Writes a refusal on a raw socket (an upgrade that never reached a response object). */
-function refuseUpgrade(socket: Duplex, status: number): void {
+/**
+ * Writes a refusal on a raw socket (an upgrade that never reached a response object) and closes
+ * it once written: a refused sender keeps no slot (issue 20).
+ */
+export function refuseUpgrade(socket: Duplex, status: number): void {
   const text = status === 400 ? 'Bad Request' : 'Forbidden';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+    () => socket.destroy(),
   );
+}
+
+/**
+ * Any answer of 400 or more is sent with `Connection: close` and its connection closed once it is
+ * written, whoever writes it (the door, the routes, engine.io): a refused sender keeps no slot,
+ * and a slow body behind a refusal is not read (issue 20).
+ */
+function closeAfterRefusal(res: ServerResponse, close: () => void): void {
+  const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    if (typeof args[0] === 'number' && args[0] >= 400 && this.shouldKeepAlive) {
+      this.shouldKeepAlive = false;
+      this.once('finish', close);
+    }
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /** TLS options from a certificate: the leaf plus its intermediates (self-signed roots are not sent). */
@@ -104,7 +124,8 @@ export class HostListener {
       onRefused: (kind, detail) => options.logger.refused(kind, detail),
     });
     const admit = (req: IncomingMessage, isUpgrade: boolean): Admission => {
-      this.listener.headersComplete(req.socket);
+      if (isUpgrade) this.listener.upgraded(req.socket);
+      else this.listener.requestStarted(req);
       const admission = admitRequest(
         { method: req.method, url: req.url, headers: req.headers, isUpgrade },
         options.hub.allowedOrigins(),
@@ -117,9 +138,14 @@ export class HostListener {
         // Counted by kind, never one line per Host or Origin (issue 20): a flood cannot bury a warning.
         else options.logger.refused(admission.kind, admission.reason);
       }
+      // A socket.io request that passed the origin rules comes from an allowed page or a local
+      // program (a WebSocket without Origin): its connection may use the reserved slots.
+      else if (isSocketIoPath(req.url)) this.listener.known(req.socket);
       return admission;
     };
     this.http.on('request', (req, res) => {
+      closeAfterRefusal(res, () => this.listener.drop(req.socket));
+      res.once('finish', () => this.listener.responseDone(req.socket));
       const admission = admit(req, false);
       if (!admission.allow) {
         const text = admission.status === 400 ? 'bad request' : 'forbidden';
@@ -147,7 +173,8 @@ export class HostListener {
     });
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       options.logger.refused('bad-request', error.code ?? error.message);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', () => socket.destroy());
       else socket.destroy();
     });
     const limits = options.limits ?? readListenerLimits();
@@ -157,7 +184,7 @@ export class HostListener {
       headersTimeoutMs: limits.headersTimeoutMs,
       maxConnections: limits.maxConnections,
       tls: options.certificate ? tlsOptionsFor(options.certificate) : undefined,
-      onWarning: (message) => options.logger.warnOnce(`listener:${message}`, message),
+      onWarning: (message) => options.logger.warn(message),
       onRefused: (kind, detail) => options.logger.refused(kind, detail),
     });
   }

@@ -139,6 +139,7 @@ export class EngineDoor implements BrowserRequestHandler {
       const body = 'Forbidden';
       socket.end(
         `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        () => socket.destroy(),
       );
       return;
     }

@@ -408,14 +408,19 @@ describe('connection cap', () => {
   const started = startServerForSuite({ name: 'cap', env: { ENTRY_HW_MAX_CONNECTIONS: String(CAP) } });
 
   it(`closes connections beyond ${CAP} at once, and serves again when they are gone`, async () => {
-    // Fill the server with kept-alive connections that each got an answer (so each was accepted).
+    // Fill the server with WebSockets of a local program (no Origin), each answered (so each was
+    // accepted): connections that passed the origin rules may use every slot.
     const held: Socket[] = [];
     for (let i = 0; i < CAP; i += 1) {
       const socket = await rawConnect(started.port);
       held.push(socket);
       const answered = once(socket, 'data');
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${started.port}\r\nConnection: keep-alive\r\n\r\n`);
-      await answered;
+      socket.write(
+        `GET /socket.io/?EIO=4&transport=websocket&client=true HTTP/1.1\r\nHost: 127.0.0.1:${started.port}\r\n` +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+          'Sec-WebSocket-Version: 13\r\n\r\n',
+      );
+      assert.match(String(await answered), /^HTTP\/1\.1 101/);
     }
     const t0 = Date.now();
     const extra = await rawExchange(
