@@ -49,6 +49,14 @@ export const ROOM_CLOSE_EVENT = 'roomClose';
  */
 export const ROOM_CLAIM_REFUSED_EVENT = 'roomClaimRefused';
 
+/**
+ * Host → peer (extension, issue 20): the room this peer asked for and was refused is free now (its
+ * holder left or changed room, or the host's own room changed). The peer claims it again if it
+ * still wants it; several refused peers may, and the first claim wins as always. Peers of the
+ * original server ignore it.
+ */
+export const ROOM_FREE_EVENT = 'roomFree';
+
 export interface RoomClaimRefusedValue {
   roomId: string;
   reason: RoomClaimRefusal;
@@ -96,6 +104,7 @@ export interface HostToPeerEvents {
   [ROOM_CONNECTION_EVENT]: (roomId: string, browsers: number) => void;
   [ROOM_CLOSE_EVENT]: (roomId: string, browsers: number) => void;
   [ROOM_CLAIM_REFUSED_EVENT]: (refusal: RoomClaimRefusedValue) => void;
+  [ROOM_FREE_EVENT]: (roomId: string) => void;
 }
 
 /**
