@@ -168,6 +168,35 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     }
   });
 
+  it('opens the page for a top-level navigation from another site (a link on playentry.org); nothing else cross-site (issue 20)', async () => {
+    const navigate = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    for (const site of ['same-site', 'cross-site']) {
+      const page = await request({
+        port: host.port,
+        path: '/diagnostics',
+        headers: { ...navigate, 'sec-fetch-site': site, 'sec-fetch-user': '?1' },
+      });
+      assert.equal(page.status, 200, `a ${site} link opens the page`);
+      assert.equal(page.headers['access-control-allow-origin'], undefined);
+      assert.equal(page.headers['x-frame-options'], 'DENY');
+      for (const [what, headers] of [
+        ['the bundle by navigation', { ...navigate, 'sec-fetch-site': site }],
+        [
+          'the page in a frame',
+          { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe', 'sec-fetch-site': site },
+        ],
+        [
+          'the page by fetch',
+          { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': site },
+        ],
+      ] as const) {
+        const path = what.startsWith('the bundle') ? '/diagnostics.json' : '/diagnostics';
+        const res = await request({ port: host.port, path, headers });
+        assert.equal(res.status, 403, `${site}: ${what}`);
+      }
+    }
+  });
+
   it('sends a strict CSP with a per-response nonce, nosniff and X-Frame-Options DENY', async () => {
     const first = await request({ port: host.port, path: '/diagnostics' });
     const second = await request({ port: host.port, path: '/diagnostics' });
