@@ -20,7 +20,7 @@ export const MAX_LOCAL_PAYLOAD_BYTES = 4 * 1024 * 1024;
  * message always fits.
  */
 export const INFLIGHT_BUDGET_BYTES = 128 * 1024 * 1024;
-/** A message up to this size is never refused for the in-flight budget, only counted. */
+/** A message up to this size is neither counted nor refused for the in-flight budget. */
 export const SMALL_MESSAGE_BYTES = 64 * 1024;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
 export const PING_INTERVAL_MS = 1000;

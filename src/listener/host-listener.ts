@@ -193,6 +193,11 @@ export class HostListener {
     return this.listener.tlsEnabled;
   }
 
+  /** TCP connections open now, and how many of them are anonymous (for GET /status's debug). */
+  get connections(): { open: number; anonymous: number } {
+    return { open: this.listener.connectionCount, anonymous: this.listener.anonymousCount };
+  }
+
   listen(port: number, host: string): Promise<void> {
     return this.listener.listen(port, host);
   }

@@ -19,7 +19,7 @@ export interface MessageLimits {
   localMessageBytes: number;
   /** Bytes of messages in flight across every connection beyond which large ones are refused. */
   inflightBytes: number;
-  /** A message up to this size is never refused for the budget (only counted). */
+  /** A message up to this size is never counted nor refused for the budget. */
   smallMessageBytes: number;
 }
 
@@ -76,9 +76,13 @@ export class MessageBudget {
    * Reserves `bytes` of a message that has `messageBytes` so far; false (nothing reserved) when
    * a large message would take the total over the budget.
    */
-  private reserve(reservation: Reservation, bytes: number, messageBytes: number): boolean {
+  private reserve(reservation: Reservation, messageBytes: number): boolean {
     const { inflightBytes, smallMessageBytes } = this.options.limits;
-    if (messageBytes > smallMessageBytes && this.inFlight + bytes > inflightBytes) return false;
+    // Small messages (a tab's 60 Hz ones) are neither counted nor refused: at most one per
+    // connection is being received at a time, so the connection cap bounds them.
+    if (messageBytes <= smallMessageBytes) return true;
+    const bytes = messageBytes - reservation.bytes;
+    if (this.inFlight + bytes > inflightBytes) return false;
     this.inFlight += bytes;
     this.peak = Math.max(this.peak, this.inFlight);
     reservation.bytes += bytes;
@@ -99,7 +103,7 @@ export class MessageBudget {
     const limit = hasOrigin ? this.options.limits.browserMessageBytes : this.options.limits.localMessageBytes;
     const reservation = new Reservation(this);
     const meter = new WsFrameMeter({
-      frame: (bytes, messageBytes) => {
+      frame: (_bytes, messageBytes) => {
         if (messageBytes > limit) {
           const who = hasOrigin ? 'a browser page' : 'a connection without an Origin';
           this.refuse(
@@ -109,7 +113,7 @@ export class MessageBudget {
           );
           return false;
         }
-        if (this.reserve(reservation, bytes, messageBytes)) return true;
+        if (this.reserve(reservation, messageBytes)) return true;
         this.refuse(
           socket,
           'memory',
@@ -148,7 +152,7 @@ export class MessageBudget {
     if (Number.isSafeInteger(declared) && declared > 0) {
       // Over the per-message limit: engine.io answers 413 itself without reading it.
       if (declared > this.options.limits.browserMessageBytes) return true;
-      if (this.reserve(reservation, declared, declared)) return true;
+      if (this.reserve(reservation, declared)) return true;
       this.refuse(
         req.socket,
         'memory',
@@ -160,7 +164,7 @@ export class MessageBudget {
     let total = 0;
     const onData = (chunk: Buffer) => {
       total += chunk.length;
-      if (this.reserve(reservation, chunk.length, total)) return;
+      if (this.reserve(reservation, total)) return;
       req.off('data', onData);
       this.refuse(
         req.socket,

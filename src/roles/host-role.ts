@@ -99,6 +99,8 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
       listeners: listenerTotal(this),
       hub: {
         ...this.hub.debugCounters(),
+        connections: this.listener.connections.open,
+        anonymousConnections: this.listener.connections.anonymous,
         messageBytesInFlight: this.listener.budget.bytesInFlight,
         messageBytesPeak: this.listener.budget.peakBytes,
       },
