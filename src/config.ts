@@ -9,6 +9,19 @@ export const LISTEN_HOST = '127.0.0.1';
 export const TCP_SERVER_OPTIONS = { pauseOnConnect: true, noDelay: true } as const;
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
+/**
+ * Largest message from a connection without an Origin (a peer, a local program; issue 20): a
+ * peer forwards its Entry HW's device data (a few hundred bytes a frame) and small reports.
+ */
+export const MAX_LOCAL_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes of client messages in flight (being received, parsed, handed on) across all connections
+ * beyond which a new large message is refused and its sender closed (issue 20). One 100 MB
+ * message always fits.
+ */
+export const INFLIGHT_BUDGET_BYTES = 128 * 1024 * 1024;
+/** A message up to this size is neither counted nor refused for the in-flight budget. */
+export const SMALL_MESSAGE_BYTES = 64 * 1024;
 /** Heartbeat of the original (compat): a silent browser is dropped about 6 s after its last packet. */
 export const PING_INTERVAL_MS = 1000;
 export const PING_TIMEOUT_MS = 5000;
@@ -34,8 +47,46 @@ export function splitList(value: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
+/** A numeric setting's bounds (issue 20): a value outside is clamped, with one warning at start. */
+export interface SettingRange {
+  min: number;
+  max: number;
+  fallback: number;
+}
+
+/** ENTRY_HW_HEADERS_TIMEOUT_MS: 0.1 s to 10 min (a timer cannot go beyond about 24 days). */
+export const HEADERS_TIMEOUT_RANGE: SettingRange = { min: 100, max: 600_000, fallback: 10_000 };
+/** ENTRY_HW_MAX_CONNECTIONS: enough for a classroom's tabs and peers, at most 10,000. */
+export const MAX_CONNECTIONS_RANGE: SettingRange = { min: 10, max: 10_000, fallback: 1000 };
+/** ENTRY_HW_GC_INTERVAL_MS (besides `0`, off): a full collection at most once a second. */
+export const GC_INTERVAL_RANGE: SettingRange = { min: 1000, max: 86_400_000, fallback: 60_000 };
+
 /**
- * Reads the settings from an environment; an invalid port falls back to the default with a warning.
+ * Reads a whole-number setting within its range: unset gives the fallback; a value that is not a
+ * positive whole number gives the fallback, one outside the range its nearest bound, each with a
+ * reason.
+ *
+ * @example
+ * boundedSetting('3000000000', HEADERS_TIMEOUT_RANGE) // { value: 600000, problem: 'above the most, 600000' }
+ */
+export function boundedSetting(
+  raw: string | undefined,
+  range: SettingRange,
+): { value: number; problem?: string } {
+  if (raw === undefined || raw === '') return { value: range.fallback };
+  const parsed = Number(raw);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    return { value: range.fallback, problem: 'not a positive whole number' };
+  if (parsed < range.min) return { value: range.min, problem: `below the least, ${range.min}` };
+  if (parsed > range.max) return { value: range.max, problem: `above the most, ${range.max}` };
+  return { value: parsed };
+}
+
+/**
+ * Reads the settings from an environment, and says once, at start, what it had to change: an
+ * invalid port falls back to the default; the listener's limits and the collection interval are
+ * clamped to their ranges (the readers below clamp the same way, silently); an allowed-origins list
+ * with `*` or `null` is legal but opens the server to many pages, which is said loudly.
  *
  * @example
  * readEnvironment({ ENTRY_HW_PORT: '30000' }).port // 30000
@@ -44,6 +95,24 @@ export function readEnvironment(
   env: NodeJS.ProcessEnv = process.env,
   warn: (message: string) => void = () => {},
 ): EnvironmentSettings {
+  const settings: [string, SettingRange][] = [
+    ['ENTRY_HW_HEADERS_TIMEOUT_MS', HEADERS_TIMEOUT_RANGE],
+    ['ENTRY_HW_MAX_CONNECTIONS', MAX_CONNECTIONS_RANGE],
+    ['ENTRY_HW_GC_INTERVAL_MS', GC_INTERVAL_RANGE],
+  ];
+  for (const [name, range] of settings) {
+    if (name === 'ENTRY_HW_GC_INTERVAL_MS' && env[name] === '0') continue;
+    const { value, problem } = boundedSetting(env[name], range);
+    if (problem) warn(`${name}=${JSON.stringify(env[name]).slice(0, 40)} is ${problem}; using ${value}`);
+  }
+  const origins = splitList(env.ENTRY_HW_ALLOWED_ORIGINS);
+  for (const wide of ['*', 'null'])
+    if (origins.includes(wide))
+      warn(
+        `!!! ENTRY_HW_ALLOWED_ORIGINS contains ${JSON.stringify(wide)}: ${
+          wide === '*' ? 'EVERY web page' : 'any sandboxed frame or data: page on any site'
+        } may now drive this computer's devices and read their data; use it only to test !!!`,
+      );
   let port = DEFAULT_PORT;
   if (env.ENTRY_HW_PORT !== undefined && env.ENTRY_HW_PORT !== '') {
     const parsed = Number(env.ENTRY_HW_PORT);
@@ -57,7 +126,7 @@ export function readEnvironment(
     port,
     certDir: env.ENTRY_HW_CERT_DIR || undefined,
     passphrase: env.ENTRY_HW_SECRET || undefined,
-    allowedOrigins: splitList(env.ENTRY_HW_ALLOWED_ORIGINS),
+    allowedOrigins: origins,
   };
 }
 
@@ -69,42 +138,38 @@ export interface ListenerLimits {
   maxConnections: number;
 }
 
-export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { headersTimeoutMs: 10_000, maxConnections: 1000 };
-
-function positiveInteger(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
-}
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
+  headersTimeoutMs: HEADERS_TIMEOUT_RANGE.fallback,
+  maxConnections: MAX_CONNECTIONS_RANGE.fallback,
+};
 
 /**
- * Reads the listener limits; unset or invalid values fall back to the defaults.
+ * Reads the listener limits, clamped to their ranges (readEnvironment warns about them at start).
  *
  * @example
  * readListenerLimits({ ENTRY_HW_HEADERS_TIMEOUT_MS: '500' }) // { headersTimeoutMs: 500, maxConnections: 1000 }
+ * readListenerLimits({ ENTRY_HW_HEADERS_TIMEOUT_MS: '3000000000' }).headersTimeoutMs // 600000, not a 1 ms timer
  */
 export function readListenerLimits(env: NodeJS.ProcessEnv = process.env): ListenerLimits {
   return {
-    headersTimeoutMs: positiveInteger(
-      env.ENTRY_HW_HEADERS_TIMEOUT_MS,
-      DEFAULT_LISTENER_LIMITS.headersTimeoutMs,
-    ),
-    maxConnections: positiveInteger(env.ENTRY_HW_MAX_CONNECTIONS, DEFAULT_LISTENER_LIMITS.maxConnections),
+    headersTimeoutMs: boundedSetting(env.ENTRY_HW_HEADERS_TIMEOUT_MS, HEADERS_TIMEOUT_RANGE).value,
+    maxConnections: boundedSetting(env.ENTRY_HW_MAX_CONNECTIONS, MAX_CONNECTIONS_RANGE).value,
   };
 }
 
 /** Default interval of the executable's periodic full collection (src/util/periodic-collection.ts). */
-export const DEFAULT_GC_INTERVAL_MS = 60_000;
+export const DEFAULT_GC_INTERVAL_MS = GC_INTERVAL_RANGE.fallback;
 
 /**
  * ENTRY_HW_GC_INTERVAL_MS: the periodic full collection's interval; `0` turns it off, unset or
- * invalid values give the default.
+ * invalid values give the default, others are clamped to GC_INTERVAL_RANGE (readEnvironment warns).
  *
  * @example
  * readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '0' }); // 0
  * readGcInterval({});                                // 60000
+ * readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '1' });  // 1000, not a collection every millisecond
  */
 export function readGcInterval(env: NodeJS.ProcessEnv = process.env): number {
   if (env.ENTRY_HW_GC_INTERVAL_MS === '0') return 0;
-  return positiveInteger(env.ENTRY_HW_GC_INTERVAL_MS, DEFAULT_GC_INTERVAL_MS);
+  return boundedSetting(env.ENTRY_HW_GC_INTERVAL_MS, GC_INTERVAL_RANGE).value;
 }

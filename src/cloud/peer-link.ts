@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
+import type { RoomClaimRefusal } from '../routing/room-claims';
 import {
   type DataPayload,
   DIAGNOSTICS_REPORT_EVENT,
@@ -14,6 +15,7 @@ import {
   ROOM_CLAIM_REFUSED_EVENT,
   ROOM_CLOSE_EVENT,
   ROOM_CONNECTION_EVENT,
+  ROOM_FREE_EVENT,
   type RoomClaimRefusedValue,
 } from '../socket/events';
 
@@ -31,6 +33,8 @@ export interface PeerLinkEvents {
   browserClosed: [roomId: string, browsers: number | undefined];
   /** The host refused this instance's claim of a room (another instance holds it). */
   claimRefused: [refusal: RoomClaimRefusedValue];
+  /** A room this instance was refused is free to claim now. */
+  roomFree: [roomId: string];
 }
 
 function count(value: unknown): number | undefined {
@@ -98,11 +102,16 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       socket.on(ROOM_CLAIM_REFUSED_EVENT, (value) => {
         const refusal = value as Partial<RoomClaimRefusedValue> | null;
         if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
+        const reasons: RoomClaimRefusal[] = ['host-room', 'too-many-claims', 'host-full'];
+        const reason = reasons.find((r) => r === refusal.reason) ?? 'held-by-another-peer';
         this.emit('claimRefused', {
           roomId: refusal.roomId,
-          reason: refusal.reason === 'host-room' ? 'host-room' : 'held-by-another-peer',
+          reason,
           message: typeof refusal.message === 'string' ? refusal.message.slice(0, 300) : 'room claimed',
         });
+      });
+      socket.on(ROOM_FREE_EVENT, (roomId) => {
+        if (isValidRoomId(roomId)) this.emit('roomFree', roomId);
       });
     });
   }

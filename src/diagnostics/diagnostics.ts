@@ -2,7 +2,8 @@
 // the DNS checker and what this instance's Entry HW reported about its device, and answers
 // `GET /diagnostics` (the page) and `GET /diagnostics.json` (the support bundle).
 // Who may read them: only a request whose Host is a loopback name or one of the certificate's
-// names (against DNS rebinding), never a cross-site request, never with a CORS grant.
+// names (against DNS rebinding), never a cross-site or same-site request (but a top-level
+// navigation to the page, issue 20), never with a CORS grant.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DnsChecker, type Resolver } from './checks';
@@ -130,6 +131,7 @@ export class Diagnostics {
       dns: this.dns,
       stats: this.stats,
       problems: this.problems.list(),
+      refusals: this.problems.refusals(),
       startedAtMs: this.startedAtMs,
       device: this.device,
       lastForeignHolder: this.lastForeignHolder,
@@ -148,9 +150,17 @@ export class Diagnostics {
       return true;
     };
     if (!isDiagnosticsHostAllowed(req.headers.host)) return refuse(403, 'forbidden host');
-    // A page of another site (even playentry.org) may not read or even trigger these.
+    // A page of another site (even playentry.org) may not read or even trigger these, with one
+    // exception (issue 20): a top-level navigation to the page, so that a link on playentry.org or
+    // a help desk's page opens it. The page holds no facts itself (it reads /diagnostics.json, a
+    // same-origin request), cannot be framed, and a window that opened it cannot read it.
     const site = req.headers['sec-fetch-site'];
-    if (site === 'cross-site' || site === 'same-site') return refuse(403, 'forbidden');
+    const topLevelNavigation =
+      pathname === DIAGNOSTICS_PATH &&
+      req.headers['sec-fetch-mode'] === 'navigate' &&
+      req.headers['sec-fetch-dest'] === 'document';
+    if ((site === 'cross-site' || site === 'same-site') && !topLevelNavigation)
+      return refuse(403, 'forbidden');
     const origin = req.headers.origin;
     if (typeof origin === 'string' && !this.isOwnOrigin(origin, req.headers.host as string)) {
       return refuse(403, 'forbidden origin');

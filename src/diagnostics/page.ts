@@ -160,17 +160,31 @@ const SCRIPT = String.raw`
     });
     put('rooms', [table]);
   }
-  function renderProblems(problems) {
-    if (problems.length === 0) { put('problems', [el('p', null, t('problems.none'))]); return; }
+  function renderProblems(problems, refusals) {
+    var refused = refusals && refusals.total > 0 ? refusals : null;
+    if (problems.length === 0 && !refused) { put('problems', [el('p', null, t('problems.none'))]); return; }
     var table = el('table');
     var head = el('tr');
     ['col.time', 'col.level', 'col.message'].forEach(function (k) { head.appendChild(el('th', null, t(k))); });
     table.appendChild(head);
+    if (refused) {
+      // Everything refused is one counted row: a flood of it never hides the problems below.
+      var row = el('tr', 'refused');
+      row.setAttribute('data-kind', 'refusals');
+      row.appendChild(el('td', 'time', clock(refused.kinds[0].lastAt)));
+      row.appendChild(el('td', 'level', t('level.refused')));
+      var cell = el('td', 'message', t('problems.refusals', { n: refused.total }));
+      refused.kinds.forEach(function (k) {
+        cell.appendChild(el('div', 'refusal', t('problems.refusalKind', { kind: t('refusal.' + k.kind), n: k.count, latest: k.latest })));
+      });
+      row.appendChild(cell);
+      table.appendChild(row);
+    }
     problems.slice().reverse().forEach(function (p) {
       var tr = el('tr', p.level === 'error' ? 'problem' : 'warning');
       tr.appendChild(el('td', 'time', clock(p.at)));
       tr.appendChild(el('td', 'level', t('level.' + p.level)));
-      tr.appendChild(el('td', 'message', p.text));
+      tr.appendChild(el('td', 'message', p.count > 1 ? p.text + ' ' + t('problems.repeated', { n: p.count }) : p.text));
       table.appendChild(tr);
     });
     put('problems', [table]);
@@ -179,7 +193,7 @@ const SCRIPT = String.raw`
     renderServer(b.server);
     renderChecks(b.checks);
     renderRooms(b.rooms);
-    renderProblems(b.problems);
+    renderProblems(b.problems, b.refusals);
   }
   function setLive(ok) {
     var live = document.getElementById('live');

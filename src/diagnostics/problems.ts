@@ -1,18 +1,44 @@
-// The "recent problems" of the diagnostics page (issue 9): a ring buffer of the last 50 warnings
-// and errors, fed by wrapping the program's logger. Every line is scrubbed of personal facts and
-// truncated when it is recorded, so attacker-supplied text (an origin, an event name) is bounded.
-import type { Logger } from '../util/log';
+// The "recent problems" of the diagnostics page (issue 9): the last 50 warnings and errors, fed by
+// wrapping the program's logger, and apart from them the refused outside input, counted by kind
+// (issue 20): a flood of refused Hosts or Origins is one counted row and can never push the
+// genuine problems (claims, the connection cap, the certificate, unserved rooms, the port's
+// holder) out of the list. A line repeated is one entry with a count. Every line is scrubbed of
+// personal facts and truncated, so attacker-supplied text (an origin, an event name) is bounded.
+import { type Logger, REFUSAL_KINDS, type RefusalKind } from '../util/log';
 import { localPrivateFacts, MAX_TEXT_CHARS, scrubText, truncate } from './mask';
 
 /** How many problems the page and the bundle show. */
 export const MAX_PROBLEMS = 50;
 
 export interface Problem {
-  /** ISO time. */
+  /** ISO time of the last occurrence. */
   at: string;
   level: 'warning' | 'error';
   text: string;
+  /** How many times this line was recorded (1 when it came once). */
+  count: number;
 }
+
+/** Refusals of one kind since the process started. */
+export interface RefusalCount {
+  kind: RefusalKind;
+  count: number;
+  /** ISO time of the last one. */
+  lastAt: string;
+  /** The first and the latest one's detail, scrubbed and truncated. */
+  first: string;
+  latest: string;
+}
+
+/** Everything refused, for the page's one counted row. */
+export interface Refusals {
+  total: number;
+  /** Kinds that occurred, most recent first. */
+  kinds: RefusalCount[];
+}
+
+/** Longest detail kept for a refusal (before scrubbing, which happens when the list is read). */
+const MAX_REFUSAL_DETAIL = 300;
 
 export interface ProblemLogOptions {
   /** Removes personal facts from a line. Default: mask.ts scrubText with this PC's facts, no roomIds. */
@@ -31,6 +57,10 @@ export interface ProblemLogOptions {
  */
 export class ProblemLog {
   private readonly entries: Problem[] = [];
+  private readonly refused = new Map<
+    RefusalKind,
+    { count: number; lastMs: number; first: string; latest: string }
+  >();
   private readonly capacity: number;
   private readonly now: () => Date;
   private scrub: (text: string) => string;
@@ -59,19 +89,68 @@ export class ProblemLog {
     } catch {
       clean = '(unreadable log line)';
     }
-    this.entries.push({ at: this.now().toISOString(), level, text: clean });
+    const at = this.now().toISOString();
+    // The same line again is one entry, moved to the end: a repeated warning cannot push others out.
+    const same = this.entries.findIndex((p) => p.level === level && p.text === clean);
+    const count = same === -1 ? 1 : (this.entries[same] as Problem).count + 1;
+    if (same !== -1) this.entries.splice(same, 1);
+    this.entries.push({ at, level, text: clean, count });
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+  }
+
+  /**
+   * Counts one refused piece of outside input. Costs a map update: the detail is scrubbed only
+   * when the list is read, so a flood of refusals costs next to nothing here.
+   */
+  addRefusal(kind: RefusalKind, detail: string): void {
+    const text = String(detail).slice(0, MAX_REFUSAL_DETAIL);
+    const known = this.refused.get(kind);
+    const lastMs = this.now().getTime();
+    if (known) {
+      known.count += 1;
+      known.lastMs = lastMs;
+      known.latest = text;
+    } else this.refused.set(kind, { count: 1, lastMs, first: text, latest: text });
   }
 
   /** Oldest first. */
   list(): Problem[] {
-    return this.entries.slice();
+    return this.entries.map((p) => ({ ...p }));
+  }
+
+  /** The refusals by kind, most recent first, with scrubbed details. */
+  refusals(): Refusals {
+    const kinds: RefusalCount[] = [];
+    let total = 0;
+    for (const kind of REFUSAL_KINDS) {
+      const known = this.refused.get(kind);
+      if (!known) continue;
+      total += known.count;
+      kinds.push({
+        kind,
+        count: known.count,
+        lastAt: new Date(known.lastMs).toISOString(),
+        first: this.clean(known.first),
+        latest: this.clean(known.latest),
+      });
+    }
+    kinds.sort((a, b) => b.lastAt.localeCompare(a.lastAt));
+    return { total, kinds };
+  }
+
+  private clean(text: string): string {
+    try {
+      return truncate(this.scrub(text), MAX_TEXT_CHARS);
+    } catch {
+      return '(unreadable)';
+    }
   }
 }
 
 /**
  * A logger that records its warnings and errors in `problems` and passes everything on to
- * `inner` unchanged. `warnOnce` records only the first time a key is seen, like it logs.
+ * `inner` unchanged. `warnOnce` records only the first time a key is seen; refusals are counted
+ * apart from the problems.
  *
  * @example
  * const logger = recordProblems(createLogger(), problems);
@@ -81,6 +160,10 @@ export function recordProblems(inner: Logger, problems: ProblemLog): Logger {
   const seen = new Set<string>();
   return {
     info: (message) => inner.info(message),
+    refused: (kind, detail) => {
+      problems.addRefusal(kind, detail);
+      inner.refused(kind, detail);
+    },
     warn: (message) => {
       problems.add('warning', message);
       inner.warn(message);

@@ -6,7 +6,7 @@ import { release } from 'node:os';
 import { routeBrowserMessage, withoutRoom } from '../routing/host-routing';
 import { type CheckResult, checkCertificate, checkPort, type DnsChecker } from './checks';
 import { maskRoomId } from './mask';
-import type { Problem } from './problems';
+import type { Problem, Refusals } from './problems';
 import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
 
 /**
@@ -15,8 +15,10 @@ import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
  * rooms a single PC's roomless host serves are `single-pc` or `single-pc-several-rooms` (were `ok`);
  * `instance-without-room` is also the host's (`instance: 'host'`); new state `room-taken` with
  * `askedRoom`.
+ * 3 (issue 20): `problems` no longer holds refused outside input (foreign Hosts and Origins, failed
+ * TLS handshakes, …): that is counted by kind in the new `refusals`; a problem has a `count`.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** What an Entry HW reported about its device (`connectHardwareSuccess` / `connectHardwareFailed`). */
 export interface DeviceReport {
@@ -149,6 +151,8 @@ export interface DiagnosticsSnapshot {
   checks: CheckResult[];
   rooms: RoomRow[];
   problems: Problem[];
+  /** Refused outside input, counted by kind (one row on the page). */
+  refusals: Refusals;
 }
 
 export interface SnapshotInputs {
@@ -156,6 +160,7 @@ export interface SnapshotInputs {
   dns: DnsChecker;
   stats: RoomStats | undefined;
   problems: Problem[];
+  refusals?: Refusals;
   startedAtMs: number;
   /** This instance's own device, from its parent. */
   device: DeviceReport | undefined;
@@ -428,5 +433,6 @@ export function buildSnapshot(inputs: SnapshotInputs): DiagnosticsSnapshot {
     ],
     rooms: hub ? buildRoomRows(hub, inputs.device, traffic, now.getTime()) : [],
     problems: inputs.problems,
+    refusals: inputs.refusals ?? { total: 0, kinds: [] },
   };
 }

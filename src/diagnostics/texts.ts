@@ -162,6 +162,23 @@ const en: Texts = {
   'col.message': 'Message',
   'level.warning': 'Warning',
   'level.error': 'Error',
+  'level.refused': 'Refused',
+  'problems.repeated': '(×{n})',
+  'problems.refusals':
+    'Refused or ignored {n} requests from other programs or web pages. A few are normal; many mean a program or a web page keeps trying.',
+  'problems.refusalKind': '{kind}: {n}, the latest: {latest}',
+  'refusal.host': 'naming another host',
+  'refusal.origin': 'from a web page that is not allowed',
+  'refusal.jsonp': 'JSONP',
+  'refusal.bad-request': 'unreadable',
+  'refusal.handshake': 'refused connection requests',
+  'refusal.tls': 'failed secure connections',
+  'refusal.slow': 'too slow',
+  'refusal.slots': 'closed to keep places for Entry pages',
+  'refusal.size': 'messages too large',
+  'refusal.memory': 'large messages while the server was busy',
+  'refusal.event': 'unknown events',
+  'refusal.claims': 'too many room claims',
 };
 
 const ko: Texts = {
@@ -302,6 +319,23 @@ const ko: Texts = {
   'col.message': '내용',
   'level.warning': '주의',
   'level.error': '오류',
+  'level.refused': '거절',
+  'problems.repeated': '({n}회)',
+  'problems.refusals':
+    '다른 프로그램이나 웹 페이지의 요청 {n}건을 거절하거나 무시했습니다. 몇 건은 정상이지만, 많다면 어떤 프로그램이나 웹 페이지가 계속 시도하고 있다는 뜻입니다.',
+  'problems.refusalKind': '{kind}: {n}건, 가장 최근: {latest}',
+  'refusal.host': '다른 호스트 이름',
+  'refusal.origin': '허용되지 않은 웹 페이지',
+  'refusal.jsonp': 'JSONP',
+  'refusal.bad-request': '읽을 수 없는 요청',
+  'refusal.handshake': '거절된 연결 요청',
+  'refusal.tls': '실패한 보안 연결',
+  'refusal.slow': '너무 느린 연결',
+  'refusal.slots': '엔트리 페이지 자리를 남기려고 닫은 연결',
+  'refusal.size': '너무 큰 메시지',
+  'refusal.memory': '서버가 바쁠 때 온 큰 메시지',
+  'refusal.event': '알 수 없는 이벤트',
+  'refusal.claims': '너무 많은 방 요청',
 };
 
 export const TEXTS: Record<Lang, Texts> = { en, ko };

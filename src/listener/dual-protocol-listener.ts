@@ -2,11 +2,13 @@
 // 0x16 (a TLS handshake record) goes through the TLS server, anything else straight to the
 // plain HTTP server. Both end in the same http.Server, so socket.io and the HTTP routes are
 // shared. Owns the TCP listener and every socket it accepted, so close() leaves nothing behind.
-// Half-open sockets: each connection has a deadline until its first request (or upgrade) headers
-// are complete (the owner calls headersComplete), a TLS client error destroys the socket, and
-// the number of open connections is capped. Node's own headersTimeout never runs here because
-// the http.Server never listens itself.
-import type { Server as HttpServer } from 'node:http';
+// Slow and idle sockets (connection-slots.ts): a connection that sends no byte has a short
+// deadline, each request (headers and body) must be complete in time, a TLS client error destroys
+// the socket, the number of open connections is capped, and anonymous connections cannot take the
+// last slots. The owner reports what it sees of each request (requestStarted, responseDone,
+// upgraded, known). Node's own headersTimeout never runs here because the http.Server never
+// listens itself.
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -15,6 +17,8 @@ import {
   type Server as TlsServer,
 } from 'node:tls';
 import { TCP_SERVER_OPTIONS } from '../config';
+import type { RefusalKind } from '../util/log';
+import { ConnectionSlots, reservedSlots } from './connection-slots';
 
 /** The first byte of a TLS record carrying a handshake (ClientHello). */
 export const TLS_HANDSHAKE_BYTE = 0x16;
@@ -45,12 +49,16 @@ export interface DualProtocolListenerOptions {
   bound?: NetServer;
   /** Certificate and key; without them every connection is treated as plain. */
   tls?: SecureContextOptions;
-  /** A connection whose first request headers are not complete after this long is dropped. Default 10 s. */
+  /** Each request (headers and body) must be complete within this. Default 10 s. */
   headersTimeoutMs?: number;
+  /** A connection that sent no byte is closed after this. Default 2 s (at most headersTimeoutMs). */
+  firstByteTimeoutMs?: number;
   /** Open connections beyond this are closed at once. Default 1000. */
   maxConnections?: number;
-  /** Receives one line per dropped connection or TLS failure worth knowing about. */
+  /** Receives operational warnings (the connection cap, listener errors). */
   onWarning?: (message: string) => void;
+  /** Receives each connection closed for what its sender did (a failed TLS handshake, too slow). */
+  onRefused?: (kind: RefusalKind, detail: string) => void;
 }
 
 /**
@@ -64,22 +72,34 @@ export interface DualProtocolListenerOptions {
 export class DualProtocolListener {
   private readonly net: NetServer;
   private readonly tls: TlsServer | undefined;
-  private readonly sockets = new Set<Socket>();
-  /** Header deadlines of accepted sockets, by raw socket. */
-  private readonly deadlines = new Map<Socket, NodeJS.Timeout>();
-  private readonly headersTimeoutMs: number;
-  private readonly maxConnections: number;
+  /** Every accepted TCP socket, its deadline, and whether it is anonymous. */
+  private readonly slots: ConnectionSlots;
+  /** Connections refused at the cap since the last line about it. */
+  private refusedAtCap = 0;
+  private capLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: DualProtocolListenerOptions) {
-    this.headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-    this.maxConnections = options.maxConnections ?? 1000;
+    const requestMs = options.headersTimeoutMs ?? 10_000;
+    const maxConnections = options.maxConnections ?? 1000;
+    this.slots = new ConnectionSlots(
+      {
+        maxConnections,
+        reserved: reservedSlots(maxConnections),
+        requestMs,
+        firstByteMs: Math.min(options.firstByteTimeoutMs ?? 2000, requestMs),
+      },
+      {
+        onRefused: (kind, detail) => options.onRefused?.(kind, detail),
+        onFull: () => this.full(maxConnections),
+      },
+    );
     this.net = options.bound ?? createNetServer(TCP_SERVER_OPTIONS);
     this.net.on('connection', (socket) => this.accept(socket));
     if (options.tls) {
       this.tls = createTlsServer({ ...options.tls, ALPNProtocols: ['http/1.1'] });
       this.tls.on('secureConnection', (secureSocket) => options.httpServer.emit('connection', secureSocket));
       this.tls.on('tlsClientError', (error, tlsSocket) => {
-        options.onWarning?.(`TLS handshake failed: ${error.message}`);
+        options.onRefused?.('tls', error.message);
         tlsSocket.destroy();
         const raw = rawSocketOf(tlsSocket);
         if (raw) raw.destroy();
@@ -87,15 +107,42 @@ export class DualProtocolListener {
     }
   }
 
-  /**
-   * The owner saw complete request (or upgrade) headers on `socket` (plain, or the TLS socket):
-   * its deadline ends. Later requests on a kept-alive connection are bounded by keepAliveTimeout.
-   */
-  headersComplete(socket: Duplex): void {
-    const raw = this.deadlines.has(socket as Socket) ? (socket as Socket) : rawSocketOf(socket);
-    if (raw === undefined) return;
-    clearTimeout(this.deadlines.get(raw));
-    this.deadlines.delete(raw);
+  /** The raw TCP socket under a request's socket (plain, or the TLS socket over it). */
+  private rawOf(socket: Duplex): Socket | undefined {
+    if (this.slots.has(socket as Socket)) return socket as Socket;
+    const raw = rawSocketOf(socket);
+    return raw && this.slots.has(raw) ? raw : undefined;
+  }
+
+  /** A request's headers are complete: its deadline ends once its body is complete too. */
+  requestStarted(req: IncomingMessage): void {
+    const raw = this.rawOf(req.socket);
+    if (raw) this.slots.requestStarted(raw, req);
+  }
+
+  /** An answer was written on a kept-alive connection: the next request has the request deadline. */
+  responseDone(socket: Duplex): void {
+    const raw = this.rawOf(socket);
+    if (raw) this.slots.responseDone(raw);
+  }
+
+  /** A connection's upgrade headers are complete and it became a WebSocket (or is refused). */
+  upgraded(socket: Duplex): void {
+    const raw = this.rawOf(socket);
+    if (raw) this.slots.upgraded(raw);
+  }
+
+  /** Closes a request's connection (a refusal was written): the TLS socket and the TCP one under it. */
+  drop(socket: Duplex): void {
+    const raw = this.rawOf(socket);
+    socket.destroy();
+    raw?.destroy();
+  }
+
+  /** One of the connection's socket.io requests passed the origin rules: it is no longer anonymous. */
+  known(socket: Duplex): void {
+    const raw = this.rawOf(socket);
+    if (raw) this.slots.known(raw);
   }
 
   /** True when connections starting with a TLS handshake are served over TLS. */
@@ -103,9 +150,13 @@ export class DualProtocolListener {
     return this.tls !== undefined;
   }
 
-  /** Number of TCP connections currently open. */
+  /** Number of TCP connections currently open, and of those still anonymous. */
   get connectionCount(): number {
-    return this.sockets.size;
+    return this.slots.size;
+  }
+
+  get anonymousCount(): number {
+    return this.slots.anonymousCount;
   }
 
   /**
@@ -135,35 +186,29 @@ export class DualProtocolListener {
 
   /** Stops accepting and destroys every open connection. */
   close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    for (const timer of this.deadlines.values()) clearTimeout(timer);
-    this.deadlines.clear();
+    this.slots.clear();
     if (!this.net.listening) return Promise.resolve();
     return new Promise((resolve) => this.net.close(() => resolve()));
+  }
+
+  /** The cap is reached: one warning line per 10 s at most, with how many were refused since. */
+  private full(maxConnections: number): void {
+    this.refusedAtCap += 1;
+    const now = Date.now();
+    if (now - this.capLoggedAt < 10_000) return;
+    this.capLoggedAt = now;
+    this.options.onWarning?.(
+      `refusing connections: ${maxConnections} are already open (${this.refusedAtCap} refused since the last line)`,
+    );
+    this.refusedAtCap = 0;
   }
 
   private accept(socket: Socket): void {
     // A reset before the owner attached its handlers must not become an uncaught error.
     socket.on('error', () => socket.destroy());
-    if (this.sockets.size >= this.maxConnections) {
-      this.options.onWarning?.(`refusing connections: ${this.maxConnections} are already open`);
-      socket.destroy();
-      return;
-    }
-    this.sockets.add(socket);
-    const deadline = setTimeout(() => {
-      this.options.onWarning?.('dropped a connection that sent no complete request in time');
-      socket.destroy();
-    }, this.headersTimeoutMs);
-    deadline.unref();
-    this.deadlines.set(socket, deadline);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      clearTimeout(this.deadlines.get(socket));
-      this.deadlines.delete(socket);
-    });
+    if (!this.slots.accept(socket)) return;
     socket.once('data', (chunk: Buffer) => {
+      this.slots.firstByte(socket);
       socket.pause();
       socket.unshift(chunk);
       const protocol = protocolForFirstByte(chunk[0], this.tls !== undefined);

@@ -11,7 +11,14 @@ import {
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
-import { type ListenerLimits, readListenerLimits } from '../config';
+import {
+  INFLIGHT_BUDGET_BYTES,
+  type ListenerLimits,
+  MAX_LOCAL_PAYLOAD_BYTES,
+  MAX_PAYLOAD_BYTES,
+  readListenerLimits,
+  SMALL_MESSAGE_BYTES,
+} from '../config';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
 import type { Logger } from '../util/log';
@@ -23,6 +30,7 @@ import {
   type ModuleHandlers,
   type StatusBody,
 } from './http-routes';
+import { MessageBudget } from './message-budget';
 
 /**
  * What serves the socket.io path (the HostHub): the listener hands it requests and upgrades and
@@ -50,12 +58,32 @@ export interface HostListenerOptions extends ModuleHandlers {
   bound?: NetServer;
 }
 
-/** Writes a refusal on a raw socket (an upgrade that never reached a response object). */
-function refuseUpgrade(socket: Duplex, status: number): void {
+/**
+ * Writes a refusal on a raw socket (an upgrade that never reached a response object) and closes
+ * it once written: a refused sender keeps no slot (issue 20).
+ */
+export function refuseUpgrade(socket: Duplex, status: number): void {
   const text = status === 400 ? 'Bad Request' : 'Forbidden';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+    () => socket.destroy(),
   );
+}
+
+/**
+ * Any answer of 400 or more is sent with `Connection: close` and its connection closed once it is
+ * written, whoever writes it (the door, the routes, engine.io): a refused sender keeps no slot,
+ * and a slow body behind a refusal is not read (issue 20).
+ */
+function closeAfterRefusal(res: ServerResponse, close: () => void): void {
+  const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    if (typeof args[0] === 'number' && args[0] >= 400 && this.shouldKeepAlive) {
+      this.shouldKeepAlive = false;
+      this.once('finish', close);
+    }
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /** TLS options from a certificate: the leaf plus its intermediates (self-signed roots are not sent). */
@@ -80,12 +108,24 @@ export function tlsOptionsFor(certificate: LoadedCertificate): SecureContextOpti
  */
 export class HostListener {
   readonly http: HttpServer;
+  /** Message bytes in flight across every connection (issue 20). */
+  readonly budget: MessageBudget;
   private readonly listener: DualProtocolListener;
 
   constructor(options: HostListenerOptions) {
     this.http = createHttpServer({ keepAliveTimeout: 5000 });
+    this.budget = new MessageBudget({
+      limits: {
+        browserMessageBytes: MAX_PAYLOAD_BYTES,
+        localMessageBytes: MAX_LOCAL_PAYLOAD_BYTES,
+        inflightBytes: INFLIGHT_BUDGET_BYTES,
+        smallMessageBytes: SMALL_MESSAGE_BYTES,
+      },
+      onRefused: (kind, detail) => options.logger.refused(kind, detail),
+    });
     const admit = (req: IncomingMessage, isUpgrade: boolean): Admission => {
-      this.listener.headersComplete(req.socket);
+      if (isUpgrade) this.listener.upgraded(req.socket);
+      else this.listener.requestStarted(req);
       const admission = admitRequest(
         { method: req.method, url: req.url, headers: req.headers, isUpgrade },
         options.hub.allowedOrigins(),
@@ -95,11 +135,17 @@ export class HostListener {
         // but said once in words a person can act on (every instance must run the same version).
         if (isOlderServerJoin(req.url))
           options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
-        else options.logger.warnOnce(`refused:${admission.logKey}`, `refused a request: ${admission.reason}`);
+        // Counted by kind, never one line per Host or Origin (issue 20): a flood cannot bury a warning.
+        else options.logger.refused(admission.kind, admission.reason);
       }
+      // A socket.io request that passed the origin rules comes from an allowed page or a local
+      // program (a WebSocket without Origin): its connection may use the reserved slots.
+      else if (isSocketIoPath(req.url)) this.listener.known(req.socket);
       return admission;
     };
     this.http.on('request', (req, res) => {
+      closeAfterRefusal(res, () => this.listener.drop(req.socket));
+      res.once('finish', () => this.listener.responseDone(req.socket));
       const admission = admit(req, false);
       if (!admission.allow) {
         const text = admission.status === 400 ? 'bad request' : 'forbidden';
@@ -107,8 +153,10 @@ export class HostListener {
         res.end(text);
         return;
       }
-      if (isSocketIoPath(req.url)) options.hub.handleRequest(req, res);
-      else
+      if (isSocketIoPath(req.url)) {
+        if (req.method === 'POST' && !this.budget.admitPollingBody(req, res)) return;
+        options.hub.handleRequest(req, res);
+      } else
         handleHttpRequest(req, res, {
           ...options,
           isOriginAllowed: (origin) => options.hub.isOriginAllowed(origin),
@@ -118,11 +166,15 @@ export class HostListener {
     this.http.on('upgrade', (req, socket, head) => {
       const admission = admit(req, true);
       if (!admission.allow) refuseUpgrade(socket, admission.status);
-      else if (isSocketIoPath(req.url)) options.hub.handleUpgrade(req, socket, head);
-      else socket.destroy();
+      else if (isSocketIoPath(req.url)) {
+        options.hub.handleUpgrade(req, socket, head);
+        this.budget.watchWebSocket(socket, req.headers.origin !== undefined);
+      } else socket.destroy();
     });
-    this.http.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      options.logger.refused('bad-request', error.code ?? error.message);
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', () => socket.destroy());
       else socket.destroy();
     });
     const limits = options.limits ?? readListenerLimits();
@@ -132,12 +184,18 @@ export class HostListener {
       headersTimeoutMs: limits.headersTimeoutMs,
       maxConnections: limits.maxConnections,
       tls: options.certificate ? tlsOptionsFor(options.certificate) : undefined,
-      onWarning: (message) => options.logger.warnOnce(`listener:${message}`, message),
+      onWarning: (message) => options.logger.warn(message),
+      onRefused: (kind, detail) => options.logger.refused(kind, detail),
     });
   }
 
   get tlsEnabled(): boolean {
     return this.listener.tlsEnabled;
+  }
+
+  /** TCP connections open now, and how many of them are anonymous (for GET /status's debug). */
+  get connections(): { open: number; anonymous: number } {
+    return { open: this.listener.connectionCount, anonymous: this.listener.anonymousCount };
   }
 
   listen(port: number, host: string): Promise<void> {

@@ -125,6 +125,21 @@ function corsHeaders(req: IncomingMessage, options: HttpRoutesOptions): Record<s
 }
 
 /**
+ * `/status` as a requester may read it (issue 20): the `debug` block (open resources, queue and
+ * listener counts, the times tabs opened and reloaded, as far as they show) only for a request
+ * without an Origin, which no web page's cross-origin read can be. A page on any localhost port is
+ * an allowed origin and reads `/status` through CORS, but not those.
+ *
+ * @example
+ * statusFor(req, server.status()); // without `debug` when req carries an Origin
+ */
+export function statusFor(req: IncomingMessage, status: StatusBody): StatusBody {
+  if (req.headers.origin === undefined) return status;
+  const { debug: _debug, ...visible } = status;
+  return visible;
+}
+
+/**
  * Answers one HTTP request that is not for socket.io.
  *
  * @example
@@ -151,7 +166,7 @@ export function handleHttpRequest(
   if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'method not allowed');
 
   if (pathname === '/') return sendText(res, 200, 'hello entry');
-  if (pathname === '/status') return sendJson(res, 200, options.status());
+  if (pathname === '/status') return sendJson(res, 200, statusFor(req, options.status()));
 
   const parts = pathname.split('/').slice(1);
   if (parts[0] === 'modules') {

@@ -7,7 +7,7 @@
 //   are classified by policy/handshake.ts (peers: WebSocket without Origin only).
 // Pure: no sockets, no logging; the caller answers and logs.
 import type { IncomingHttpHeaders } from 'node:http';
-import { clip } from '../util/log';
+import { clip, type RefusalKind } from '../util/log';
 import { classifyHandshake } from './handshake';
 import { checkSocketOrigin } from './origin-policy';
 
@@ -38,8 +38,8 @@ export type Admission =
       status: 400 | 403;
       /** Why, for the log line (attacker text already clipped). */
       reason: string;
-      /** Groups refusals for once-per-kind logging (bounded, clipped). */
-      logKey: string;
+      /** What kind of refusal, for the counted log line and the diagnostics page's row. */
+      kind: RefusalKind;
     };
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -74,13 +74,13 @@ export function isSocketIoPath(url: string | undefined): boolean {
  * admitRequest({ method: 'GET', url: '/status', headers: { host: '127.0.0.1:23518' }, isUpgrade: false }, [])
  * // { allow: true }
  * admitRequest({ method: 'GET', url: '/socket.io/?EIO=3&transport=polling&j=0', headers: { host: '127.0.0.1' }, isUpgrade: false }, [])
- * // { allow: false, status: 400, reason: 'JSONP polling is refused', logKey: 'jsonp' }
+ * // { allow: false, status: 400, reason: 'JSONP polling is refused', kind: 'jsonp' }
  */
 export function admitRequest(facts: RequestFacts, allowedOrigins: readonly string[]): Admission {
   const host = single(facts.headers.host);
   if (!isHostAllowed(host)) {
     const shown = host === undefined ? 'none' : clip(host);
-    return { allow: false, status: 403, reason: `Host ${shown} is not this server`, logKey: `host:${shown}` };
+    return { allow: false, status: 403, reason: `Host ${shown} is not this server`, kind: 'host' };
   }
   if (!isSocketIoPath(facts.url)) return { allow: true };
 
@@ -88,10 +88,9 @@ export function admitRequest(facts: RequestFacts, allowedOrigins: readonly strin
   try {
     query = new URL(facts.url as string, 'http://127.0.0.1').searchParams;
   } catch {
-    return { allow: false, status: 400, reason: 'unparsable socket.io URL', logKey: 'bad-url' };
+    return { allow: false, status: 400, reason: 'unparsable socket.io URL', kind: 'bad-request' };
   }
-  if (query.has('j'))
-    return { allow: false, status: 400, reason: 'JSONP polling is refused', logKey: 'jsonp' };
+  if (query.has('j')) return { allow: false, status: 400, reason: 'JSONP polling is refused', kind: 'jsonp' };
 
   const origin = single(facts.headers.origin);
   const checked = checkSocketOrigin(origin, facts.isUpgrade, allowedOrigins);
@@ -101,7 +100,7 @@ export function admitRequest(facts: RequestFacts, allowedOrigins: readonly strin
       allow: false,
       status: 403,
       reason: `${checked.reason}${shown}`,
-      logKey: `origin:${checked.reason}:${shown}`,
+      kind: 'origin',
     };
   }
   if (!query.has('sid')) {
@@ -110,7 +109,7 @@ export function admitRequest(facts: RequestFacts, allowedOrigins: readonly strin
       allowedOrigins,
     );
     if (!decision.admit) {
-      return { allow: false, status: 403, reason: decision.reason, logKey: `handshake:${decision.reason}` };
+      return { allow: false, status: 403, reason: decision.reason, kind: 'handshake' };
     }
   }
   return { allow: true };

@@ -97,7 +97,13 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
       browsers: this.hub.browserCount,
       peers: this.hub.peerCount,
       listeners: listenerTotal(this),
-      hub: this.hub.debugCounters(),
+      hub: {
+        ...this.hub.debugCounters(),
+        connections: this.listener.connections.open,
+        anonymousConnections: this.listener.connections.anonymous,
+        messageBytesInFlight: this.listener.budget.bytesInFlight,
+        messageBytesPeak: this.listener.budget.peakBytes,
+      },
     };
   }
 

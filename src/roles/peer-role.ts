@@ -40,6 +40,11 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
       this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
       this.emit('close', { kind: 'browser', roomId });
     });
+    // The room this instance was refused is free again (its first claimant left): claim it now,
+    // without waiting for Entry HW to send the roomId again (issue 20).
+    this.link.on('roomFree', (roomId) => {
+      if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
+    });
     this.link.on('claimRefused', (refusal) => {
       this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
       this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);

@@ -71,8 +71,7 @@ export class HandshakeGate {
       { url: req.url, origin, websocket: isWebSocketUpgrade(req.headers) },
       this.allowedOrigins(),
     );
-    if (!decision.admit)
-      this.logger.warnOnce(`refused:${decision.reason}`, `refused a handshake: ${decision.reason}`);
+    if (!decision.admit) this.logger.refused('handshake', decision.reason);
     return decision;
   }
 }
@@ -140,6 +139,7 @@ export class EngineDoor implements BrowserRequestHandler {
       const body = 'Forbidden';
       socket.end(
         `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        () => socket.destroy(),
       );
       return;
     }

@@ -3,6 +3,7 @@
 // held for its room, and tells the instance that serves it (the same rule as its messages) when
 // it connects and leaves: the host's parent (`connection` / `close`) or its room's peer.
 import { ALL_BROWSERS, ackValue, routeBrowserMessage } from '../routing/host-routing';
+import { clip } from '../util/log';
 import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import type { HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';
@@ -30,8 +31,7 @@ export function wireBrowser(
     }),
   );
   socket.onAny((event: string) => {
-    if (event !== 'message')
-      hub.logger.warnOnce(`event:${event}`, `ignoring unknown event "${event}" from a browser`);
+    if (event !== 'message') hub.logger.refused('event', `"${clip(event, 40)}" from a browser`);
   });
   socket.once('disconnect', () => hub.guard('browser disconnect', () => browserLeft(hub, socket)));
   hub.stats?.browserJoined(roomId);

@@ -4,6 +4,7 @@
 // types its socket.io-client `Socket` with the same ones, so an event renamed or a payload changed
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
 // `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
+import type { PeerReport } from '../diagnostics/snapshot';
 import type { RoomClaimRefusal } from '../routing/room-claims';
 
 /** Peer → host: the roomId this peer serves (a string or `{ roomId }`; compat). */
@@ -47,6 +48,14 @@ export const ROOM_CLOSE_EVENT = 'roomClose';
  * its parent gets `error { code: 'ROOM_CLAIMED' }`.
  */
 export const ROOM_CLAIM_REFUSED_EVENT = 'roomClaimRefused';
+
+/**
+ * Host → peer (extension, issue 20): the room this peer asked for and was refused is free now (its
+ * holder left or changed room, or the host's own room changed). The peer claims it again if it
+ * still wants it; several refused peers may, and the first claim wins as always. Peers of the
+ * original server ignore it.
+ */
+export const ROOM_FREE_EVENT = 'roomFree';
 
 export interface RoomClaimRefusedValue {
   roomId: string;
@@ -95,6 +104,7 @@ export interface HostToPeerEvents {
   [ROOM_CONNECTION_EVENT]: (roomId: string, browsers: number) => void;
   [ROOM_CLOSE_EVENT]: (roomId: string, browsers: number) => void;
   [ROOM_CLAIM_REFUSED_EVENT]: (refusal: RoomClaimRefusedValue) => void;
+  [ROOM_FREE_EVENT]: (roomId: string) => void;
 }
 
 /**
@@ -123,5 +133,6 @@ export interface SocketData {
   roomId: string | undefined;
   /** A peer's last `matchTarget` roomId, also when refused; undefined: it has named no room. */
   askedRoomId?: string;
-  report?: unknown;
+  /** A peer's last diagnostics report, parsed on arrival (the raw value is not kept). */
+  report?: PeerReport;
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import { wireBrowser } from './browser-sockets';
+import { ROOM_FREE_EVENT } from './events';
 import { ALL_PEERS, type HostHubEvents, type HostServer, type HubContext } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
 import { wirePeer } from './peer-sockets';
@@ -66,7 +67,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   constructor(private readonly options: HostHubOptions) {
     super();
     this.everCloud = options.everCloud ?? false;
-    this.rooms = new PeerRooms(options.logger, options.ownRoomId);
+    this.rooms = new PeerRooms(options.logger, options.ownRoomId, {
+      browsersIn: (roomId) => this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0,
+      roomFreed: (roomId) => this.roomFreed(roomId),
+    });
     this.door = new EngineDoor(options.logger, options.allowedOrigins);
     this.engine = this.door.engine;
     this.gate = this.door.gate;
@@ -192,6 +196,22 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     for (const socket of this.io.sockets.sockets.values())
       if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);
     for (const roomId of rooms) this.emit('close', { kind: 'browser', roomId });
+  }
+
+  /**
+   * A room became free: every peer that asked for it and was refused is told, so it claims it
+   * again (issue 20: a duplicate instance of the same student, or a real one a squatter beat,
+   * serves the room once the first claimant has gone, without restarting Entry HW).
+   */
+  private roomFreed(roomId: string): void {
+    if (roomId === this.options.ownRoomId()) return;
+    for (const socket of this.io.sockets.sockets.values())
+      if (
+        socket.data.kind === 'peer' &&
+        socket.data.roomId === undefined &&
+        socket.data.askedRoomId === roomId
+      )
+        socket.emit(ROOM_FREE_EVENT, roomId);
   }
 
   /** What the routing rules need, read once per message. */

@@ -1,7 +1,10 @@
 // Which peer serves which room on this host: the live claims (roomId → peer socket id), the
-// rooms ever claimed (so a room's first claim is known), and carrying out routing/room-claims.ts's
-// decision on each `matchTarget`, including telling a refused peer why. The peer's own roomId
-// lives in its `socket.data.roomId`; this table is its index by room.
+// rooms ever claimed (so a room's first claim is known; bounded, issue 20), the rooms each peer
+// connection asked for (bounded), and carrying out routing/room-claims.ts's decision on each
+// `matchTarget`, including telling a refused peer why. When a room becomes free (its holder left or
+// changed room, or the host's own room changed) the hub is told, so the peers refused for it can
+// claim it again (issue 20). The peer's own roomId lives in its `socket.data.roomId`; this table
+// is its index by room.
 import type { Socket } from 'socket.io';
 import { isValidRoomId } from '../ipc/messages';
 import { roomIdFromMatchTarget } from '../routing/host-routing';
@@ -9,6 +12,7 @@ import {
   ClaimedRooms,
   decideRoomClaim,
   describeRefusal,
+  MAX_ROOMS_PER_PEER,
   type RoomClaimRefusal,
 } from '../routing/room-claims';
 import type { Logger } from '../util/log';
@@ -37,15 +41,33 @@ export interface GrantedClaim {
  * rooms.claim(peerSocket, { roomId: 'r1' }); // { roomId: 'r1' }, or undefined when refused
  * rooms.holderOf('r1'); // peerSocket.id
  */
+export interface PeerRoomsOptions {
+  /** Browsers of a room connected now (a room with one is in use: never forgotten). */
+  browsersIn?: (roomId: string) => number;
+  /** A room became free to claim. */
+  roomFreed?: (roomId: string) => void;
+  /** How many rooms ever claimed are remembered (default 4096). */
+  capacity?: number;
+  now?: () => number;
+}
+
 export class PeerRooms {
   private readonly holders = new Map<string, string>();
   /** Rooms any peer has claimed here, kept after it leaves: a room's first claim drops what was held for it. */
-  private readonly claimed = new ClaimedRooms();
+  private readonly claimed: ClaimedRooms;
+  /** The distinct roomIds each peer connection asked for (at most MAX_ROOMS_PER_PEER). */
+  private readonly asked = new WeakMap<HostSocket, Set<string>>();
+  /** The host's own roomId as last seen, to tell when it is given up. */
+  private hostRoom: string | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly hostRoomId: () => string | undefined,
-  ) {}
+    private readonly options: PeerRoomsOptions = {},
+  ) {
+    this.claimed = new ClaimedRooms(options.capacity);
+    this.hostRoom = hostRoomId();
+  }
 
   /** Rooms a peer holds now. */
   get size(): number {
@@ -73,11 +95,16 @@ export class PeerRooms {
       );
       return undefined;
     }
+    const asked = this.asked.get(peer) ?? new Set<string>();
+    this.asked.set(peer, asked);
+    const roomsAsked = asked.size + (asked.has(roomId) ? 0 : 1);
+    if (roomsAsked <= MAX_ROOMS_PER_PEER) asked.add(roomId);
     const decision = decideRoomClaim({
       roomId,
       claimant: peer.id,
       holder: this.holders.get(roomId),
       hostRoomId: this.hostRoomId(),
+      roomsAsked,
     });
     // Whatever this peer held before is released: it asked for another room, or was refused.
     if (peer.data.roomId !== roomId || !decision.grant) this.release(peer);
@@ -86,10 +113,17 @@ export class PeerRooms {
       this.refuse(peer, roomId, decision.reason);
       return undefined;
     }
+    const first = !this.claimed.has(roomId);
+    const now = this.options.now?.() ?? Date.now();
+    const inUse = (room: string) => this.holders.has(room) || (this.options.browsersIn?.(room) ?? 0) > 0;
+    if (!this.claimed.add(roomId, now, inUse)) {
+      // Full of rooms in use or claimed lately: refuse rather than forget one (issue 20).
+      this.release(peer);
+      this.refuse(peer, roomId, 'host-full');
+      return undefined;
+    }
     peer.data.roomId = roomId;
     this.holders.set(roomId, peer.id);
-    const first = !this.claimed.has(roomId);
-    this.claimed.add(roomId);
     return { roomId, first };
   }
 
@@ -101,6 +135,11 @@ export class PeerRooms {
    * rooms.hostRoomChanged('0a1b2c3d4e', (id) => io.sockets.sockets.get(id));
    */
   hostRoomChanged(roomId: string, socketById: (id: string) => HostSocket | undefined): void {
+    const previous = this.hostRoom;
+    this.hostRoom = roomId;
+    // The room the host gave up may now be claimed by the peers refused for it.
+    if (previous !== undefined && previous !== roomId && !this.holders.has(previous))
+      this.options.roomFreed?.(previous);
     const holderId = this.holders.get(roomId);
     const holder = holderId === undefined ? undefined : socketById(holderId);
     if (!holder) return;
@@ -111,8 +150,11 @@ export class PeerRooms {
   /** Frees the room a peer holds (it leaves, asks for another room, or is refused). */
   release(peer: HostSocket): void {
     const roomId = peer.data.roomId;
-    if (roomId !== undefined && this.holders.get(roomId) === peer.id) this.holders.delete(roomId);
     peer.data.roomId = undefined;
+    if (roomId !== undefined && this.holders.get(roomId) === peer.id) {
+      this.holders.delete(roomId);
+      this.options.roomFreed?.(roomId);
+    }
   }
 
   clear(): void {
@@ -122,7 +164,11 @@ export class PeerRooms {
   /** Logs a refused claim once and tells the peer, whose parent then gets ROOM_CLAIMED. */
   private refuse(peer: HostSocket, roomId: string, reason: RoomClaimRefusal): void {
     const message = describeRefusal(roomId, reason);
-    this.logger.warnOnce(`claim:${reason}:${roomId}`, `refused a peer's matchTarget: ${message}`);
+    // A connection that asks for many rooms is counted, never one line per room (a flood).
+    if (reason === 'too-many-claims') this.logger.refused('claims', message);
+    else if (reason === 'host-full')
+      this.logger.warnOnce('claim:host-full', `refused a peer's matchTarget: ${message}`);
+    else this.logger.warnOnce(`claim:${reason}:${roomId}`, `refused a peer's matchTarget: ${message}`);
     peer.emit(ROOM_CLAIM_REFUSED_EVENT, { roomId, reason, message });
   }
 }

@@ -1,8 +1,10 @@
 // A peer instance's socket on the host (cloud PC mode, docs/PROTOCOL.md §4-5): its room claims
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
+import { parsePeerReport } from '../diagnostics/snapshot';
 import { browserLeftMsAgo, roomTargets, routePeerMessage } from '../routing/host-routing';
 import { queuedMsOf } from '../routing/peer-outbox';
+import { clip } from '../util/log';
 import { DIAGNOSTICS_REPORT_EVENT, MATCH_TARGET_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import { ALL_PEERS, type HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';
@@ -18,8 +20,10 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   socket.join(ALL_PEERS);
   hub.becameCloud();
   socket.on(MATCH_TARGET_EVENT, (value) => hub.guard('matchTarget', () => matchPeer(hub, socket, value)));
+  // Parsed on arrival into the few short fields the page shows; the rest is dropped at once, so a
+  // peer's report costs the host a few hundred bytes whatever it sent (issue 20).
   socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
-    socket.data.report = report;
+    socket.data.report = parsePeerReport(report);
   });
   socket.on('message', (message, meta) =>
     hub.guard('peer message', () => {
@@ -30,7 +34,7 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   );
   socket.onAny((event: string) => {
     if (event !== 'message' && event !== MATCH_TARGET_EVENT && event !== DIAGNOSTICS_REPORT_EVENT) {
-      hub.logger.warnOnce(`peer-event:${event}`, `ignoring unknown event "${event}" from a peer`);
+      hub.logger.refused('event', `"${clip(event, 40)}" from a peer`);
     }
   });
   socket.once('disconnect', () => hub.guard('peer disconnect', () => peerLeft(hub, socket)));

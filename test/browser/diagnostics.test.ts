@@ -191,7 +191,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
       const gone = randomRoomId();
       await healthyTab(port, healthy, server);
       await leftTab(port, gone, server);
-      // A page with a hostile origin was refused: its origin is in the recent problems.
+      // A page with a hostile origin was refused: its origin is in the refusals row of the problems.
       await request({
         port,
         path: '/socket.io/?EIO=4&transport=polling',
@@ -305,7 +305,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
       const body = await visible(page.locator('body'));
       for (const roomId of [healthy, gone]) assert.ok(!body.includes(roomId), 'no full roomId on the page');
 
-      // Recent problems: the hostile origin is shown as text, never as markup.
+      // Recent problems, refusals row: the hostile origin is shown as text, never as markup.
       assert.ok(
         body.includes('<img src=x id=injected onerror=alert(1)>'),
         'the hostile origin is visible as text',

@@ -5,7 +5,8 @@
 //   A  valid certificate: wss://hw.playentry.org, 60 Hz page → parent, parent `send` → page
 //   C  a page from a disallowed origin is refused; its parent sees nothing
 //   E  Chrome's Local Network Access: a page from a public address is blocked even on
-//      wss://hw.playentry.org (it resolves to 127.0.0.1) until the permission is granted
+//      wss://hw.playentry.org (it resolves to 127.0.0.1) until the permission is granted;
+//      E2 (issue 20): the connections its blocked requests open are closed within seconds
 //   B  expired certificate, and no certificate: the page ends up on ws://127.0.0.1, same port
 //   D  cloud PC mode: two instances on one port, two pages with different roomIds
 //   F  attacks from web pages (issue 8): a sandboxed iframe (Origin null) on a foreign site, the
@@ -14,6 +15,7 @@
 // Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -622,6 +624,82 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     await assertPageToParent(server, allowed, 'E-allowed');
     await assertParentToPage(server, allowed, { company: 1, model: 1, a0: 512 });
     await allowed.page.context().close();
+  });
+
+  it('E2: a blocked public page spraying requests holds no connection slot for long (issue 20)', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = hostA;
+    // The server's open TCP sockets on its port, as the kernel lists them (ESTABLISHED or
+    // CLOSE_WAIT: not closed by the server yet), so the count needs nothing from the server.
+    const connections = async (): Promise<{ anonymous: number }> => {
+      const hexPort = server.port.toString(16).toUpperCase().padStart(4, '0');
+      let open = 0;
+      for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        const rows = (await readFile(file, 'utf8').catch(() => '')).split('\n').slice(1);
+        for (const row of rows) {
+          const [, local, , state] = row.trim().split(/\s+/);
+          if (local?.endsWith(`:${hexPort}`) && (state === '01' || state === '08')) open += 1;
+        }
+      }
+      return { anonymous: open };
+    };
+    const before = await connections();
+    const from = server.messages.length;
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    // Any document of the public page server will do: the requests go out from its origin.
+    await page.goto(`${publicPageServer.origin(ALLOWED_PAGE_HOST)}/attacker`, { timeout: 15_000 });
+    const sprayed = Date.now();
+    // Sample the server's count while the page sprays: the peak shows the sockets it opened.
+    let peak = before.anonymous;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, (await connections()).anonymous);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const outcomes = await page.evaluate(async (port) => {
+      const tries: Promise<string>[] = [];
+      for (let i = 0; i < 300; i += 1) {
+        const url =
+          i % 2 === 0 ? `http://127.0.0.1:${port}/status?n=${i}` : `http://a${i}.localhost:${port}/?n=${i}`;
+        tries.push(
+          fetch(url, { mode: 'no-cors' }).then(
+            () => 'read',
+            (error: Error) => error.message,
+          ),
+        );
+      }
+      return [...new Set(await Promise.all(tries))];
+    }, server.port);
+    t.diagnostic(`Chromium: ${outcomes.join(' | ')}`);
+    assert.ok(!outcomes.includes('read'), 'a blocked page got an answer');
+    // Every connection its blocked requests left open is closed soon (2 s for a connection that
+    // sends nothing), not after the 10 s request deadline.
+    await untilTrue(
+      async () => (await connections()).anonymous <= before.anonymous + 1,
+      "the blocked page's connections closed",
+      5000,
+      async () => `connections now ${JSON.stringify(await connections())}, before ${JSON.stringify(before)}`,
+    );
+    sampling = false;
+    await sampler;
+    t.diagnostic(
+      `server sockets on the port: ${before.anonymous} before, peak ${peak}, back to baseline ${Date.now() - sprayed} ms after the spray started`,
+    );
+    assert.ok(
+      peak >= before.anonymous + 20,
+      `the blocked page opened ${peak - before.anonymous} connections: this Chromium opens none, the test shows nothing`,
+    );
+    assert.deepEqual(
+      server.messages.slice(from).filter((m: ServerMessage) => m.key === 'connection' || m.key === 'data'),
+      [],
+      'a blocked page never reaches the parent',
+    );
+    await context.close();
   });
 
   for (const variant of [

@@ -168,25 +168,27 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
   assert.deepEqual(errorCodes(thiefA.proc), ['ROOM_CLAIMED'], "claiming the host's room is refused once");
   assert.deepEqual(errorCodes(b.proc), ['ROOM_UNKNOWN'], 'the rightful owner gets no ROOM_CLAIMED');
 
-  // Re-sending its own claim (Entry HW repeats addRoomId) is fine; changing roomId frees the old one.
+  // Re-sending its own claim (Entry HW repeats addRoomId) is fine; changing roomId frees the old one,
+  // and the instance refused for it (C) is told and takes it (issue 20).
   const bMark = b.proc.messages.length;
   b.proc.send({ key: 'addRoomId', value: roomB });
   await roundTrip(b, browserB, { label: 'after re-claiming' });
   assert.deepEqual(errorCodes(b.proc, bMark), []);
   const roomB2 = randomRoomId();
+  const cMark = thiefB.proc.messages.length;
   b.proc.send({ key: 'addRoomId', value: roomB2 });
-  const fake = await fakePeer(a.proc.port);
-  t.after(() => fake.socket.close());
   const browserB2 = cluster.browser({ roomId: roomB2, name: 'browserB2' });
   await browserB2.waitConnected();
   await roundTrip(b, browserB2, { label: 'after changing roomId' });
+  await thiefB.proc.waitFor('connection', (m) => m.value?.roomId === roomB, { from: cMark, timeoutMs: 5000 });
+  await roundTrip(thiefB, browserB, { label: 'C, refused for B before, serves B once B gave it up' });
+  assert.deepEqual(errorCodes(thiefB.proc, cMark), [], 'C was told nothing but the room');
+  const fake = await fakePeer(a.proc.port);
+  t.after(() => fake.socket.close());
   fake.socket.emit('matchTarget', roomB);
-  await sleep(500);
-  assert.deepEqual(
-    fake.events.filter((e) => e.event === 'roomClaimRefused'),
-    [],
-    'a room its peer gave up is free to claim',
-  );
+  await until(() => fake.events.some((e) => e.event === 'roomClaimRefused'), {
+    describe: () => 'the room C took is refused to a later claimant',
+  });
 });
 
 test('a room whose peer left is served by nobody, and a host without a roomId serves no room until it gets one', async (t) => {

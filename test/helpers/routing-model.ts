@@ -273,6 +273,8 @@ export class ClassroomModel {
   readonly firstClaim = new Map<string, string>();
   /** Claims refused (ROOM_CLAIMED sent to the peer), including the host taking a room. */
   refusedClaims = 0;
+  /** Rooms freed during the current step (PeerRooms' roomFreed), re-claimed at its end. */
+  private freedRooms: string[] = [];
   /** Queued sends dropped: on a roomId change, and older than the window when drained. */
   droppedQueued = 0;
   /** Most instances alive at once so far (1: a single PC). */
@@ -298,6 +300,7 @@ export class ClassroomModel {
   step(step: Step): void {
     this.record = this.emptyRecord(step, this.record.servedAfter);
     this.apply(step);
+    this.reclaimFreedRooms();
     this.record.servedAfter = this.probe();
     this.record.viewAfter = this.views();
     this.maxAlive = Math.max(this.maxAlive, this.instances.length);
@@ -477,6 +480,7 @@ export class ClassroomModel {
   /** ElectionRunner.listen (HostTurn) + HostHub's constructor + EntryServer.settleRole. */
   private becomeHost(inst: ModelInstance): void {
     const hub = new HubModel(inst.wasPeer, () => this.now);
+    this.freedRooms = []; // a lost host tells nobody any more
     for (const { roomId, leftAt } of inst.hostLoss.reconnectingRooms(inst.ownRoomId))
       hub.departures.left(holdKey(roomId), leftAt);
     this.hub = hub;
@@ -550,8 +554,9 @@ export class ClassroomModel {
       this.droppedQueued += inst.outbox.roomChanged();
       inst.hostLoss.forget();
     }
+    const previous = inst.ownRoomId;
     inst.ownRoomId = roomId;
-    if (inst.state === 'host') this.hostRoomChanged(inst, roomId);
+    if (inst.state === 'host') this.hostRoomChanged(inst, roomId, previous);
     if (inst.state === 'peer') {
       if (roomId !== inst.peerRoomId) inst.ownRoomBrowsers = 0;
       inst.peerRoomId = roomId;
@@ -628,8 +633,31 @@ export class ClassroomModel {
   /** PeerRooms.release. */
   private release(hub: HubModel, peerId: string): void {
     const roomId = hub.peerRoom.get(peerId);
-    if (roomId !== undefined && hub.holders.get(roomId) === peerId) hub.holders.delete(roomId);
     hub.peerRoom.set(peerId, undefined);
+    if (roomId !== undefined && hub.holders.get(roomId) === peerId) {
+      hub.holders.delete(roomId);
+      this.freedRooms.push(roomId);
+    }
+  }
+
+  /**
+   * HostHub.roomFreed → roomFree at each peer refused for the room → PeerRole claims it again
+   * (issue 20). Over the wire, so after the step that freed it; the first re-claim wins.
+   */
+  private reclaimFreedRooms(): void {
+    while (this.freedRooms.length > 0) {
+      const roomId = this.freedRooms.shift() as string;
+      const hub = this.hub;
+      if (!hub || roomId === this.host?.ownRoomId) continue;
+      for (const inst of this.instances)
+        if (
+          inst.state === 'peer' &&
+          hub.peerRoom.has(inst.id) &&
+          hub.peerRoom.get(inst.id) === undefined &&
+          inst.peerRoomId === roomId
+        )
+          this.matchPeer(inst, { roomId });
+    }
   }
 
   /** peer-sockets.ts matchPeer (PeerRooms.claim), beside the contract's record of first claims. */
@@ -655,7 +683,7 @@ export class ClassroomModel {
     hub.peerRoom.set(inst.id, roomId);
     hub.holders.set(roomId, inst.id);
     const first = !hub.claimed.has(roomId);
-    hub.claimed.add(roomId);
+    hub.claimed.add(roomId, this.now, () => true);
     // matchPeer.
     if (first) hub.mailbox.take(holdKey(roomId));
     const browsers = this.browsersIn(roomId);
@@ -674,8 +702,10 @@ export class ClassroomModel {
   }
 
   /** HostHub.ownRoomIdChanged: the host's room wins; its parent hears connection when its tab is here. */
-  private hostRoomChanged(host: ModelInstance, roomId: string): void {
+  private hostRoomChanged(host: ModelInstance, roomId: string, previous: string | undefined): void {
     const hub = this.hub as HubModel;
+    if (previous !== undefined && previous !== roomId && !hub.holders.has(previous))
+      this.freedRooms.push(previous);
     this.firstClaim.delete(roomId);
     const holder = this.instanceById(hub.holders.get(roomId));
     if (holder) {

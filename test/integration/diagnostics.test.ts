@@ -1,7 +1,7 @@
 // Issue 9: GET /diagnostics and /diagnostics.json on a live host with a peer and rooms: who may read
 // them (Host allow-list, no CORS grant whatever the Origin), the security headers, the language,
 // the download, and the bundle's privacy (no host or user name, home path, MAC, other IP, full
-// roomId or message contents), with a hostile origin string in the recent problems. Issue 17: the
+// roomId or message contents), with a hostile origin string in the refusals row. Issue 17: the
 // rows of instances started without a roomId, on a single PC and in a cloud, until they get one.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -87,7 +87,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     await own.waitForMessage((p) => JSON.stringify(p).includes(secretDown));
     await theirs.waitForMessage((p) => JSON.stringify(p).includes(secretDown));
     await peer.waitFor('data', (m) => JSON.stringify(m.value).includes(secretUp));
-    // Refused handshakes whose origins land in the recent problems.
+    // Refused handshakes whose origins land in the counted refusals (issue 20), not the problems.
     for (const origin of [HOSTILE_ORIGIN, ipOrigin]) {
       const res = await request({
         port: host.port,
@@ -168,6 +168,35 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     }
   });
 
+  it('opens the page for a top-level navigation from another site (a link on playentry.org); nothing else cross-site (issue 20)', async () => {
+    const navigate = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    for (const site of ['same-site', 'cross-site']) {
+      const page = await request({
+        port: host.port,
+        path: '/diagnostics',
+        headers: { ...navigate, 'sec-fetch-site': site, 'sec-fetch-user': '?1' },
+      });
+      assert.equal(page.status, 200, `a ${site} link opens the page`);
+      assert.equal(page.headers['access-control-allow-origin'], undefined);
+      assert.equal(page.headers['x-frame-options'], 'DENY');
+      for (const [what, headers] of [
+        ['the bundle by navigation', { ...navigate, 'sec-fetch-site': site }],
+        [
+          'the page in a frame',
+          { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe', 'sec-fetch-site': site },
+        ],
+        [
+          'the page by fetch',
+          { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': site },
+        ],
+      ] as const) {
+        const path = what.startsWith('the bundle') ? '/diagnostics.json' : '/diagnostics';
+        const res = await request({ port: host.port, path, headers });
+        assert.equal(res.status, 403, `${site}: ${what}`);
+      }
+    }
+  });
+
   it('sends a strict CSP with a per-response nonce, nosniff and X-Frame-Options DENY', async () => {
     const first = await request({ port: host.port, path: '/diagnostics' });
     const second = await request({ port: host.port, path: '/diagnostics' });
@@ -216,10 +245,10 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       String(res.headers['content-disposition']),
       new RegExp(`^attachment; filename="entry-hw-diagnostics-${today}_[0-9-]+\\.json"$`),
     );
-    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 2);
+    assert.equal((JSON.parse(res.body) as { schema: number }).schema, 3);
   });
 
-  it('the bundle: schema 2, this server, the rooms of the whole classroom with masked ids', async () => {
+  it('the bundle: schema 3, this server, the rooms of the whole classroom with masked ids', async () => {
     const rowsSettled = () =>
       bundle().then(({ json }) =>
         json.rooms.some((r) => r.instance === 'peer' && r.device.state === 'connected') ? json : undefined,
@@ -228,7 +257,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       timeoutMs: 5000,
       describe: () => 'the peer report in the bundle',
     });
-    assert.equal(json.schema, 2);
+    assert.equal(json.schema, 3);
     assert.equal(json.server.name, 'entry-hw-server');
     assert.equal(json.server.role, 'host');
     assert.equal(json.server.cloudMode, 'cloud');
@@ -275,18 +304,20 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     const problems = json.problems.map((p) => p.text).join('\n');
     assert.match(problems, /~\/entry-hw-diagnostics-test-/, 'home path shown as ~');
     assert.match(problems, /no Entry HW on this PC has room [0-9a-f]{3}…/);
-    assert.match(problems, /origin is not allowed "http:\/\/<ip>:8080"/);
+    const origins = json.refusals.kinds.find((k) => k.kind === 'origin');
+    assert.match(origins?.latest ?? '', /origin is not allowed "http:\/\/<ip>:8080"/);
   });
 
   it('a hostile origin string is kept as text, truncated, and never reaches the HTML', async () => {
     const { json } = await bundle();
-    const hostile = json.problems.find((p) => p.text.includes('onerror'));
-    assert.ok(hostile, 'the refused hostile origin is among the recent problems');
+    const hostile = json.refusals.kinds.find((k) => k.kind === 'origin')?.first ?? '';
+    assert.ok(hostile.includes('onerror'), 'the refused hostile origin is in the refusals row');
     assert.ok(
-      hostile.text.includes('<img src=x onerror=alert(1)>'),
+      hostile.includes('<img src=x onerror=alert(1)>'),
       'kept verbatim as JSON text (the page writes it with textContent)',
     );
-    assert.ok(hostile.text.length <= 300);
+    assert.ok(hostile.length <= 300);
+    assert.ok(!json.problems.some((p) => p.text.includes('onerror')), 'refusals are not problems');
     assert.ok(json.problems.length <= 50);
     const page = await request({ port: host.port, path: '/diagnostics' });
     assert.ok(!page.body.includes('<img src=x'), 'no outside value is rendered into the HTML by the server');

@@ -46,6 +46,22 @@ describe('HTTP routes', () => {
     }
   });
 
+  it('GET /status keeps its debug block from any page: only a request without an Origin reads it (issue 20)', async () => {
+    const plain = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Record<
+      string,
+      unknown
+    >;
+    assert.ok(plain.debug, 'a program (no Origin) reads the leak counters');
+    for (const origin of ['http://localhost:8080', 'http://127.0.0.1:3000', 'https://playentry.org']) {
+      const res = await request({ port: started.port, path: '/status', headers: { Origin: origin } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['access-control-allow-origin'], origin, 'an allowed page still reads /status');
+      const body = JSON.parse(res.body) as Record<string, unknown>;
+      assert.equal(body.name, 'entry-hw-server');
+      assert.equal(body.debug, undefined, `${origin} read the debug block`);
+    }
+  });
+
   it('GET /status counts connected browsers', async () => {
     const browser = await started.pool.connect({ version: 'v2', url: started.url, roomId: randomRoomId() });
     const status = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Status;

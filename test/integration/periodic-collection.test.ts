@@ -16,7 +16,7 @@ async function gcStats(port: number): Promise<CollectionStats | null | undefined
 
 describe('periodic full collection in the program', () => {
   it('runs at the configured interval and reports each run in /status', async () => {
-    const started = await startServer({ name: 'gc-on', env: { ENTRY_HW_GC_INTERVAL_MS: '100' } });
+    const started = await startServer({ name: 'gc-on', env: { ENTRY_HW_GC_INTERVAL_MS: '1000' } });
     try {
       const stats = await until(
         async () => {
@@ -25,7 +25,7 @@ describe('periodic full collection in the program', () => {
         },
         { describe: () => 'three collections reported in /status debug.gc' },
       );
-      assert.equal(stats.intervalMs, 100);
+      assert.equal(stats.intervalMs, 1000);
       assert.ok(stats.maxMs >= stats.lastMs && stats.lastMs >= 0);
       await assertStillRouting(started);
     } finally {

@@ -408,14 +408,19 @@ describe('connection cap', () => {
   const started = startServerForSuite({ name: 'cap', env: { ENTRY_HW_MAX_CONNECTIONS: String(CAP) } });
 
   it(`closes connections beyond ${CAP} at once, and serves again when they are gone`, async () => {
-    // Fill the server with kept-alive connections that each got an answer (so each was accepted).
+    // Fill the server with WebSockets of a local program (no Origin), each answered (so each was
+    // accepted): connections that passed the origin rules may use every slot.
     const held: Socket[] = [];
     for (let i = 0; i < CAP; i += 1) {
       const socket = await rawConnect(started.port);
       held.push(socket);
       const answered = once(socket, 'data');
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${started.port}\r\nConnection: keep-alive\r\n\r\n`);
-      await answered;
+      socket.write(
+        `GET /socket.io/?EIO=4&transport=websocket&client=true HTTP/1.1\r\nHost: 127.0.0.1:${started.port}\r\n` +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+          'Sec-WebSocket-Version: 13\r\n\r\n',
+      );
+      assert.match(String(await answered), /^HTTP\/1\.1 101/);
     }
     const t0 = Date.now();
     const extra = await rawExchange(
@@ -462,5 +467,59 @@ describe('log flood', () => {
     assert.ok(written < 32 * 1024, `the refusals wrote ${written} bytes of log`);
     const longest = Math.max(...started.server.output.split('\n').map((line) => line.length));
     assert.ok(longest < 600, `a log line of ${longest} characters`);
+  });
+});
+
+describe('warnings a flood cannot bury (issue 20)', () => {
+  const started = startServerForSuite({ name: 'buried-warnings', captureOutput: true });
+
+  it('3,000 sprayed *.localhost Hosts: the genuine warning is logged at once and stays on the page', async () => {
+    const ownRoom = randomRoomId();
+    started.server.send({ key: 'addRoomId', value: ownRoom });
+    await started.server.drain();
+    const before = started.server.output.length;
+    await inParallel(3000, 32, async (i) => {
+      const res = await request({
+        port: started.port,
+        path: '/',
+        headers: { Host: `a${i}-${randomRoomId()}.localhost:${started.port}` },
+      });
+      assert.equal(res.status, 403);
+    });
+    // A tab of a room this instance does not serve keeps sending: that is worth a warning.
+    const stranger = await started.pool.connect({ version: 'v2', url: started.url, roomId: randomRoomId() });
+    const from = started.server.messages.length;
+    const sending = setInterval(() => stranger.send({ data: '{"tick":1}', type: 'utf8' }), 16);
+    try {
+      await until(() => started.server.output.slice(before).includes('dropping a browser message'), {
+        timeoutMs: 3000,
+        describe: () =>
+          `the genuine warning in the log:\n${started.server.output.slice(before).slice(-2000)}`,
+      });
+    } finally {
+      clearInterval(sending);
+    }
+    assert.deepEqual(parentSaw(started.server, from), [], 'the stranger reached nobody');
+    const log = started.server.output.slice(before);
+    const hostLines = log.split('\n').filter((line) => line.includes('localhost'));
+    assert.ok(
+      hostLines.length <= 2,
+      `one line per kind per interval, not per Host:\n${hostLines.join('\n')}`,
+    );
+
+    const bundle = JSON.parse((await request({ port: started.port, path: '/diagnostics.json' })).body) as {
+      problems: { text: string }[];
+      refusals: { total: number; kinds: { kind: string; count: number }[] };
+    };
+    const texts = bundle.problems.map((p) => p.text);
+    assert.ok(
+      texts.some((t) => t.includes('dropping a browser message')),
+      `the genuine warning is among the recent problems: ${JSON.stringify(texts).slice(0, 1000)}`,
+    );
+    assert.ok(!texts.some((t) => t.includes('.localhost')), 'no refused Host among the problems');
+    assert.ok(
+      (bundle.refusals.kinds.find((k) => k.kind === 'host')?.count ?? 0) >= 3000,
+      JSON.stringify(bundle.refusals),
+    );
   });
 });

@@ -21,6 +21,7 @@ function recordingLogger(lines: string[]): Logger {
       if (!seen.has(key)) logger.warn(m);
       seen.add(key);
     },
+    refused: (kind, m) => lines.push(`refused ${kind} ${m}`),
   };
   return logger;
 }

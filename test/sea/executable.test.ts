@@ -7,8 +7,9 @@
 //  - the Windows and macOS files are PE / Mach-O of the right machine with the SEA blob inside,
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
 //  - NODE_OPTIONS never reaches the program (execArgvExtension none), --node-options and --inspect
-//    on its command line are refused (exit 2),
-//    SIGUSR1 opens no inspector (--disable-sigusr1), and every blob carries the required Node
+//    on its command line are refused (exit 2), SIGUSR1 opens no inspector (--disable-sigusr1),
+//    OPENSSL_CONF is not read (issue 20: --openssl-config of an empty file), and every blob carries
+//    the required Node
 //    options (REQUIRED_EXEC_ARGV below), and exactly the build's;
 //  - every blob's lengths have its runtime's pointer width (issue 22; the win-x86 executable is
 //    run under Wine by test/wine);
@@ -108,6 +109,7 @@ const REQUIRED_EXEC_ARGV = [
   '--disable-sigusr1',
   '--single-threaded',
   '--max-opt=2',
+  '--openssl-config=//./NUL',
 ];
 
 const BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -509,6 +511,46 @@ describe('Linux executable with embedded secrets', () => {
         child.kill('SIGTERM');
         await exited;
       }
+    }
+  });
+
+  it('reads no OPENSSL_CONF: a config that would load an OpenSSL provider never reaches it (issue 20)', async () => {
+    const dir = mkdtempSync(join(scratch, 'openssl-'));
+    const conf = join(dir, 'evil.cnf');
+    // Loads a provider from a library that does not exist: a Node that reads it cannot even start,
+    // so an executable that starts did not read it (a real attack names a library that exists).
+    writeFileSync(
+      conf,
+      [
+        'nodejs_conf = nodejs_init',
+        '[nodejs_init]',
+        'providers = provider_sect',
+        '[provider_sect]',
+        'evil = evil_sect',
+        '[evil_sect]',
+        `module = ${join(dir, 'provider.so')}`,
+        'activate = 1',
+        '',
+      ].join('\n'),
+    );
+    const plain = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, OPENSSL_CONF: conf } });
+    assert.notEqual(plain.status, 0, 'the config does nothing to a plain Node: the test would prove nothing');
+    const server = spawnServer({
+      port: await freePort(),
+      bin: securedBin('linux-x64'),
+      name: 'openssl-conf',
+      env: { OPENSSL_CONF: conf, ENTRY_HW_CERT_DIR: undefined },
+    });
+    try {
+      assert.equal(await server.open(), 2, 'the executable starts and serves despite OPENSSL_CONF');
+      const status = await request({ port: server.port, path: '/status' });
+      assert.equal(
+        JSON.parse(status.body).tls.enabled,
+        true,
+        'TLS (OpenSSL) works with the embedded certificate',
+      );
+    } finally {
+      await server.stop();
     }
   });
 

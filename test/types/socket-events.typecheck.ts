@@ -50,7 +50,10 @@ expectTrue<Equal<HostPeerArgsMatch[HostToPeerNames], true>>();
 expectTrue<Equal<Parameters<PeerListen['roomConnection']>, [roomId: string, browsers: number]>>();
 expectTrue<Equal<Parameters<PeerListen['roomClose']>, [roomId: string, browsers: number]>>();
 expectTrue<Equal<Parameters<PeerListen['roomClaimRefused']>, [refusal: RoomClaimRefusedValue]>>();
-expectTrue<Equal<keyof PeerListen, 'message' | 'roomConnection' | 'roomClose' | 'roomClaimRefused'>>();
+expectTrue<Equal<Parameters<PeerListen['roomFree']>, [roomId: string]>>();
+expectTrue<
+  Equal<keyof PeerListen, 'message' | 'roomConnection' | 'roomClose' | 'roomClaimRefused' | 'roomFree'>
+>();
 expectTrue<Equal<keyof PeerEmit, 'message' | 'matchTarget' | 'diagnosticsReport'>>();
 
 // Misuse fails to compile on both ends.

@@ -256,6 +256,7 @@ describe('diagnostics: recent problems', () => {
       warn: (m) => printed.push(m),
       error: (m) => printed.push(m),
       warnOnce: (_k, m) => printed.push(m),
+      refused: (_k, m) => printed.push(m),
     };
     const logger = recordProblems(inner, log);
     logger.info('not a problem');
@@ -270,6 +271,52 @@ describe('diagnostics: recent problems', () => {
     const long = list.find((p) => p.level === 'error');
     assert.ok(long && long.text.length <= 300 && long.text.endsWith('…'));
     assert.equal(printed.length, 63, 'everything still reaches the real logger');
+  });
+
+  it('refusals are counted apart: 3,000 refused Hosts leave the genuine problems in place (issue 20)', () => {
+    let now = Date.parse('2026-03-02T10:00:00Z');
+    const log = new ProblemLog({ scrub: (text) => text, now: () => new Date(now) });
+    const silent: Logger = { info() {}, warn() {}, error() {}, warnOnce() {}, refused() {} };
+    const logger = recordProblems(silent, log);
+    logger.warn('CERT_EXPIRING_SOON: the certificate expires in 12 days');
+    logger.warnOnce('drop:r1', 'dropping a browser message: no Entry HW on this PC has room 0a1…');
+    for (let i = 0; i < 3000; i += 1) {
+      now += 1;
+      logger.refused('host', `Host "a${i}.localhost:23518" is not this server`);
+    }
+    now += 1;
+    logger.refused('origin', 'origin is not allowed "https://evil.example"');
+    const texts = log.list().map((p) => p.text);
+    assert.deepEqual(texts, [
+      'CERT_EXPIRING_SOON: the certificate expires in 12 days',
+      'dropping a browser message: no Entry HW on this PC has room 0a1…',
+    ]);
+    const refusals = log.refusals();
+    assert.equal(refusals.total, 3001);
+    assert.deepEqual(
+      refusals.kinds.map((k) => [k.kind, k.count]),
+      [
+        ['origin', 1],
+        ['host', 3000],
+      ],
+    );
+    const host = refusals.kinds.find((k) => k.kind === 'host');
+    assert.equal(host?.first, 'Host "a0.localhost:23518" is not this server');
+    assert.equal(host?.latest, 'Host "a2999.localhost:23518" is not this server');
+  });
+
+  it('a repeated line is one entry with a count, moved to the end', () => {
+    const log = new ProblemLog({ scrub: (text) => text });
+    log.add('warning', 'the certificate expires in 12 days');
+    for (let i = 0; i < 100; i += 1) log.add('warning', 'refusing connections: 1000 are already open');
+    log.add('warning', 'the certificate expires in 12 days');
+    assert.deepEqual(
+      log.list().map((p) => [p.text, p.count]),
+      [
+        ['refusing connections: 1000 are already open', 100],
+        ['the certificate expires in 12 days', 2],
+      ],
+    );
   });
 });
 

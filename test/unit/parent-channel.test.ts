@@ -25,7 +25,7 @@ class StalledParent implements IpcProcess {
 
 function recordingLogger(lines: string[]): Logger {
   const push = (m: string) => void lines.push(m);
-  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m) };
+  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m), refused: (_k, m) => push(m) };
 }
 
 describe('IPC channel backlog', () => {
@@ -56,6 +56,32 @@ describe('IPC channel backlog', () => {
     channel.send({ key: 'data', value: 'after' });
     assert.deepEqual(parent.written.at(-1), { key: 'data', value: 'after' });
     assert.ok(log.some((l) => new RegExp(`${flood - delivered} browser messages were dropped`).test(l)));
+  });
+
+  it('counts large messages from the first one: a stalled parent holds the bound behind the one being written (issue 20)', () => {
+    const parent = new StalledParent();
+    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    const large = 'x'.repeat(20 * 1024 * 1024);
+    const small = { data: '{"a0":512}', type: 'utf8' };
+    // One 95 MB message being written does not hold up the small ones behind it.
+    channel.send({ key: 'data', value: { data: 'x'.repeat(95_000_000), type: 'utf8' } });
+    for (let i = 0; i < 100; i += 1) channel.send({ key: 'data', value: small });
+    assert.equal(parent.written.length, 101);
+    assert.equal(channel.congested, false);
+    // Behind it, at most the bound: 20 + 20 MiB queued, the rest dropped.
+    for (let i = 0; i < 10; i += 1) channel.send({ key: 'data', value: { data: large, type: 'utf8' } });
+    assert.equal(
+      parent.written.length,
+      103,
+      'two 20 MiB messages queue; then the 32 MiB bound drops the rest',
+    );
+    assert.equal(channel.congested, true);
+    // The small ones of other tabs still go through: they queue behind, they are not dropped.
+    for (let i = 0; i < 100; i += 1) channel.send({ key: 'data', value: small });
+    assert.equal(parent.written.length, 203);
+    parent.drain();
+    channel.send({ key: 'data', value: { data: large, type: 'utf8' } });
+    assert.equal(parent.written.length, 204, 'the parent caught up');
   });
 
   it('never throws when the channel is gone', () => {

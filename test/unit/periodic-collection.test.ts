@@ -11,7 +11,8 @@ describe('periodic full collection', () => {
   it('reads ENTRY_HW_GC_INTERVAL_MS: 0 turns it off, nonsense gives the default', () => {
     assert.equal(readGcInterval({}), DEFAULT_GC_INTERVAL_MS);
     assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '0' }), 0);
-    assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '250' }), 250);
+    assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '2500' }), 2500);
+    assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '1' }), 1000, 'at most one collection a second');
     assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: '-5' }), DEFAULT_GC_INTERVAL_MS);
     assert.equal(readGcInterval({ ENTRY_HW_GC_INTERVAL_MS: 'often' }), DEFAULT_GC_INTERVAL_MS);
   });

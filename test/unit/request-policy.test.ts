@@ -104,15 +104,16 @@ describe('socket.io requests', () => {
     assert.equal(status(admit(img, HOST)), 403, 'an <img> request');
     assert.equal(status(admit(img, { ...HOST, origin: ENTRY })), 403, 'a page posing as a peer');
   });
-  it('clips attacker text in the reason and the log key', () => {
+  it('clips attacker text in the reason and names a fixed kind for the counted log line', () => {
     const origin = `https://${'a'.repeat(2000)}.example`;
     const refused = admit(handshake, { ...HOST, origin });
     assert.equal(refused.allow, false);
     if (!refused.allow) {
       assert.ok(refused.reason.length < 200, refused.reason);
-      assert.ok(refused.logKey.length < 200, refused.logKey);
+      assert.equal(refused.kind, 'origin');
     }
     const host = admit('/', { host: `${'b'.repeat(2000)}.example` });
     assert.ok(!host.allow && host.reason.length < 200);
+    assert.ok(!host.allow && host.kind === 'host');
   });
 });

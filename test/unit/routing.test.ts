@@ -14,7 +14,13 @@ import {
   sendTargets,
   withoutRoom,
 } from '../../src/routing/host-routing';
-import { ClaimedRooms, decideRoomClaim, describeRefusal } from '../../src/routing/room-claims';
+import {
+  ClaimedRooms,
+  decideRoomClaim,
+  describeRefusal,
+  MAX_ROOMS_PER_PEER,
+  RECENT_CLAIM_MS,
+} from '../../src/routing/room-claims';
 
 function snapshot(
   ownRoomId: string | undefined,
@@ -128,15 +134,46 @@ describe('room claims (issue 8)', () => {
     assert.match(describeRefusal('r1', 'host-room'), /host's own room/);
     assert.match(describeRefusal('r1', 'held-by-another-peer'), /already served/);
   });
-  it('remembers claimed rooms, bounded, oldest forgotten first', () => {
+  it('remembers claimed rooms, bounded: forgets the oldest claim only when it is old and not in use, else refuses', () => {
+    const inUse = new Set<string>();
     const claimed = new ClaimedRooms(2);
-    claimed.add('a');
-    claimed.add('b');
-    claimed.add('a'); // refreshed: b is now the oldest
-    claimed.add('c');
-    assert.equal(claimed.has('a'), true);
-    assert.equal(claimed.has('b'), false);
-    assert.equal(claimed.has('c'), true);
+    let now = 0;
+    assert.ok(claimed.add('a', now, (r) => inUse.has(r)));
+    assert.ok(claimed.add('b', now, (r) => inUse.has(r)));
+    // Full of rooms claimed in the last minutes: refused, nothing forgotten (issue 20).
+    assert.equal(
+      claimed.add('c', now + 1000, (r) => inUse.has(r)),
+      false,
+    );
+    assert.ok(claimed.has('a') && claimed.has('b') && !claimed.has('c'));
+    now += RECENT_CLAIM_MS;
+    assert.ok(
+      claimed.add('a', now, (r) => inUse.has(r)),
+      'a renewal is always taken; b is now the oldest',
+    );
+    inUse.add('b');
+    // b is old but in use (a browser of it is connected): kept; a is recent: kept. Refused.
+    assert.equal(
+      claimed.add('c', now + 1, (r) => inUse.has(r)),
+      false,
+    );
+    inUse.delete('b');
+    assert.ok(claimed.add('c', now + 1, (r) => inUse.has(r)));
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((r) => claimed.has(r)),
+      [true, false, true],
+    );
+  });
+  it('bounds the rooms one peer connection may ask for', () => {
+    assert.deepEqual(decideRoomClaim({ ...base, roomsAsked: MAX_ROOMS_PER_PEER }), {
+      grant: true,
+      renewed: false,
+    });
+    assert.deepEqual(decideRoomClaim({ ...base, roomsAsked: MAX_ROOMS_PER_PEER + 1 }), {
+      grant: false,
+      reason: 'too-many-claims',
+    });
+    assert.match(describeRefusal('r1', 'too-many-claims'), /more than 16 rooms/);
   });
   it('reads the failover flag of a matchTarget', () => {
     assert.equal(browserWasConnected({ roomId: 'r1', browserConnectedAtHostLoss: true }), true);
