@@ -512,7 +512,11 @@ async function main(): Promise<void> {
       if (target.tool === 'build-sea') {
         const config = { ...base, executable: builder.path(input), output: builder.path(partial) };
         await writeFile(configPath, JSON.stringify(config, null, 2));
-        await run(builder.command, [...builder.prefixArgs, '--build-sea', builder.path(configPath)], {
+        // The builder runs with the executable's own Node options: V8 stamps the code cache with a
+        // hash of its flags (--single-threaded and --max-opt change it), and a runtime whose flags
+        // differ rejects the cache at every start with a warning and compiles from source.
+        const flags = [...builder.prefixArgs, ...options.execArgv];
+        await run(builder.command, [...flags, '--build-sea', builder.path(configPath)], {
           cwd: work,
           env: builder.env,
           label: `${name}: build-sea`,

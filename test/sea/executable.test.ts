@@ -11,6 +11,7 @@
 //    OPENSSL_CONF is not read (issue 20: --openssl-config of an empty file), and every blob carries
 //    the required Node
 //    options (REQUIRED_EXEC_ARGV below), and exactly the build's;
+//  - the Linux executable's code cache is accepted at start (built under the same V8 flags);
 //  - every blob's lengths have its runtime's pointer width (issue 22; the win-x86 executable is
 //    run under Wine by test/wine);
 //  - a build without inputs is plain-only with the dev passphrase, and says so;
@@ -644,6 +645,14 @@ describe('executable formats', () => {
     assert.ok(flags & SEA_FLAGS.useCodeCache, 'linux-x64 should carry a code cache');
     assert.ok(flags & SEA_FLAGS.includeAssets);
     assert.ok(flags & SEA_FLAGS.disableExperimentalWarning);
+  });
+
+  it("linux-x64: V8 accepts the code cache at start (it was made under the executable's own flags)", () => {
+    // V8 stamps a code cache with a hash of its flags; one made by a builder without
+    // --single-threaded and --max-opt was rejected at every start, with a warning on stderr.
+    const run = spawnSync(securedBin('linux-x64'), ['--version'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /code cache/i);
   });
 
   for (const [target, machine, optionalMagic] of [
