@@ -84,6 +84,18 @@ describe('IPC channel backlog', () => {
     assert.equal(parent.written.length, 204, 'the parent caught up');
   });
 
+  it('counts the first large messages at once, with nothing small before them (issue 20)', () => {
+    // Before the fix the backlog was measured only once 64 messages waited: eleven large ones in a
+    // row (1.9 GB of JSON for a stalled parent) all queued.
+    const parent = new StalledParent();
+    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    const large = 'x'.repeat(20 * 1024 * 1024);
+    channel.send({ key: 'data', value: { data: 'x'.repeat(95_000_000), type: 'utf8' } });
+    for (let i = 0; i < 10; i += 1) channel.send({ key: 'data', value: { data: large, type: 'utf8' } });
+    assert.equal(parent.written.length, 3, 'the one being written, then two 20 MiB within the 32 MiB bound');
+    assert.equal(channel.congested, true);
+  });
+
   it('never throws when the channel is gone', () => {
     const parent = new StalledParent();
     parent.connected = false;
