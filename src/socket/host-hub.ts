@@ -61,12 +61,15 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private readonly delivery: BrowserDelivery;
   /** Set once this host is part of a cloud; routing stays room-based after that. */
   private everCloud: boolean;
+  /** The roomId this host's parent last gave (its sends held for reconnecting tabs were for it). */
+  private parentRoomId: string | undefined;
   /** What the per-socket handlers use (browser-sockets.ts, peer-sockets.ts). */
   private readonly context: HubContext;
 
   constructor(private readonly options: HostHubOptions) {
     super();
     this.everCloud = options.everCloud ?? false;
+    this.parentRoomId = options.ownRoomId();
     this.rooms = new PeerRooms(options.logger, options.ownRoomId, {
       browsersIn: (roomId) => this.io.sockets.adapter.rooms.get(roomId)?.size ?? 0,
       roomFreed: (roomId) => this.roomFreed(roomId),
@@ -128,6 +131,9 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    * hub.ownRoomIdChanged('0a1b2c3d4e');
    */
   ownRoomIdChanged(roomId: string): void {
+    const previous = this.parentRoomId;
+    this.parentRoomId = roomId;
+    if (previous !== roomId) this.dropParentsHeld(previous, roomId);
     this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
     if (this.context.inRoom(roomId) > 0) this.emit('connection', { kind: 'browser', roomId });
   }
@@ -196,6 +202,24 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     for (const socket of this.io.sockets.sockets.values())
       if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);
     for (const roomId of rooms) this.emit('close', { kind: 'browser', roomId });
+  }
+
+  /**
+   * The parent's roomId changed: what it sent before and is held for reconnecting tabs was for
+   * the rooms it served then, which it no longer serves (docs/PROTOCOL.md §4, held messages; §5).
+   * A single server held only its parent's sends, so everything but the new room's goes; in a
+   * cloud the other rooms' holds are their peers' sends, so only the previous room's goes.
+   */
+  private dropParentsHeld(previous: string | undefined, roomId: string): void {
+    const dropped = !this.everCloud
+      ? this.delivery.dropHeldExcept(roomId)
+      : previous === undefined
+        ? 0
+        : this.delivery.dropHeld(previous);
+    if (dropped > 0)
+      this.options.logger.info(
+        `dropped ${dropped} messages held for reconnecting tabs: this Entry HW's roomId changed, and they were for its previous room`,
+      );
   }
 
   /**

@@ -79,6 +79,11 @@ export interface HubRules {
    * its own room's (false: keeps it all, as beeaa90 did).
    */
   dropHeldOnCloud: boolean;
+  /**
+   * HostHub.ownRoomIdChanged: when the host's parent changes its roomId, what it held for its
+   * previous room goes (a single server's: everything but the new room's). False: kept, as 9f3ad5d.
+   */
+  dropHeldOnRoomChange: boolean;
 }
 
 /** The code's rules, as HostHub, browser-sockets.ts and EntryServer ask them. */
@@ -93,6 +98,7 @@ export const CODE_RULES: HubRules = {
   events: { everyBrowserToHost: false, peersToHost: false, transitions: true },
   roomUnknownOncePerTurn: true,
   dropHeldOnCloud: true,
+  dropHeldOnRoomChange: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -701,9 +707,16 @@ export class ClassroomModel {
     this.hear(inst, { type: 'error', code: 'ROOM_CLAIMED' });
   }
 
-  /** HostHub.ownRoomIdChanged: the host's room wins; its parent hears connection when its tab is here. */
+  /**
+   * HostHub.ownRoomIdChanged: what the parent held for its previous room goes; the host's room wins;
+   * its parent hears connection when its tab is here.
+   */
   private hostRoomChanged(host: ModelInstance, roomId: string, previous: string | undefined): void {
     const hub = this.hub as HubModel;
+    if (this.rules.dropHeldOnRoomChange && previous !== roomId) {
+      if (!hub.everCloud) hub.mailbox.keepOnly(holdKey(roomId));
+      else if (previous !== undefined) hub.mailbox.take(holdKey(previous));
+    }
     if (previous !== undefined && previous !== roomId && !hub.holders.has(previous))
       this.freedRooms.push(previous);
     this.firstClaim.delete(roomId);

@@ -471,6 +471,25 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     randomRunsCatch(KEEP_HELD, checkNothingHeldForTheRoomless);
   });
 
+  it("a host that keeps what it held for its previous room once its roomId changed is caught (9f3ad5d's ownRoomIdChanged)", () => {
+    const KEEP_HELD: HubRules = { ...CODE_RULES, dropHeldOnRoomChange: false };
+    catches(
+      KEEP_HELD,
+      checkNothingHeldForTheRoomless,
+      [
+        { type: 'start', room: -1 },
+        { type: 'tabOpen', room: 0 },
+        { type: 'tabDrop', tab: 0 },
+        { type: 'parentSend', instance: 0 },
+        { type: 'addRoomId', instance: 0, room: 0 },
+        { type: 'start', room: 1 },
+        { type: 'addRoomId', instance: 0, room: 2 },
+        { type: 'tabReconnect', tab: 0 },
+      ],
+      /sent without a roomId, reached .* \(held\) after its instance joined a cloud/,
+    );
+  });
+
   it('a second claim of a room taken from its first claimant is caught (the claim rule before issue 8)', () => {
     catches(
       TAKE_EVERY_CLAIM,
