@@ -1,5 +1,7 @@
 // Run-time settings read from the environment, with the embedded defaults the app relies on.
 // Entry HW passes no arguments, so everything here has a sensible default.
+import { homedir, tmpdir, userInfo } from 'node:os';
+import { logDirectory } from './util/log-location';
 
 /** The compat port the browser workspace connects to. */
 export const DEFAULT_PORT = 23518;
@@ -172,4 +174,31 @@ export const DEFAULT_GC_INTERVAL_MS = GC_INTERVAL_RANGE.fallback;
 export function readGcInterval(env: NodeJS.ProcessEnv = process.env): number {
   if (env.ENTRY_HW_GC_INTERVAL_MS === '0') return 0;
   return boundedSetting(env.ENTRY_HW_GC_INTERVAL_MS, GC_INTERVAL_RANGE).value;
+}
+
+/** A fact of the OS that may be missing (a service account without a home); '' when it is. */
+function osFact(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * ENTRY_HW_LOG_DIR: the folder of the log file (src/util/log-file.ts), undefined for `off`.
+ * Unset, it is the user's own folder for logs (src/util/log-location.ts).
+ *
+ * @example
+ * readLogDirectory({ ENTRY_HW_LOG_DIR: 'off' }) // undefined
+ * readLogDirectory({})                          // '/home/kim/.local/state/entry-hw-server' on Linux
+ */
+export function readLogDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return logDirectory(env.ENTRY_HW_LOG_DIR, {
+    platform: process.platform,
+    env,
+    home: osFact(homedir),
+    tmp: osFact(tmpdir),
+    user: osFact(() => userInfo().username),
+  });
 }

@@ -5,7 +5,7 @@
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
 import { parseCommandLine } from './cli/command-line';
 import { refuseWithoutParent, runInformational } from './cli/informational';
-import { DEV_PASSPHRASE, readEnvironment, readGcInterval } from './config';
+import { DEV_PASSPHRASE, readEnvironment, readGcInterval, readLogDirectory } from './config';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
 import { ProblemLog, recordProblems } from './diagnostics/problems';
@@ -14,7 +14,9 @@ import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
 import { loadCertificate } from './listener/certificates';
+import { ConsoleOutput } from './util/console-output';
 import { createLogger, type Logger } from './util/log';
+import { LogFile } from './util/log-file';
 import { startPeriodicCollection } from './util/periodic-collection';
 import { VERSION } from './version';
 
@@ -88,7 +90,33 @@ function main(): void {
     return;
   }
   const problems = new ProblemLog();
-  const logger = recordProblems(createLogger(), problems);
+  // Every line goes to the console (Entry HW's log) and to the log file (issue 18, item 9); a
+  // console that fails is left alone (item 10), a file that fails is retried: neither stops us.
+  const early: string[] = [];
+  let warnLater: ((message: string) => void) | undefined; // the logger, once it exists
+  const warn = (message: string): void => (warnLater ? warnLater(message) : void early.push(message));
+  const output = new ConsoleOutput({
+    onBroken: (stream, error) =>
+      warn(
+        `${stream} failed (${(error as NodeJS.ErrnoException)?.code ?? String(error).slice(0, 80)}); ` +
+          `nothing more is written there, the log file goes on`,
+      ),
+  });
+  const logDirectory = readLogDirectory(process.env);
+  const logFile =
+    logDirectory === undefined ? undefined : LogFile.open({ directory: logDirectory, onError: warn });
+  process.on('exit', () => logFile?.close());
+  const logger = recordProblems(
+    createLogger({
+      write: (level, line) => {
+        output.write(level, line);
+        logFile?.write(line);
+      },
+    }),
+    problems,
+  );
+  warnLater = logger.warn;
+  for (const message of early.splice(0)) logger.warn(message);
   const settings = readEnvironment(process.env, logger.warn);
   const embedded = readEmbeddedSecrets(logger.warn);
   const certificate = loadCertificate(
@@ -110,6 +138,7 @@ function main(): void {
       `certificate: ${certificate ? `${certificate.source}, valid until ${certificate.notAfter.toISOString()}` : 'none'}`,
   );
   logger.info(`diagnostics page: http://127.0.0.1:${settings.port}${DIAGNOSTICS_PATH}`);
+  logger.info(`log file: ${logFile?.path ?? 'off (ENTRY_HW_LOG_DIR=off)'}`);
   const build = readEmbeddedBuildInfo();
   if (build) {
     logger.info(`executable built ${build.builtAt} for ${build.target}; passphrase: ${build.passphrase}`);

@@ -118,15 +118,16 @@ export const HELP_SETTINGS: readonly HelpSetting[] = [
     value: '60000',
     meaning: 'a full garbage collection this often (0: off)',
   },
+  { name: 'ENTRY_HW_LOG_DIR', value: 'per user', meaning: 'folder of the log file (below); `off`: no file' },
 ];
 
 /**
  * The --help text: one screen (under 40 lines of at most 100 characters).
  *
  * @example
- * process.stdout.write(`${helpText(23518)}\n`);
+ * process.stdout.write(`${helpText(23518, '/home/kim/.local/state/entry-hw-server/entry-hw-server.log')}\n`);
  */
-export function helpText(port: number): string {
+export function helpText(port: number, logFile?: string): string {
   const width = Math.max(...HELP_SETTINGS.map((s) => s.name.length));
   const valueWidth = Math.max(...HELP_SETTINGS.map((s) => s.value.length));
   return [
@@ -150,6 +151,8 @@ export function helpText(port: number): string {
     ),
     '',
     `Diagnostics, while it runs: http://127.0.0.1:${port}/diagnostics (status: /status)`,
+    `Log file (2 x 1 MiB; a second copy writes -2.log...):${logFile === undefined ? ' off' : ''}`,
+    ...(logFile === undefined ? [] : [`  ${logFile}`]),
     'Exit codes: 0 done, 1 internal error (also sent to the app), 2 bad command line or no app.',
     'Documentation: README.md and docs/PROTOCOL.md of the entry-hw-server repository.',
   ].join('\n');

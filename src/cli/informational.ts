@@ -3,8 +3,9 @@
 // reading settings or touching the port. Texts are in command-line.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PORT, readEnvironment } from '../config';
+import { DEFAULT_PORT, readEnvironment, readLogDirectory } from '../config';
 import { readEmbeddedBuildInfo, readEmbeddedNotices } from '../embedded/embedded-secrets';
+import { slotFiles } from '../util/log-file';
 import { BUILD_COMMIT, VERSION } from '../version';
 import {
   type CommandLineAction,
@@ -61,7 +62,9 @@ export function runInformational(action: CommandLineAction): boolean {
     case 'help': {
       // The port is only shown (the diagnostics address): an invalid value gives the default.
       const port = readEnvironment(process.env).port ?? DEFAULT_PORT;
-      printAndExit(process.stdout, helpText(port), 0);
+      const logDirectory = readLogDirectory(process.env);
+      const logFile = logDirectory === undefined ? undefined : slotFiles(logDirectory, 1).current;
+      printAndExit(process.stdout, helpText(port, logFile), 0);
       return true;
     }
     case 'licenses': {

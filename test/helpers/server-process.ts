@@ -1,9 +1,13 @@
 // Spawns the program exactly as Entry HW does (IPC channel, inherited stdout/stderr) and plays
 // the parent: records every message, waits for specific ones, sends typed messages.
 // The program is `node dist/main.cjs` unless ENTRY_HW_TEST_BIN names a built executable.
+// Importing this module points every program a test spawns at a temporary log folder (unless
+// ENTRY_HW_LOG_DIR is set already), so no suite writes into the real user's log folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
   ParentMessage,
@@ -13,6 +17,22 @@ import type {
 } from '../../src/ipc/messages';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
+
+/**
+ * The log folder of the programs this test process spawns: a temporary one, removed when the test
+ * process exits; the test runner (scripts/test.mjs) gives one to the whole run. Set in this
+ * process's environment, so every spawn that passes `process.env` on inherits it, and a real
+ * folder rather than `off`, so every suite also runs the log file's code (instances sharing a
+ * folder take its slots, as on a cloud PC).
+ */
+export const TEST_LOG_DIR = (() => {
+  const given = process.env.ENTRY_HW_LOG_DIR;
+  if (given) return given;
+  const made = mkdtempSync(join(tmpdir(), 'entry-hw-test-logs-'));
+  process.env.ENTRY_HW_LOG_DIR = made;
+  process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+  return made;
+})();
 
 /** Asks the OS for a free loopback port. */
 export async function freePort(): Promise<number> {
@@ -40,6 +60,11 @@ export interface SpawnOptions {
   ipc?: boolean;
   /** Label used in timeout errors. */
   name?: string;
+  /** Run the program as this user and group (a root test process checking a read-only folder). */
+  uid?: number;
+  gid?: number;
+  /** Give the program's stdout as a pipe the test reads or closes (`child.stdout`); stderr is inherited. */
+  pipeStdout?: boolean;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
   quiet?: boolean;
   /** Also keep the program's stdout/stderr text in `output` (still echoed unless `quiet`). */
@@ -76,11 +101,18 @@ export class ServerProcess {
     const ipc = options.ipc ?? true;
     const out = options.captureOutput ? 'pipe' : options.quiet ? 'ignore' : 'inherit';
     this.child = spawn(command, args, {
-      stdio: ['ignore', out, out, ...(ipc ? (['ipc'] as const) : [])],
+      stdio: [
+        'ignore',
+        options.pipeStdout ? 'pipe' : out,
+        options.pipeStdout ? 'inherit' : out,
+        ...(ipc ? (['ipc'] as const) : []),
+      ],
       env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
+      uid: options.uid,
+      gid: options.gid,
     });
     for (const [stream, echo] of [
-      [this.child.stdout, process.stdout],
+      [options.pipeStdout ? null : this.child.stdout, process.stdout],
       [this.child.stderr, process.stderr],
     ] as const) {
       stream?.on('data', (chunk: Buffer) => {

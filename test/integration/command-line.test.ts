@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HELP_SETTINGS } from '../../src/cli/command-line';
-import { REPO_ROOT } from '../helpers/server-process';
+import { REPO_ROOT, TEST_LOG_DIR } from '../helpers/server-process';
 
 const bin = process.env.ENTRY_HW_TEST_BIN;
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
@@ -108,6 +108,8 @@ describe('command line', () => {
     assert.match(run.stdout, /Entry HW/);
     assert.match(run.stdout, /IPC/);
     assert.ok(run.stdout.includes(`http://127.0.0.1:${port}/diagnostics`), 'the diagnostics address');
+    // The log file's path (issue 18, item 9), from ENTRY_HW_LOG_DIR (the helpers set a temporary one).
+    assert.ok(run.stdout.includes(`  ${join(TEST_LOG_DIR, 'entry-hw-server.log')}\n`), 'the log file path');
     // Every setting the program reads: the variables named in src/config.ts and src/main.ts
     // (test hooks aside), and the README's Settings table, all appear in --help.
     const source = ['src/config.ts', 'src/main.ts']

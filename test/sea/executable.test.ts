@@ -65,7 +65,13 @@ import { connectBrowser, randomRoomId, tlsAgent } from '../helpers/browser-clien
 import { makeTestPki, type TestPki } from '../helpers/certs';
 import { assertRoundTrip } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import { freePort, REPO_ROOT, type ServerProcess, spawnServer } from '../helpers/server-process';
+import {
+  freePort,
+  REPO_ROOT,
+  type ServerProcess,
+  spawnServer,
+  TEST_LOG_DIR,
+} from '../helpers/server-process';
 import { wineAvailability } from '../helpers/wine';
 
 const ALL_TARGETS = ['linux-x64', 'win-x64', 'win-x86', 'darwin-x64', 'darwin-arm64'] as const;
@@ -460,6 +466,7 @@ describe('Linux executable with embedded secrets', () => {
       env: {
         PATH: process.env.PATH,
         ENTRY_HW_PORT: String(runPort),
+        ENTRY_HW_LOG_DIR: TEST_LOG_DIR,
         NODE_OPTIONS: `--require ${preload} --inspect=127.0.0.1:${inspectPort}`,
       },
     });
