@@ -126,7 +126,6 @@ export function unsupportedLookup(platform: string): SessionLookup {
 function withTimeout<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => resolve(late()), ms);
-    timer.unref?.();
     work.then(
       (value) => {
         clearTimeout(timer);
