@@ -34,6 +34,7 @@ import {
 import { createSessionLookup, decideOwner, lookupWith } from '../../src/os-session/session-lookup';
 import type { SessionTable, TableRead } from '../../src/os-session/table';
 import { parseCount, parseCsvLine, parseTasklistCsv } from '../../src/os-session/tasklist';
+import { windowsSnapshot } from '../../src/os-session/windows';
 import {
   HOST_PID,
   LSOF_DARWIN,
@@ -483,6 +484,17 @@ describe('Windows: netstat -ano and tasklist', () => {
     assert.equal(reasonOf(await lookup.ofClient(accepted(50199))), 'not-found');
     const de = windowsLookup(ok(NETSTAT_DE), ok(TASKLIST_DE)).lookup;
     assert.equal(reasonOf(await de.ofClient(accepted(50125))), 'not-found'); // WARTEND, PID 0
+    // PID 0 is the System Idle Process, which tasklist lists in session 0: never an owner.
+    const pidZero = `${NETSTAT_EN}  TCP    127.0.0.1:50124        127.0.0.1:23518        ESTABLISHED     0\r\n`;
+    const rows = parseNetstat(pidZero, SERVER_PORT) ?? [];
+    const sessions = parseTasklistCsv(TASKLIST_EN) ?? new Map();
+    const ends = (port: number) => ({
+      server: { address: '127.0.0.1', port: SERVER_PORT },
+      client: { address: '127.0.0.1', port },
+    });
+    assert.deepEqual(windowsSnapshot(rows, sessions, HOST_PID).ownersOf(ends(50124)), [win(5)]);
+    const onlyPidZero = rows.filter((row) => !(row.local.port === 50124 && row.pid === 9120));
+    assert.deepEqual(windowsSnapshot(onlyPidZero, sessions, HOST_PID).ownersOf(ends(50124)), []);
   });
 
   it('gives no owner when the process is gone from tasklist or the server row is not this process', async () => {
