@@ -59,7 +59,7 @@ export function linuxSessionTable(options: LinuxTableOptions = {}): SessionTable
         ['tcp6', texts[1]],
       ] as const) {
         if (text === undefined) continue;
-        const parsed = parseProcNetTcp(text, { littleEndian, port: serverPort });
+        const parsed = parseProcNetTcp(text, { littleEndian, remotePort: serverPort });
         if (parsed === undefined) return readFailed('failed', `/proc/net/${name} has an unknown format`);
         rows.push(...parsed);
       }

@@ -17,16 +17,16 @@ export interface ProcNetTcpRow {
   readonly inode: number;
 }
 
-const ADDRESS = /^(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):[0-9A-Fa-f]{4}$/;
-const HEX2 = /^[0-9A-Fa-f]{2}$/;
-const DIGITS = /^\d+$/;
+/** sl: local:port remote:port st tx:rx tr:when retrnsmt uid timeout inode … (the kernel's fixed format). */
+const ROW =
+  /^\s*\d+:\s+([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+\S+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+(\d+)(?:\s|$)/;
 
 /**
- * The rows of one of the two files whose local or remote port is `port` (every row when `port` is
- * undefined). `littleEndian` is how the kernel printed the addresses: each 32-bit word of an
+ * The rows of one of the two files whose local or remote port is `port`, or whose remote port is
+ * `remotePort` (the client ends of connections to a server); every row without either. `littleEndian` is how the kernel printed the addresses: each 32-bit word of an
  * address is printed as a native integer, so 127.0.0.1 is `0100007F` on x86 and arm64.
- * Undefined when the text is not such a table (no header, or a row of another shape): a format we
- * do not know is never half-read.
+ * Undefined when the text is not such a table (no header, or a row read of another shape): a
+ * format we do not know is never half-read.
  *
  * @example
  * parseProcNetTcp(text, { littleEndian: true, port: 23518 });
@@ -35,7 +35,7 @@ const DIGITS = /^\d+$/;
  */
 export function parseProcNetTcp(
   text: string,
-  { littleEndian, port }: { littleEndian: boolean; port?: number },
+  { littleEndian, port, remotePort }: { littleEndian: boolean; port?: number; remotePort?: number },
 ): ProcNetTcpRow[] | undefined {
   const lines = text.split('\n');
   const header = lines[0]?.trim().split(/\s+/) ?? [];
@@ -47,31 +47,26 @@ export function parseProcNetTcp(
   )
     return undefined;
   const rows: ProcNetTcpRow[] = [];
+  // The kernel prints ports as %04X followed by a space; no other field has four hex digits after
+  // a colon, so rows of other ports are skipped unread (the table has a row per socket of the machine).
+  const wanted = remotePort ?? port;
+  const needle = wanted === undefined ? undefined : `:${wanted.toString(16).toUpperCase().padStart(4, '0')} `;
   for (let i = 1; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    const fields = line.split(/\s+/);
-    // sl: local rem st tx:rx tr:when retrnsmt uid timeout inode ...
-    const [sl, local, remote, state, , , , uid, , inode] = fields;
-    if (
-      fields.length < 10 ||
-      !sl?.endsWith(':') ||
-      !ADDRESS.test(local as string) ||
-      !ADDRESS.test(remote as string) ||
-      !HEX2.test(state as string) ||
-      !DIGITS.test(uid as string) ||
-      !DIGITS.test(inode as string)
-    )
+    const line = lines[i] as string;
+    if (needle !== undefined && !line.includes(needle)) continue;
+    const row = ROW.exec(line);
+    if (row === null) {
+      if (line.trim() === '') continue;
       return undefined;
-    const localPort = hexPort(local as string);
-    const remotePort = hexPort(remote as string);
-    if (port !== undefined && localPort !== port && remotePort !== port) continue;
-    const localAddress = hexAddress(local as string, littleEndian);
-    const remoteAddress = hexAddress(remote as string, littleEndian);
-    if (localAddress === undefined || remoteAddress === undefined) return undefined;
+    }
+    const [, local, localPortHex, remote, remotePortHex, state, uid, inode] = row as unknown as string[];
+    const localPort = Number.parseInt(localPortHex as string, 16);
+    const remoteEnd = Number.parseInt(remotePortHex as string, 16);
+    if (remotePort !== undefined && remoteEnd !== remotePort) continue;
+    if (port !== undefined && localPort !== port && remoteEnd !== port) continue;
     rows.push({
-      local: { address: localAddress, port: localPort },
-      remote: { address: remoteAddress, port: remotePort },
+      local: { address: hexAddress(local as string, littleEndian), port: localPort },
+      remote: { address: hexAddress(remote as string, littleEndian), port: remoteEnd },
       state: Number.parseInt(state as string, 16),
       uid: Number(uid),
       inode: Number(inode),
@@ -80,21 +75,22 @@ export function parseProcNetTcp(
   return rows;
 }
 
-function hexPort(field: string): number {
-  return Number.parseInt(field.slice(field.length - 4), 16);
+/** `0100007F` → '127.0.0.1' (little-endian); 32 hex digits → the canonical IPv6 (or mapped IPv4) form. */
+function hexAddress(hex: string, littleEndian: boolean): string {
+  const words: number[] = [];
+  for (let at = 0; at < hex.length; at += 8) {
+    const word = Number.parseInt(hex.slice(at, at + 8), 16);
+    // Each 32-bit word was printed as a native integer: on little-endian its first byte is lowest.
+    words.push(littleEndian ? swap32(word) : word);
+  }
+  if (words.length === 1) {
+    const w = words[0] as number;
+    return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
+  }
+  const groups = words.flatMap((w) => [(w >>> 16).toString(16), (w & 0xffff).toString(16)]);
+  return canonicalAddress(groups.join(':')) as string;
 }
 
-/** `0100007F:C383` → '127.0.0.1'; a 32-digit IPv6 address → its canonical form. */
-function hexAddress(field: string, littleEndian: boolean): string | undefined {
-  const hex = field.slice(0, field.indexOf(':'));
-  const bytes: number[] = [];
-  for (let word = 0; word < hex.length; word += 8) {
-    const chunk = [0, 2, 4, 6].map((at) => Number.parseInt(hex.slice(word + at, word + at + 2), 16));
-    bytes.push(...(littleEndian ? chunk.reverse() : chunk));
-  }
-  if (bytes.length === 4) return bytes.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2)
-    groups.push((((bytes[i] as number) << 8) | (bytes[i + 1] as number)).toString(16));
-  return canonicalAddress(groups.join(':'));
+function swap32(word: number): number {
+  return (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
 }

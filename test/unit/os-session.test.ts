@@ -237,6 +237,13 @@ describe('Linux: /proc/net/tcp and tcp6', () => {
       inode: 470217,
     });
     assert.equal(parseProcNetTcp(PROC_NET_TCP, { littleEndian: true })?.length, 11);
+    // Only the client ends of connections to the server: remote port 23518.
+    assert.deepEqual(
+      parseProcNetTcp(PROC_NET_TCP, { littleEndian: true, remotePort: SERVER_PORT })?.map(
+        (row) => row.local.port,
+      ),
+      [50121, 50123, 50124, 50125, 50128],
+    );
     const v6 = parseProcNetTcp(PROC_NET_TCP6, { littleEndian: true }) ?? [];
     assert.deepEqual(
       v6.map((row) => `${row.local.address}:${row.local.port}`),
