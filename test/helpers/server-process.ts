@@ -32,6 +32,8 @@ export interface SpawnOptions {
   port: number;
   /** Extra environment (ENTRY_HW_CERT_DIR, ENTRY_HW_SECRET, ...). */
   env?: Record<string, string | undefined>;
+  /** Run as this OS user (uid and gid; the IPC channel stays the test's). Default: the test's. */
+  user?: { uid: number; gid: number };
   /** Path of an executable to run instead of `node dist/main.cjs`. Default: ENTRY_HW_TEST_BIN. */
   bin?: string;
   /** Command-line arguments for the program (Entry HW passes none). */
@@ -77,7 +79,16 @@ export class ServerProcess {
     const out = options.captureOutput ? 'pipe' : options.quiet ? 'ignore' : 'inherit';
     this.child = spawn(command, args, {
       stdio: ['ignore', out, out, ...(ipc ? (['ipc'] as const) : [])],
-      env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
+      // The suites' instances stand for different students but all run as the test's one OS user,
+      // which pairing by OS session would rightly read as one student: they pair by roomId only,
+      // unless a test turns pairing on (the real-users tests run each instance as its own user).
+      env: {
+        ...process.env,
+        ENTRY_HW_PORT: String(options.port),
+        ENTRY_HW_SESSION_PAIRING: 'off',
+        ...options.env,
+      },
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     for (const [stream, echo] of [
       [this.child.stdout, process.stdout],
