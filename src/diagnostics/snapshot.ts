@@ -417,7 +417,11 @@ function row(facts: RowFacts): RoomRow {
     messagesTotal: { fromBrowser: traffic?.fromBrowserTotal ?? 0, toBrowser: traffic?.toBrowserTotal ?? 0 },
     held:
       hub && instance !== null
-        ? hub.held(instance === 'host' && roomId !== hub.ownRoomId ? undefined : roomId)
+        ? hub.held(
+            instance === 'host' && roomId !== hub.ownRoomId && facts.pairing?.kind !== 'os-session'
+              ? undefined
+              : roomId,
+          )
         : 0,
     dropped: traffic?.dropped ?? [],
     askedRoom: maskRoomId(facts.askedRoomId),

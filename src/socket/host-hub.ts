@@ -151,10 +151,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    * hub.ownRoomIdChanged('0a1b2c3d4e');
    */
   ownRoomIdChanged(roomId: string): void {
-    const before = this.pairings.pairedTo(roomId);
+    const pairedBefore = this.pairings.pairedTo(roomId) === HOST_INSTANCE;
     this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
     // A room already paired with this host by its session is announced already.
-    if (this.context.inRoom(roomId) > 0 && before !== HOST_INSTANCE)
+    if (this.context.inRoom(roomId) > 0 && !pairedBefore)
       this.emit('connection', { kind: 'browser', roomId });
     this.pairings.refresh(roomId);
   }

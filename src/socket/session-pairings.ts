@@ -92,7 +92,8 @@ export class SessionPairings {
 
   /** The instance a room is paired with by session (HOST_INSTANCE or a peer socket id). */
   pairedTo(roomId: string): string | undefined {
-    return this.rooms.get(roomId)?.instance;
+    const room = this.rooms.get(roomId);
+    return room?.pairing.kind === 'session' ? room.instance : undefined;
   }
 
   /** The rooms paired with an instance by session. */
@@ -181,6 +182,9 @@ export class SessionPairings {
       (session) => instances.some((i) => sameSession(i.session, session)),
     );
     const ownRoomId = this.context.ownRoomId();
+    // A single server (no roomId, never in a cloud) serves every tab already: pairing such a room
+    // with it changes nothing, and its parent must not hear `connection` twice for one tab.
+    const singleServer = ownRoomId === undefined && !this.context.cloud();
     const next = new Map<
       string,
       { pairing: RoomPairing; instance: string | undefined; tabs: TabSession[] }
@@ -198,7 +202,10 @@ export class SessionPairings {
         pairing = { kind: 'none', gap: 'memory-full' };
         this.context.logger.warnOnce('pairing:memory-full', `not pairing room by OS session: ${MEMORY_FULL}`);
       }
-      const instance = pairing.kind === 'session' ? pairing.instance : claimedBy;
+      const instance =
+        pairing.kind === 'session'
+          ? pairing.instance
+          : (claimedBy ?? (singleServer ? HOST_INSTANCE : undefined));
       next.set(roomId, { pairing, instance, tabs });
     }
     const previous = this.rooms;

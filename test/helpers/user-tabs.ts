@@ -17,6 +17,8 @@ export class UserTab {
   /** When each (re)connection opened, by this process's clock. */
   readonly connects: number[] = [];
   readonly payloads: unknown[] = [];
+  /** When each payload arrived, by this process's clock. */
+  readonly arrivals: number[] = [];
   connected = false;
 
   constructor(
@@ -36,7 +38,10 @@ export class UserTab {
         this.connected = true;
         this.connects.push(Date.now());
       } else if (event.ev === 'disconnect') this.connected = false;
-      else if (event.ev === 'message') this.payloads.push(event.payload);
+      else if (event.ev === 'message') {
+        this.payloads.push(event.payload);
+        this.arrivals.push(Date.now());
+      }
     });
   }
 
