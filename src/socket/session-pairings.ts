@@ -271,8 +271,11 @@ export class SessionPairings {
       return false;
     };
     const hostInstance = instances[0] as PairingInstance;
+    // An instance whose own lookup is still running is not told yet: its session may well be the
+    // unpaired tab's, or not (the next refresh, when it ends, decides).
     if (
       !this.hostToldUnknown &&
+      this.hostSession !== undefined &&
       this.context.cloud() &&
       this.context.ownRoomId() === undefined &&
       this.roomsOf(HOST_INSTANCE).length === 0 &&
@@ -282,7 +285,12 @@ export class SessionPairings {
       this.context.roomUnknown(HOST_INSTANCE);
     }
     for (const peer of peers) {
-      if (peer.data.roomUnknownTold || peer.data.roomId !== undefined || this.roomsOf(peer.id).length > 0)
+      if (
+        peer.data.roomUnknownTold ||
+        peer.data.lookedUp === undefined ||
+        peer.data.roomId !== undefined ||
+        this.roomsOf(peer.id).length > 0
+      )
         continue;
       if (mine({ id: peer.id, session: peerSession(peer) })) {
         peer.data.roomUnknownTold = true;

@@ -7,10 +7,12 @@
 // are ambiguous: neither serves that user's tab, and both are told. Linux as root (useradd);
 // skipped with the reason elsewhere, except under CI=true, where it fails.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CloudCluster, errorCodes, fetchStatus, randomRoomId, sleep, until } from '../helpers/cloud-cluster';
 import { createOsUsers, type OsUser, osUsersAvailability, removeOsUsers } from '../helpers/os-users';
-import { freePort } from '../helpers/server-process';
+import { freePort, REPO_ROOT } from '../helpers/server-process';
 import { exchangeAll, type UserStudent, UserTab } from '../helpers/user-tabs';
 
 const PAIRING_ON = { ENTRY_HW_SESSION_PAIRING: 'on' };
@@ -131,5 +133,63 @@ describe('pairing by OS session, with real OS users and no addRoomId', { skip: a
     assert.deepEqual(errorCodes(host.proc), [], 'the host (another session) is not told: the tab is not its');
     const status = await fetchStatus(port);
     assert.deepEqual(status?.pairings, { claimed: 0, session: 0, none: 1 });
+  });
+
+  it('a program of another OS session posing as a peer that reports a student’s session is never paired with that student’s tab', async (t) => {
+    const port = await freePort();
+    const cluster = new CloudCluster(port, true);
+    const [u1, u2, u3] = users as [OsUser, OsUser, OsUser];
+    const tabs: UserTab[] = [];
+    const events: { name: string; args: unknown[] }[] = [];
+    const fake = { child: undefined as ReturnType<typeof spawn> | undefined };
+    t.after(async () => {
+      fake.child?.kill('SIGKILL');
+      for (const tab of tabs) tab.kill();
+      await cluster.destroy();
+    });
+    await cluster.start('H', { env: PAIRING_ON, user: u2 });
+    const room = randomRoomId();
+    const tab = new UserTab('tab1', port, room, u1);
+    tabs.push(tab);
+    await tab.waitConnected();
+    // u3's program says it runs in u1's session; the host looks its connection up: u3.
+    fake.child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'test', 'helpers', 'user-peer.cjs'),
+        require.resolve('socket.io-client'),
+        String(port),
+        JSON.stringify({ platform: 'linux', uid: u1.uid }),
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], uid: u3.uid, gid: u3.gid },
+    );
+    let connected = false;
+    fake.child.on('message', (m: { ev: string; name?: string; args?: unknown[] }) => {
+      if (m.ev === 'connect') connected = true;
+      if (m.ev === 'event') events.push({ name: m.name as string, args: m.args as unknown[] });
+    });
+    await until(() => connected, { describe: () => 'the fake peer to connect' });
+    const from = tab.payloads.length;
+    for (let i = 0; i < 20; i += 1) {
+      tab.emit({ room, kind: 'secret', seq: i });
+      await sleep(50);
+    }
+    await sleep(300);
+    // At most `roomUnknown` (its session counts as unknown, so a tab nobody serves may be its): no
+    // message, no roomConnection, nothing with content.
+    const heard = () => events.filter((e) => e.name !== 'roomUnknown');
+    assert.deepEqual(heard(), [], 'the fake peer hears nothing of the tab');
+    assert.deepEqual(tab.tags(from), [], 'the student’s tab gets nothing from it');
+    let status = await fetchStatus(port);
+    assert.deepEqual(status?.pairings, { claimed: 0, session: 0, none: 1 });
+
+    // The student's own Entry HW starts: the tab pairs with it, the fake peer still hears nothing.
+    const own = await cluster.start('S1', { env: PAIRING_ON, user: u1 });
+    const result = await exchangeAll([{ room, instance: own, tab }], 'own');
+    assert.deepEqual(result.missing, []);
+    assert.deepEqual(result.crossed, []);
+    assert.deepEqual(heard(), [], 'still nothing for the fake peer');
+    status = await fetchStatus(port);
+    assert.deepEqual(status?.pairings, { claimed: 0, session: 1, none: 0 });
   });
 });
