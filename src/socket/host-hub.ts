@@ -200,6 +200,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       engineClients: this.engine.clientsCount,
       sockets: this.io.sockets.sockets.size,
       claimedRooms: this.rooms.size,
+      rememberedPairings: this.pairings.remembered,
       listeners,
       mailboxKeys: mailbox.keys,
       heldMessages: mailbox.messages,

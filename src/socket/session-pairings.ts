@@ -85,11 +85,6 @@ export class SessionPairings {
     });
   }
 
-  /** Whether tabs are paired by OS session here (a lookup exists). */
-  get enabled(): boolean {
-    return this.lookup !== undefined;
-  }
-
   /** The instance a room is paired with by session (HOST_INSTANCE or a peer socket id). */
   pairedTo(roomId: string): string | undefined {
     const room = this.rooms.get(roomId);
@@ -112,7 +107,7 @@ export class SessionPairings {
     return counts;
   }
 
-  /** Rooms remembered (a bounded memory; GET /status debug). */
+  /** Rooms remembered as paired (a bounded memory; GET /status debug). */
   get remembered(): number {
     return this.memory.size;
   }
