@@ -11,7 +11,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CloudCluster, errorCodes, fetchStatus, randomRoomId, sleep, until } from '../helpers/cloud-cluster';
-import { createOsUsers, type OsUser, osUsersAvailability, removeOsUsers } from '../helpers/os-users';
+import {
+  createOsUsers,
+  type OsUser,
+  osUsersAvailability,
+  removeOsUsers,
+  shareTestBinWithUsers,
+} from '../helpers/os-users';
 import { freePort, REPO_ROOT } from '../helpers/server-process';
 import { exchangeAll, type UserStudent, UserTab } from '../helpers/user-tabs';
 
@@ -20,11 +26,16 @@ const availability = osUsersAvailability();
 
 describe('pairing by OS session, with real OS users and no addRoomId', { skip: availability.skip }, () => {
   let users: OsUser[] = [];
+  let unshare = () => {};
   before(() => {
     if (availability.failure) throw new Error(availability.failure);
     users = createOsUsers(3);
+    unshare = shareTestBinWithUsers();
   });
-  after(() => removeOsUsers(users));
+  after(() => {
+    unshare();
+    removeOsUsers(users);
+  });
 
   it('each tab reaches only its own user’s Entry HW, after a reload, and after a host failover', async (t) => {
     const port = await freePort();

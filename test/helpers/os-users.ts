@@ -3,8 +3,9 @@
 // the reason; root without useradd or runuser: skipped, except under CI, where it fails.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 export interface OsUser {
   name: string;
@@ -54,4 +55,25 @@ export function removeOsUsers(users: readonly OsUser[]): void {
       // already gone
     }
   }
+}
+
+/**
+ * Makes the executable the suites run (ENTRY_HW_TEST_BIN) runnable by the created users: the sea
+ * suite builds it in a private temporary folder (mode 0700), which other users cannot enter. Copies
+ * it into a folder anyone may read and points ENTRY_HW_TEST_BIN there; the returned function undoes
+ * both. Nothing to do without ENTRY_HW_TEST_BIN (`node dist/main.cjs` of the checkout is readable).
+ */
+export function shareTestBinWithUsers(): () => void {
+  const bin = process.env.ENTRY_HW_TEST_BIN;
+  if (!bin) return () => {};
+  const dir = mkdtempSync(join(tmpdir(), 'entry-hw-users-bin-'));
+  chmodSync(dir, 0o755);
+  const copy = join(dir, basename(bin));
+  copyFileSync(bin, copy);
+  chmodSync(copy, 0o755);
+  process.env.ENTRY_HW_TEST_BIN = copy;
+  return () => {
+    process.env.ENTRY_HW_TEST_BIN = bin;
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
