@@ -56,7 +56,15 @@ const FILL = 'x'.repeat(80);
 
 async function start(bin: string, port: number, name: string, roomId?: string): Promise<ServerProcess> {
   // Only `data` needs answering; nothing is kept, so memory stays flat over a long run.
-  const proc = spawnServer({ port, bin, name, quiet: true, record: (m) => m.key !== 'data' });
+  // Pairing by OS session on, as shipped (the test helpers turn it off by default; older builds ignore it).
+  const proc = spawnServer({
+    port,
+    bin,
+    name,
+    quiet: true,
+    record: (m) => m.key !== 'data',
+    env: { ENTRY_HW_SESSION_PAIRING: 'on' },
+  });
   proc.child.on('message', (m: { key: string; value?: unknown }) => {
     if (m.key !== 'data') return;
     const seq = seqOf(m.value);

@@ -35,6 +35,10 @@
 //    at 60 Hz; the parent answers each `data` with a `send`; round trip measured in the browser.
 //    1 s segments alternating single and cloud, --latency-seconds segments per path.
 //
+// --compare-program PATH: the same, but the second single server is another program (an executable
+// or a `#!/bin/sh exec node x.cjs "$@"` wrapper, e.g. main's build), to compare two builds in one run.
+// Every server runs with ENTRY_HW_SESSION_PAIRING=on, as shipped (issue 21: the lookups included).
+//
 // --compare-room-stats: the second path is not the cloud pair but another single server started
 // with ENTRY_HW_ROOM_STATS=off (no per-room counting for the diagnostics page), so every table
 // compares counting on (first path) with counting off (second) in one run, pair by pair.
@@ -54,10 +58,18 @@ const CONNECTIONS = arg('connections', '1,50,200').split(',').map(Number);
 const LATENCY_SECONDS = Number(arg('latency-seconds', '5'));
 const VERBOSE = process.argv.includes('--verbose');
 const COMPARE_ROOM_STATS = process.argv.includes('--compare-room-stats');
+/** --compare-program PATH: the second path is a single server of another program (e.g. main's build). */
+const COMPARE_PROGRAM = arg('compare-program', '');
+/** Whether the second path is a second single server (counting off, or another program). */
+const SECOND_SINGLE = COMPARE_ROOM_STATS || COMPARE_PROGRAM !== '';
+/** Every server pairs by OS session, as shipped (the test helpers turn it off by default). */
+const PAIRING_ON = { ENTRY_HW_SESSION_PAIRING: 'on' };
 /** Column names of the two paths. */
 const LABEL = COMPARE_ROOM_STATS
   ? { single: 'counting on', cloud: 'counting off' }
-  : { single: 'single', cloud: 'cloud' };
+  : COMPARE_PROGRAM
+    ? { single: 'this build', cloud: 'compared program' }
+    : { single: 'single', cloud: 'cloud' };
 const CHUNK = 500;
 const BURST_TIMEOUT_MS = 30_000;
 const SMALL_BYTES = 100;
@@ -506,16 +518,24 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   const quiet = !VERBOSE;
   const singlePort = await freePort();
-  const single = spawnServer({ port: singlePort, name: 'single', quiet });
+  const single = spawnServer({ port: singlePort, name: 'single', quiet, env: PAIRING_ON });
   const cluster = new CloudCluster(await freePort(), quiet);
   const countingOff = COMPARE_ROOM_STATS
     ? spawnServer({
         port: await freePort(),
         name: 'counting-off',
         quiet,
-        env: { ENTRY_HW_ROOM_STATS: 'off' },
+        env: { ...PAIRING_ON, ENTRY_HW_ROOM_STATS: 'off' },
       })
-    : undefined;
+    : COMPARE_PROGRAM
+      ? spawnServer({
+          port: await freePort(),
+          name: 'compared',
+          quiet,
+          bin: COMPARE_PROGRAM,
+          env: PAIRING_ON,
+        })
+      : undefined;
   const cleanup = async () => {
     shuttingDown = true;
     await Promise.all([single.stop(), cluster.destroy(), countingOff?.stop()]);
@@ -536,8 +556,8 @@ async function main(): Promise<void> {
       host = { proc: countingOff };
       peer = { proc: countingOff };
     } else {
-      host = await cluster.start('host', { roomId: randomRoomId() });
-      peer = await cluster.start('peer', { roomId: peerRoom });
+      host = await cluster.start('host', { roomId: randomRoomId(), env: PAIRING_ON });
+      peer = await cluster.start('peer', { roomId: peerRoom, env: PAIRING_ON });
       await cluster.waitForStableRoles(15_000);
       watchParent(host.proc);
       watchParent(peer.proc);
@@ -589,7 +609,7 @@ async function main(): Promise<void> {
     );
     lines.push('');
     lines.push(
-      `| direction | payload | client | ${LABEL.single}, msg/s | ${LABEL.cloud}, msg/s | ${LABEL.cloud} / ${LABEL.single} | server CPU, µs/msg: ${LABEL.single} | ${COMPARE_ROOM_STATS ? LABEL.cloud : 'cloud (host + peer)'} | lost / reordered |`,
+      `| direction | payload | client | ${LABEL.single}, msg/s | ${LABEL.cloud}, msg/s | ${LABEL.cloud} / ${LABEL.single} | server CPU, µs/msg: ${LABEL.single} | ${SECOND_SINGLE ? LABEL.cloud : 'cloud (host + peer)'} | lost / reordered |`,
     );
     lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
     let anyLoss = false;
@@ -605,8 +625,8 @@ async function main(): Promise<void> {
     }
     lines.push('');
     lines.push(
-      COMPARE_ROOM_STATS
-        ? '| direction | payload | client | counting on: server, % of a core | script, % | counting off: server, % | (unused) | script, % |'
+      SECOND_SINGLE
+        ? `| direction | payload | client | ${LABEL.single}: server, % of a core | script, % | ${LABEL.cloud}: server, % | (unused) | script, % |`
         : '| direction | payload | client | single: server, % of a core | script, % | cloud: host, % | peer, % | script, % |',
     );
     lines.push('|---|---|---|---:|---:|---:|---:|---:|');
@@ -645,7 +665,7 @@ async function main(): Promise<void> {
       `Single server VmRSS after each repetition of the bursts: ${rssPerRep.map(mib).join(', ')} MiB.`,
     );
     lines.push(
-      `VmHWM before the bursts ${mib(hwmBefore)} MiB. ${COMPARE_ROOM_STATS ? 'Counting-off server (named twice)' : 'Cloud pair'} after the bursts: host ${mib(cloudRss.host)} MiB (peak ${mib(cloudRss.hostPeak)}), peer ${mib(cloudRss.peer)} MiB (peak ${mib(cloudRss.peerPeak)}).`,
+      `VmHWM before the bursts ${mib(hwmBefore)} MiB. ${SECOND_SINGLE ? `${LABEL.cloud} server (named twice)` : 'Cloud pair'} after the bursts: host ${mib(cloudRss.host)} MiB (peak ${mib(cloudRss.hostPeak)}), peer ${mib(cloudRss.peer)} MiB (peak ${mib(cloudRss.peerPeak)}).`,
     );
     lines.push('');
     lines.push(
@@ -655,7 +675,7 @@ async function main(): Promise<void> {
     for (const path of ['single', 'cloud'] as const) {
       const { rtts, lost } = latency[path];
       lines.push(
-        `| ${COMPARE_ROOM_STATS ? LABEL[path] : path === 'single' ? 'single server' : 'cloud (host → peer)'} | ${rtts.length} | ${percentile(rtts, 50).toFixed(2)} | ${percentile(rtts, 90).toFixed(2)} | ${percentile(rtts, 99).toFixed(2)} | ${Math.max(...rtts).toFixed(2)} | ${lost} |`,
+        `| ${SECOND_SINGLE ? LABEL[path] : path === 'single' ? 'single server' : 'cloud (host → peer)'} | ${rtts.length} | ${percentile(rtts, 50).toFixed(2)} | ${percentile(rtts, 90).toFixed(2)} | ${percentile(rtts, 99).toFixed(2)} | ${Math.max(...rtts).toFixed(2)} | ${lost} |`,
       );
     }
     const single50 = percentile(latency.single.rtts, 50);
@@ -664,6 +684,10 @@ async function main(): Promise<void> {
     lines.push(`${LABEL.cloud} / ${LABEL.single} round trip at p50: ${(cloud50 / single50).toFixed(2)}.`);
     if (status?.browsers !== 0)
       lines.push(`Note: /status after the run reports ${status?.browsers} browsers.`);
+    if (COMPARE_PROGRAM)
+      lines.push(
+        `Compared: this build (first path) and ${COMPARE_PROGRAM} (second path), two single servers; "cloud" in the other tables names the compared program's server.`,
+      );
     if (COMPARE_ROOM_STATS)
       lines.push(
         'Compared: per-room counting on (first path) and off (ENTRY_HW_ROOM_STATS=off, second path), two single servers; "cloud" in the other tables names the counting-off server.',

@@ -39,6 +39,11 @@ export interface EnvironmentSettings {
   passphrase: string | undefined;
   /** ENTRY_HW_ALLOWED_ORIGINS: extra allowed browser origins, comma separated; `*` allows all. */
   allowedOrigins: string[];
+  /**
+   * ENTRY_HW_SESSION_PAIRING: `off` pairs no tab by OS session (only by the roomId Entry HW gives,
+   * as before issue 21): for a PC whose students share one OS account, or to rule pairing out.
+   */
+  sessionPairing: boolean;
 }
 
 /** Splits a comma-separated list, dropping blanks. */
@@ -124,11 +129,17 @@ export function readEnvironment(
         `ignoring ENTRY_HW_PORT=${JSON.stringify(env.ENTRY_HW_PORT)}: not a port number; using ${DEFAULT_PORT}`,
       );
   }
+  const pairing = env.ENTRY_HW_SESSION_PAIRING;
+  if (pairing !== undefined && pairing !== '' && pairing !== 'on' && pairing !== 'off')
+    warn(
+      `ignoring ENTRY_HW_SESSION_PAIRING=${JSON.stringify(pairing).slice(0, 40)}: not on or off; using on`,
+    );
   return {
     port,
     certDir: env.ENTRY_HW_CERT_DIR || undefined,
     passphrase: env.ENTRY_HW_SECRET || undefined,
     allowedOrigins: origins,
+    sessionPairing: pairing !== 'off',
   };
 }
 

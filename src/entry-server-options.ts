@@ -4,6 +4,7 @@ import type { ProblemLog } from './diagnostics/problems';
 import type { ServerEvents } from './ipc/messages';
 import type { LoadedCertificate } from './listener/certificates';
 import type { ModuleHandlers } from './listener/http-routes';
+import type { SessionLookup } from './os-session';
 import type { Logger } from './util/log';
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
@@ -31,4 +32,11 @@ export interface EntryServerOptions extends ModuleHandlers {
   roomStats?: boolean;
   /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
   problems?: ProblemLog;
+  /**
+   * Pair a tab no Entry HW named with the one instance of its OS session (docs/PROTOCOL.md §4,
+   * issue 21). Default true; false pairs only by roomId, as before.
+   */
+  sessionPairing?: boolean;
+  /** The OS-session lookup to use (default: this platform's, src/os-session); for tests. */
+  sessionLookup?: SessionLookup;
 }

@@ -25,6 +25,7 @@ import type { LoadedCertificate } from './listener/certificates';
 import type { StatusBody } from './listener/http-routes';
 import { ModeReport } from './mode-report';
 import { normalizeOpenArguments } from './open-options';
+import { createSessionLookup, type SessionIdentity, type SessionLookup } from './os-session';
 import { ParentOutbox } from './parent-outbox';
 import type { HostRoleOptions } from './roles/host-role';
 import type { Role } from './roles/role';
@@ -72,10 +73,16 @@ export class EntryServer
   private refusedRoom: string | undefined;
   /** ROOM_UNKNOWN was told for the current role. */
   private roomUnknownTold = false;
+  /** The OS-session lookup when tabs are paired by session (issue 21), else undefined. */
+  private readonly sessions: SessionLookup | undefined;
+  /** This instance's own OS session, once known (sent by a peer with its reports). */
+  private ownSession: SessionIdentity | undefined;
 
   constructor(private readonly options: EntryServerOptions = {}) {
     super();
     this.port = options.port ?? DEFAULT_PORT;
+    this.sessions =
+      options.sessionPairing === false ? undefined : (options.sessionLookup ?? createSessionLookup());
     this.diagnostics = new Diagnostics({
       source: this,
       countRooms: options.roomStats,
@@ -130,6 +137,9 @@ export class EntryServer
     this.activity.startUsage(options);
     this.certificates.start();
     this.opened = this.modes.opened();
+    void this.sessions?.own().then((answer) => {
+      if (answer.known) this.ownSession = answer.session;
+    });
     this.election.start();
     return this.opened;
   }
@@ -209,6 +219,7 @@ export class EntryServer
       cloudMode: this.modes.cloudMode ?? null,
       browsers: role?.browsers ?? 0,
       peers: role?.peers ?? 0,
+      pairings: role?.pairings ?? null,
       tls: {
         enabled: this.election.tlsActive,
         notAfter:
@@ -255,6 +266,7 @@ export class EntryServer
       logger: this.logger,
       allowedOrigins: () => this.extraOrigins,
       ownRoomId: () => this.ownRoomId,
+      sessions: this.sessions,
       stats: this.diagnostics.stats,
       certificate: this.certificates.usable(),
       status: () => this.status(),
@@ -281,6 +293,12 @@ export class EntryServer
       this.modes.set(this.runningModeOf(role), mode);
       this.tellIfRoomUnknown(role);
     });
+    // With pairing by OS session, the host tells an instance without a room when a tab no one
+    // serves may be its student's (no alarm while its tab is about to be paired).
+    role.on('roomUnknown', () => {
+      if (this.sessions !== undefined && this.ownRoomId === undefined) this.tellRoomUnknown();
+    });
+    role.shareOwnSession(this.ownSession);
     role.on('problem', (info, roomId) => {
       if (roomId === this.refusedRoom) return;
       this.refusedRoom = roomId;
@@ -289,12 +307,18 @@ export class EntryServer
   }
 
   /**
-   * Tells the parent, once per role, that this instance serves no browser because rooms decide
-   * routing and its parent never sent a roomId (the real Entry HW sends none on a first launch;
-   * docs/PROTOCOL.md §4, "Which room is mine").
+   * Without pairing by OS session: tells the parent, once per role, that this instance serves no
+   * browser because rooms decide routing and its parent never sent a roomId (the real Entry HW
+   * sends none on a first launch; docs/PROTOCOL.md §4, "Which room is mine"). With pairing, the
+   * host decides when (the role's `roomUnknown`).
    */
   private tellIfRoomUnknown(role: Role): void {
-    if (this.roomUnknownTold || !withoutRoom(this.ownRoomId, role.routesByRoom)) return;
+    if (this.sessions !== undefined || !withoutRoom(this.ownRoomId, role.routesByRoom)) return;
+    this.tellRoomUnknown();
+  }
+
+  private tellRoomUnknown(): void {
+    if (this.roomUnknownTold) return;
     this.roomUnknownTold = true;
     this.report({
       code: 'ROOM_UNKNOWN',

@@ -132,6 +132,7 @@ function main(): void {
     problems,
     // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
     roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
+    sessionPairing: settings.sessionPairing,
   });
   logger.info(
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +

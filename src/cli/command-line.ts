@@ -114,6 +114,11 @@ export const HELP_SETTINGS: readonly HelpSetting[] = [
   { name: 'ENTRY_HW_MAX_CONNECTIONS', value: '1000', meaning: 'open connections beyond this are closed' },
   { name: 'ENTRY_HW_ROOM_STATS', value: 'on', meaning: '`off` stops the per-room counting (diagnostics)' },
   {
+    name: 'ENTRY_HW_SESSION_PAIRING',
+    value: 'on',
+    meaning: '`off`: pair tabs only by roomId, not by OS session',
+  },
+  {
     name: 'ENTRY_HW_GC_INTERVAL_MS',
     value: '60000',
     meaning: 'a full garbage collection this often (0: off)',

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import { isValidRoomId } from '../ipc/messages';
+import type { SessionIdentity } from '../os-session';
 import type { RoomClaimRefusal } from '../routing/room-claims';
 import {
   type DataPayload,
@@ -16,6 +17,7 @@ import {
   ROOM_CLOSE_EVENT,
   ROOM_CONNECTION_EVENT,
   ROOM_FREE_EVENT,
+  ROOM_UNKNOWN_EVENT,
   type RoomClaimRefusedValue,
 } from '../socket/events';
 
@@ -35,6 +37,8 @@ export interface PeerLinkEvents {
   claimRefused: [refusal: RoomClaimRefusedValue];
   /** A room this instance was refused is free to claim now. */
   roomFree: [roomId: string];
+  /** The host says this instance serves no room and a tab no one serves may be its student's. */
+  roomUnknown: [];
 }
 
 function count(value: unknown): number | undefined {
@@ -53,6 +57,8 @@ function count(value: unknown): number | undefined {
 export class PeerLink extends EventEmitter<PeerLinkEvents> {
   private socket: PeerSocket | undefined;
   private closed = false;
+  /** This instance's OS session, added to each report as `session` (a cross-check for the host). */
+  ownSession: SessionIdentity | undefined;
 
   constructor(
     private readonly port: number,
@@ -113,6 +119,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
       socket.on(ROOM_FREE_EVENT, (roomId) => {
         if (isValidRoomId(roomId)) this.emit('roomFree', roomId);
       });
+      socket.on(ROOM_UNKNOWN_EVENT, () => this.emit('roomUnknown'));
     });
   }
 
@@ -124,7 +131,10 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
 
   /** Tells the host what this instance's Entry HW reported (for the host's diagnostics page). */
   report(value: unknown): void {
-    this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, value);
+    const session = this.ownSession;
+    const withSession =
+      session !== undefined && typeof value === 'object' && value !== null ? { ...value, session } : value;
+    this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, withSession);
   }
 
   /**

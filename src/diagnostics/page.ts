@@ -130,7 +130,8 @@ const SCRIPT = String.raw`
     if (rooms.length === 0) { put('rooms', [el('p', null, t('rooms.none'))]); return; }
     var table = el('table');
     var head = el('tr');
-    ['col.room', 'col.instance', 'col.device', 'col.browser', 'col.rate', 'col.held', 'col.dropped', 'col.state']
+    ['col.room', 'col.instance', 'col.device', 'col.browser', 'col.rate', 'col.held', 'col.dropped', 'col.state',
+      'col.pairing']
       .forEach(function (k) { head.appendChild(el('th', null, t(k))); });
     table.appendChild(head);
     rooms.forEach(function (r) {
@@ -156,6 +157,11 @@ const SCRIPT = String.raw`
         state.appendChild(fix);
       }
       tr.appendChild(state);
+      var paired = !r.pairing ? '' : r.pairing.kind !== 'none' ? t('pairing.' + r.pairing.kind)
+        : t('pairing.none') + (r.pairing.gap ? ': ' + t('gap.' + r.pairing.gap) : '');
+      var pairingCell = el('td', 'pairing', paired);
+      pairingCell.setAttribute('data-pairing', r.pairing ? r.pairing.kind : '');
+      tr.appendChild(pairingCell);
       table.appendChild(tr);
     });
     put('rooms', [table]);

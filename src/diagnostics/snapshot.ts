@@ -3,7 +3,9 @@
 // loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
 // home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
+import { parseSessionIdentity, type SessionIdentity } from '../os-session/identity';
 import { routeBrowserMessage, withoutRoom } from '../routing/host-routing';
+import type { PairingGap, RoomPairing } from '../routing/session-pairing';
 import { type CheckResult, checkCertificate, checkPort, type DnsChecker } from './checks';
 import { maskRoomId } from './mask';
 import type { Problem, Refusals } from './problems';
@@ -33,6 +35,8 @@ export interface DeviceReport {
 export interface PeerReport {
   version: string | undefined;
   device: DeviceReport | undefined;
+  /** The OS session the peer says it runs in (issue 21): only a cross-check of the host's lookup. */
+  session?: SessionIdentity;
 }
 
 /**
@@ -44,8 +48,10 @@ export interface PeerReport {
 export function parsePeerReport(value: unknown): PeerReport {
   const report: PeerReport = { version: undefined, device: undefined };
   if (typeof value !== 'object' || value === null) return report;
-  const { version, device } = value as { version?: unknown; device?: unknown };
+  const { version, device, session } = value as { version?: unknown; device?: unknown; session?: unknown };
   if (typeof version === 'string' && /^[\w.+-]{1,40}$/.test(version)) report.version = version;
+  const identity = parseSessionIdentity(session);
+  if (identity !== undefined) report.session = identity;
   if (typeof device === 'object' && device !== null) {
     const { state, moduleId, at } = device as { state?: unknown; moduleId?: unknown; at?: unknown };
     if (state === 'connected' || state === 'failed') {
@@ -67,10 +73,22 @@ export interface HubFacts {
   ownRoomId: string | undefined;
   /** The roomId of every connected browser (undefined: it gave none). */
   browsers: (string | undefined)[];
-  /** `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet). */
-  peers: { roomId: string | undefined; askedRoomId?: string; report: unknown }[];
+  /**
+   * `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet);
+   * `pairedRooms`: the rooms paired with it by OS session (issue 21).
+   */
+  peers: {
+    roomId: string | undefined;
+    askedRoomId?: string;
+    report: unknown;
+    pairedRooms?: readonly string[];
+  }[];
+  /** Rooms paired with the host by OS session (issue 21). */
+  hostPairedRooms?: readonly string[];
   /** Messages held for a reconnecting browser of this room (undefined: browsers no instance claims). */
   held(roomId: string | undefined): number;
+  /** How a room with tabs is paired (issue 21; absent: nothing is paired by OS session). */
+  pairing?: (roomId: string) => RoomPairing | undefined;
 }
 
 /** What only the server object knows. */
@@ -128,6 +146,12 @@ export interface RoomRow {
   dropped: { reason: DropReason; count: number }[];
   /** `room-taken`: the masked roomId the peer asked for; null otherwise. */
   askedRoom: string | null;
+  /**
+   * How the room's tabs were paired (issue 21): `room-id` (its Entry HW gave the roomId),
+   * `os-session` (the one Entry HW of the tabs' OS session), `single-pc` (a single PC's host serves
+   * every tab), `none` (with `gap`, why not); null on rows of an instance without a room.
+   */
+  pairing: { kind: 'room-id' | 'os-session' | 'single-pc' | 'none'; gap: PairingGap | null } | null;
 }
 
 export interface DiagnosticsSnapshot {
@@ -231,17 +255,22 @@ export function buildRoomRows(
 ): RoomRow[] {
   const peerByRoom = new Map<string, PeerReport>();
   const roomlessPeers: { report: PeerReport; askedRoomId: string | undefined }[] = [];
+  const pairedPeer = new Map<string, PeerReport>();
   for (const peer of hub.peers) {
     const report = parsePeerReport(peer.report);
-    if (peer.roomId === undefined) roomlessPeers.push({ report, askedRoomId: peer.askedRoomId });
-    else peerByRoom.set(peer.roomId, report);
+    for (const roomId of peer.pairedRooms ?? []) pairedPeer.set(roomId, report);
+    if (peer.roomId === undefined) {
+      if ((peer.pairedRooms ?? []).length === 0)
+        roomlessPeers.push({ report, askedRoomId: peer.askedRoomId });
+    } else peerByRoom.set(peer.roomId, report);
   }
+  const hostPaired = new Set(hub.hostPairedRooms ?? []);
   const routing = {
     ownRoomId: hub.ownRoomId,
     cloud: hub.cloud,
     peerForRoom: (roomId: string) => (peerByRoom.has(roomId) ? roomId : undefined),
   };
-  const hostWithoutRoom = withoutRoom(hub.ownRoomId, hub.cloud);
+  const hostWithoutRoom = withoutRoom(hub.ownRoomId, hub.cloud) && hostPaired.size === 0;
   const browserCount = new Map<string | undefined, number>();
   for (const roomId of hub.browsers) browserCount.set(roomId, (browserCount.get(roomId) ?? 0) + 1);
   const trafficByRoom = new Map(traffic.map((t) => [t.roomId, t]));
@@ -263,17 +292,32 @@ export function buildRoomRows(
   let hostShown = false;
   for (const roomId of keys) {
     const browsers = browserCount.get(roomId) ?? 0;
-    const peer = roomId === undefined ? undefined : peerByRoom.get(roomId);
+    let peer = roomId === undefined ? undefined : peerByRoom.get(roomId);
     let instance: RoomRow['instance'] = null;
-    // Whether the serving instance's parent gave this roomId (else: a single PC serving every tab).
+    // Whether the serving instance's parent gave this roomId, or its OS session is the tabs' (else:
+    // a single PC serving every tab).
     let given = false;
+    let pairing: RoomRow['pairing'] = null;
     if (peer) {
       instance = 'peer';
       given = true;
+      pairing = { kind: 'room-id', gap: null };
     } else if (roomId !== undefined && roomId === hub.ownRoomId) {
       instance = 'host';
       given = true;
-    } else if (routeBrowserMessage(routing, roomId).to === 'parent') instance = 'host';
+      pairing = { kind: 'room-id', gap: null };
+    } else if (roomId !== undefined && (hostPaired.has(roomId) || pairedPeer.has(roomId))) {
+      peer = pairedPeer.get(roomId);
+      instance = peer ? 'peer' : 'host';
+      given = true;
+      pairing = { kind: 'os-session', gap: null };
+    } else if (routeBrowserMessage(routing, roomId).to === 'parent') {
+      instance = 'host';
+      pairing = { kind: 'single-pc', gap: null };
+    } else {
+      const decided = roomId === undefined ? undefined : hub.pairing?.(roomId);
+      pairing = { kind: 'none', gap: decided?.kind === 'none' ? decided.gap : null };
+    }
     if (instance === 'host') hostShown = true;
     const device = instance === 'peer' ? peer?.device : instance === 'host' ? ownDevice : undefined;
     const t = trafficByRoom.get(roomId);
@@ -296,6 +340,7 @@ export function buildRoomRows(
         leftMs,
         traffic: t,
         hub,
+        pairing: browsers > 0 ? pairing : null,
         now,
       }),
     );
@@ -347,6 +392,7 @@ interface RowFacts {
   /** For the held messages; left out for rows of an instance that serves no room. */
   hub?: HubFacts;
   askedRoomId?: string;
+  pairing?: RoomRow['pairing'];
   now: number;
 }
 
@@ -371,10 +417,15 @@ function row(facts: RowFacts): RoomRow {
     messagesTotal: { fromBrowser: traffic?.fromBrowserTotal ?? 0, toBrowser: traffic?.toBrowserTotal ?? 0 },
     held:
       hub && instance !== null
-        ? hub.held(instance === 'host' && roomId !== hub.ownRoomId ? undefined : roomId)
+        ? hub.held(
+            instance === 'host' && roomId !== hub.ownRoomId && facts.pairing?.kind !== 'os-session'
+              ? undefined
+              : roomId,
+          )
         : 0,
     dropped: traffic?.dropped ?? [],
     askedRoom: maskRoomId(facts.askedRoomId),
+    pairing: facts.pairing ?? null,
   };
 }
 

@@ -14,6 +14,11 @@ export interface StatusBody {
   browsers: number;
   peers: number;
   tls: { enabled: boolean; notAfter: string | null };
+  /**
+   * The host's rooms with a tab connected, by how they are served (issue 21): `claimed` (an Entry
+   * HW gave the roomId), `session` (paired by OS session), `none`. Null on a peer or while starting.
+   */
+  pairings: { claimed: number; session: number; none: number } | null;
   /** Leak counters (issue 12): open resources, queues and listeners. Not part of the contract. */
   debug?: DebugCounters;
 }

@@ -43,6 +43,7 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
     hub.on('connection', (info) => this.emit('connection', info));
     hub.on('close', (info) => this.emit('close', info));
     hub.on('peerCountChanged', (count) => this.emit('cloudModeChanged', cloudModeFor(count)));
+    hub.on('roomUnknown', () => this.emit('roomUnknown'));
   }
 
   /**
@@ -88,6 +89,8 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
 
   shareDeviceReport(): void {}
 
+  shareOwnSession(): void {}
+
   hubFacts(): HubFacts {
     return this.hub.diagnosticsFacts();
   }
@@ -104,6 +107,7 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
         messageBytesInFlight: this.listener.budget.bytesInFlight,
         messageBytesPeak: this.listener.budget.peakBytes,
       },
+      pairings: this.hub.pairingCounts(),
     };
   }
 

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { PeerLink } from '../cloud/peer-link';
 import { CloudMode } from '../ipc/messages';
+import type { SessionIdentity } from '../os-session';
 import type { MatchTargetValue } from '../socket/events';
 import { listenerTotal } from '../util/debug-counters';
 import type { Role, RoleEvents, RoleStatus } from './role';
@@ -32,14 +33,17 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
     super();
     this.link = new PeerLink(port);
     this.link.on('data', (value) => this.emit('data', value));
+    // The host reports the rooms this instance serves: the one it claimed, and those paired with it
+    // by OS session (issue 21); only the claimed room's count matters after a failover.
     this.link.on('browserConnected', (roomId, browsers) => {
-      this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
+      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
       this.emit('connection', { kind: 'browser', roomId });
     });
     this.link.on('browserClosed', (roomId, browsers) => {
-      this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
+      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
       this.emit('close', { kind: 'browser', roomId });
     });
+    this.link.on('roomUnknown', () => this.emit('roomUnknown'));
     // The room this instance was refused is free again (its first claimant left): claim it now,
     // without waiting for Entry HW to send the roomId again (issue 20).
     this.link.on('roomFree', (roomId) => {
@@ -89,12 +93,23 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
     this.link.report(report);
   }
 
+  /** This instance's own OS session, sent with its reports (the host only cross-checks it). */
+  shareOwnSession(session: SessionIdentity | undefined): void {
+    this.link.ownSession = session;
+  }
+
   hubFacts(): undefined {
     return undefined;
   }
 
   status(): RoleStatus {
-    return { browsers: 0, peers: 0, listeners: listenerTotal(this) + listenerTotal(this.link), hub: null };
+    return {
+      browsers: 0,
+      peers: 0,
+      listeners: listenerTotal(this) + listenerTotal(this.link),
+      hub: null,
+      pairings: null,
+    };
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 // (electing, joining, binding) the server has none and queues parent values in its outbox.
 import type { HubFacts } from '../diagnostics/snapshot';
 import type { CloudModeValue, ConnectionInfo, ServerErrorInfo } from '../ipc/messages';
+import type { SessionIdentity } from '../os-session';
 import type { HubCounters } from '../util/debug-counters';
 
 export interface RoleEvents {
@@ -19,6 +20,11 @@ export interface RoleEvents {
   problem: [info: ServerErrorInfo, roomId: string];
   /** The role ended without close() being called (a peer lost its host). */
   lost: [reason: string];
+  /**
+   * This instance serves no room and a tab no instance serves may be its student's (the host
+   * decides, docs/PROTOCOL.md §4): its parent is told `ROOM_UNKNOWN` unless it has a roomId.
+   */
+  roomUnknown: [];
 }
 
 /** Counts for GET /status. */
@@ -28,6 +34,8 @@ export interface RoleStatus {
   /** Listeners on the role's own emitters (the peer link), for the leak counters. */
   listeners: number;
   hub: HubCounters | null;
+  /** Rooms with tabs by how they are served (a host's only; issue 21). */
+  pairings: { claimed: number; session: number; none: number } | null;
 }
 
 /** The surface both roles share. */
@@ -48,6 +56,8 @@ export interface Role {
   deliver(value: unknown, queuedMs?: number): boolean;
   /** This instance's roomId was set or changed by its parent. */
   addRoomId(roomId: string): void;
+  /** This instance's own OS session (a peer sends it with its reports, a cross-check for the host). */
+  shareOwnSession(session: SessionIdentity | undefined): void;
   /** What this instance's Entry HW reported about its device (a peer passes it to its host). */
   shareDeviceReport(report: unknown): void;
   /** The hub's facts for the diagnostics page (a host's only). */

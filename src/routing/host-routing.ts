@@ -2,6 +2,7 @@
 // (docs/PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
 // rule here is unit-testable without sockets. One rule decides who is served by a browser: its
 // messages, and the parent's `connection` and `close` for it, go to the same instance.
+import { HOST_INSTANCE } from './session-pairing';
 
 /** What the host knows when it routes one message. */
 export interface RoutingSnapshot {
@@ -16,6 +17,13 @@ export interface RoutingSnapshot {
   cloud: boolean;
   /** Peer socket id serving a roomId, from a granted `matchTarget`. */
   peerForRoom: (roomId: string) => string | undefined;
+  /**
+   * The instance a room no Entry HW named is paired with by OS session (HOST_INSTANCE or a peer
+   * socket id; routing/session-pairing.ts), if any. Absent: nothing is paired by session.
+   */
+  pairedTo?: (roomId: string) => string | undefined;
+  /** The rooms paired by OS session with the host's own instance (see `pairedTo`). */
+  hostPairedRooms?: () => readonly string[];
 }
 
 /**
@@ -59,10 +67,10 @@ export function withoutRoom(ownRoomId: string | undefined, routesByRoom: boolean
  * A parent send's route as targets: every browser, or one room.
  *
  * @example
- * sendTargets({ to: 'room', roomId: 'r1' }) // { to: ['r1'], except: [] }
+ * sendTargets({ to: 'rooms', roomIds: ['r1'] }) // { to: ['r1'], except: [] }
  */
 export function sendTargets(route: Exclude<ParentSendRoute, { to: 'nobody' }>): BrowserTargets {
-  return route.to === 'room' ? roomTargets(route.roomId) : { to: [ALL_BROWSERS], except: [] };
+  return route.to === 'rooms' ? { to: route.roomIds, except: [] } : { to: [ALL_BROWSERS], except: [] };
 }
 
 /**
@@ -86,8 +94,9 @@ export type BrowserMessageRoute =
 /**
  * Which instance a browser is served by: where its `message`s go, and whose parent hears
  * `connection` and `close` for it. The peer holding its room; else the host when the room is the
- * host's own, or when the host has no roomId and never was part of a cloud (single-server compat:
- * every browser); else nobody.
+ * host's own; else the instance the room is paired with by OS session (issue 21); else the host
+ * when it has no roomId and never was part of a cloud (single-server compat: every browser); else
+ * nobody.
  *
  * @example
  * routeBrowserMessage({ ownRoomId: 'a', cloud: true, peerForRoom: (r) => (r === 'b' ? 'p1' : undefined) }, 'b')
@@ -101,8 +110,11 @@ export function routeBrowserMessage(
 ): BrowserMessageRoute {
   const peerId = browserRoomId === undefined ? undefined : state.peerForRoom(browserRoomId);
   if (peerId !== undefined) return { to: 'peer', peerId };
+  if (state.ownRoomId !== undefined && browserRoomId === state.ownRoomId) return { to: 'parent' };
+  const paired = browserRoomId === undefined ? undefined : state.pairedTo?.(browserRoomId);
+  if (paired !== undefined)
+    return paired === HOST_INSTANCE ? { to: 'parent' } : { to: 'peer', peerId: paired };
   if (state.ownRoomId !== undefined) {
-    if (browserRoomId === state.ownRoomId) return { to: 'parent' };
     return { to: 'drop', reason: `no Entry HW on this PC has room ${browserRoomId ?? '(none)'}` };
   }
   if (!withoutRoom(state.ownRoomId, state.cloud)) return { to: 'parent' };
@@ -114,36 +126,47 @@ export function routeBrowserMessage(
 
 export type ParentSendRoute =
   | { to: 'all-browsers' }
-  | { to: 'room'; roomId: string }
+  | { to: 'rooms'; roomIds: string[] }
   | { to: 'nobody'; reason: string };
 
 /**
- * Which browsers a `send` from the host's own parent reaches: its own room's, or every browser
- * while it is a single server without a roomId (compat), or none while it has no roomId in a
- * cloud (it cannot tell which room is its student's).
+ * Which browsers a `send` from the host's own parent reaches: its own room's and those paired with
+ * it by OS session, or every browser while it is a single server without a roomId (compat), or
+ * none while it has neither in a cloud (it cannot tell which room is its student's).
  *
  * @example
  * routeParentSend({ ownRoomId: undefined, cloud: true, peerForRoom: () => undefined })
  * // { to: 'nobody', reason: '...' }  (never other students' browsers)
  */
 export function routeParentSend(state: RoutingSnapshot): ParentSendRoute {
-  if (state.ownRoomId !== undefined) return { to: 'room', roomId: state.ownRoomId };
+  const paired = state.hostPairedRooms?.() ?? [];
+  if (state.ownRoomId !== undefined) return { to: 'rooms', roomIds: [state.ownRoomId, ...paired] };
   if (!withoutRoom(state.ownRoomId, state.cloud)) return { to: 'all-browsers' };
+  if (paired.length > 0) return { to: 'rooms', roomIds: [...paired] };
   return { to: 'nobody', reason: 'this Entry HW has not been told its room number on this shared PC' };
 }
 
-export type PeerMessageRoute = { to: 'room'; roomId: string } | { to: 'drop'; reason: string };
+export type PeerMessageRoute = { to: 'rooms'; roomIds: string[] } | { to: 'drop'; reason: string };
 
 /**
- * Where a peer's `message` goes: the browsers of the room the peer matched.
+ * Where a peer's `message` goes: the browsers of the room the peer matched and of the rooms paired
+ * with it by OS session.
  *
  * @example
- * routePeerMessage('0a1b2c3d4e') // { to: 'room', roomId: '0a1b2c3d4e' }
+ * routePeerMessage('0a1b2c3d4e') // { to: 'rooms', roomIds: ['0a1b2c3d4e'] }
+ * routePeerMessage(undefined, ['f0e1d2c3b4']) // { to: 'rooms', roomIds: ['f0e1d2c3b4'] }
  */
-export function routePeerMessage(peerRoomId: string | undefined): PeerMessageRoute {
-  if (peerRoomId === undefined)
-    return { to: 'drop', reason: 'the peer holds no room (no matchTarget yet, or its claim was refused)' };
-  return { to: 'room', roomId: peerRoomId };
+export function routePeerMessage(
+  peerRoomId: string | undefined,
+  pairedRooms: readonly string[] = [],
+): PeerMessageRoute {
+  if (peerRoomId === undefined && pairedRooms.length === 0)
+    return {
+      to: 'drop',
+      reason:
+        'the peer holds no room (no matchTarget yet, or its claim was refused) and none is paired with its OS session',
+    };
+  return { to: 'rooms', roomIds: peerRoomId === undefined ? [...pairedRooms] : [peerRoomId, ...pairedRooms] };
 }
 
 /**

@@ -1,7 +1,8 @@
 // A browser's socket on the host: joins its rooms, hands each `message` to the routing rules
 // (to the host's parent, to the peer of its room, or dropped), acknowledges it, gets what was
-// held for its room, and tells the instance that serves it (the same rule as its messages) when
-// it connects and leaves: the host's parent (`connection` / `close`) or its room's peer.
+// held for its room, has its OS session looked up (session-pairings.ts), and tells the instance
+// that serves it (the same rule as its messages) when it connects and leaves: the host's parent
+// (`connection` / `close`) or its room's peer.
 import { ALL_BROWSERS, ackValue, routeBrowserMessage } from '../routing/host-routing';
 import { clip } from '../util/log';
 import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './events';
@@ -36,6 +37,8 @@ export function wireBrowser(
   socket.once('disconnect', () => hub.guard('browser disconnect', () => browserLeft(hub, socket)));
   hub.stats?.browserJoined(roomId);
   hub.delivery.browserArrived(socket);
+  // Its session is looked up now; a room paired before (a reload) is served at once (issue 21).
+  hub.pairings.browserArrived(socket);
   tellServer(hub, roomId, 'connection', roomId === undefined ? 0 : hub.inRoom(roomId));
 }
 
@@ -58,6 +61,7 @@ function browserLeft(hub: HubContext, browser: HostSocket): void {
   if (left === 0) hub.delivery.roomLeft(roomId);
   hub.stats?.browserLeft(roomId);
   tellServer(hub, roomId, 'close', left);
+  hub.pairings.browserLeft();
 }
 
 /**

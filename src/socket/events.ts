@@ -5,7 +5,9 @@
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
 // `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
 import type { PeerReport } from '../diagnostics/snapshot';
+import type { SessionAnswer, SessionIdentity } from '../os-session';
 import type { RoomClaimRefusal } from '../routing/room-claims';
+import type { TabSession } from '../routing/session-pairing';
 
 /** Peer → host: the roomId this peer serves (a string or `{ roomId }`; compat). */
 export const MATCH_TARGET_EVENT = 'matchTarget';
@@ -57,6 +59,13 @@ export const ROOM_CLAIM_REFUSED_EVENT = 'roomClaimRefused';
  */
 export const ROOM_FREE_EVENT = 'roomFree';
 
+/**
+ * Host → peer (extension, issue 21): this peer has no room (neither claimed nor paired by OS
+ * session) and a tab no instance serves may be its student's; its parent gets `error ROOM_UNKNOWN`.
+ * Sent at most once per connection. Peers of earlier versions ignore it.
+ */
+export const ROOM_UNKNOWN_EVENT = 'roomUnknown';
+
 export interface RoomClaimRefusedValue {
   roomId: string;
   reason: RoomClaimRefusal;
@@ -105,6 +114,7 @@ export interface HostToPeerEvents {
   [ROOM_CLOSE_EVENT]: (roomId: string, browsers: number) => void;
   [ROOM_CLAIM_REFUSED_EVENT]: (refusal: RoomClaimRefusedValue) => void;
   [ROOM_FREE_EVENT]: (roomId: string) => void;
+  [ROOM_UNKNOWN_EVENT]: () => void;
 }
 
 /**
@@ -135,4 +145,12 @@ export interface SocketData {
   askedRoomId?: string;
   /** A peer's last diagnostics report, parsed on arrival (the raw value is not kept). */
   report?: PeerReport;
+  /** A browser's OS session, looked up from its connection (socket/session-pairings.ts). */
+  session?: TabSession;
+  /** A peer's OS session, looked up from its connection (never from what it says). */
+  lookedUp?: SessionAnswer;
+  /** What a peer says its session is (its report): only a cross-check of `lookedUp`. */
+  reportedSession?: SessionIdentity;
+  /** A peer was told ROOM_UNKNOWN on this connection. */
+  roomUnknownTold?: boolean;
 }

@@ -10,17 +10,20 @@ import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
+import type { SessionLookup } from '../os-session';
 import { SOCKET_IO_PATH } from '../policy/request-policy';
 import { ALL_BROWSERS, type RoutingSnapshot, routeParentSend, sendTargets } from '../routing/host-routing';
+import { HOST_INSTANCE } from '../routing/session-pairing';
 import { type HubCounters, listenerTotal } from '../util/debug-counters';
 import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import { wireBrowser } from './browser-sockets';
-import { ROOM_FREE_EVENT } from './events';
+import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT, ROOM_FREE_EVENT, ROOM_UNKNOWN_EVENT } from './events';
 import { ALL_PEERS, type HostHubEvents, type HostServer, type HubContext } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
 import { wirePeer } from './peer-sockets';
+import { type PairingCounts, SessionPairings } from './session-pairings';
 
 export type { HostHubEvents } from './hub-context';
 
@@ -40,6 +43,11 @@ export interface HostHubOptions {
   reconnectingRooms?: readonly { roomId: string; leftAt: number }[];
   /** Per-room counters for the diagnostics page; undefined counts nothing. */
   stats?: RoomStats;
+  /**
+   * Looks up the OS session of each connection's far end and this host's own (issue 21), so a tab
+   * no Entry HW named is paired with the one instance of its session. Undefined: no pairing.
+   */
+  sessions?: SessionLookup;
 }
 
 /**
@@ -58,6 +66,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   readonly door: EngineDoor;
   private readonly gate: HandshakeGate;
   private readonly rooms: PeerRooms;
+  private readonly pairings: SessionPairings;
   private readonly delivery: BrowserDelivery;
   /** Set once this host is part of a cloud; routing stays room-based after that. */
   private everCloud: boolean;
@@ -80,9 +89,23 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     this.io = new IoServer({ serveClient: false, path: SOCKET_IO_PATH });
     this.io.bind(this.engine);
     this.delivery = new BrowserDelivery(this.io, options.stats);
+    this.pairings = new SessionPairings(options.sessions, {
+      logger: options.logger,
+      sockets: () => [...this.io.sockets.sockets.values()].filter((s) => s.data.kind !== undefined),
+      holderOf: (roomId) => this.rooms.holderOf(roomId),
+      ownRoomId: options.ownRoomId,
+      cloud: () => this.snapshot().cloud,
+      paired: (roomId, instance) => this.tellPairing(roomId, instance, true),
+      unpaired: (roomId, instance) => this.tellPairing(roomId, instance, false),
+      roomUnknown: (instance) => {
+        if (instance === HOST_INSTANCE) this.emit('roomUnknown');
+        else this.io.sockets.sockets.get(instance)?.emit(ROOM_UNKNOWN_EVENT);
+      },
+    });
     this.context = {
       io: this.io,
       rooms: this.rooms,
+      pairings: this.pairings,
       delivery: this.delivery,
       logger: options.logger,
       stats: options.stats,
@@ -134,8 +157,12 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     const previous = this.parentRoomId;
     this.parentRoomId = roomId;
     if (previous !== roomId) this.dropParentsHeld(previous, roomId);
+    const pairedBefore = this.pairings.pairedTo(roomId) === HOST_INSTANCE;
     this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
-    if (this.context.inRoom(roomId) > 0) this.emit('connection', { kind: 'browser', roomId });
+    // A room already paired with this host by its session is announced already.
+    if (this.context.inRoom(roomId) > 0 && !pairedBefore)
+      this.emit('connection', { kind: 'browser', roomId });
+    this.pairings.refresh(roomId);
   }
 
   /** Whether rooms decide routing (a peer is connected, or this host has been part of a cloud). */
@@ -152,9 +179,21 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       browsers: sockets.filter((s) => s.data.kind === 'browser').map((s) => s.data.roomId),
       peers: sockets
         .filter((s) => s.data.kind === 'peer')
-        .map((s) => ({ roomId: s.data.roomId, askedRoomId: s.data.askedRoomId, report: s.data.report })),
+        .map((s) => ({
+          roomId: s.data.roomId,
+          askedRoomId: s.data.askedRoomId,
+          report: s.data.report,
+          pairedRooms: this.pairings.roomsOf(s.id),
+        })),
+      hostPairedRooms: this.pairings.roomsOf(HOST_INSTANCE),
       held: (roomId) => this.delivery.held(roomId),
+      pairing: (roomId) => this.pairings.pairingOf(roomId),
     };
+  }
+
+  /** Rooms with tabs now, by how they are served (GET /status). */
+  pairingCounts(): PairingCounts {
+    return this.pairings.counts();
   }
 
   /** Leak counters for GET /status's `debug` field. */
@@ -167,6 +206,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       engineClients: this.engine.clientsCount,
       sockets: this.io.sockets.sockets.size,
       claimedRooms: this.rooms.size,
+      rememberedPairings: this.pairings.remembered,
       listeners,
       mailboxKeys: mailbox.keys,
       heldMessages: mailbox.messages,
@@ -177,6 +217,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   /** Disconnects everyone and stops the socket.io server. */
   async close(): Promise<void> {
     this.delivery.clear();
+    this.pairings.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
     this.rooms.clear();
   }
@@ -191,6 +232,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   private becameCloud(): void {
     if (this.everCloud) return;
     this.everCloud = true;
+    // Told after the cloud mode changed (the caller refreshes the pairings then).
     const ownRoomId = this.options.ownRoomId();
     const dropped = this.delivery.dropHeldExcept(ownRoomId);
     if (dropped > 0)
@@ -201,7 +243,24 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     const rooms = new Set<string>();
     for (const socket of this.io.sockets.sockets.values())
       if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);
-    for (const roomId of rooms) this.emit('close', { kind: 'browser', roomId });
+    // Rooms paired with this host by its session stay its own.
+    for (const roomId of rooms)
+      if (this.pairings.pairedTo(roomId) !== HOST_INSTANCE) this.emit('close', { kind: 'browser', roomId });
+  }
+
+  /**
+   * A room with browsers became (or stopped being) an instance's by OS session: its parent hears
+   * `connection` (or `close`) as for a browser that connects (or leaves), a peer's through
+   * `roomConnection` / `roomClose`, which carry the roomId (docs/PROTOCOL.md §4).
+   */
+  private tellPairing(roomId: string, instance: string, paired: boolean): void {
+    if (instance === HOST_INSTANCE) {
+      this.emit(paired ? 'connection' : 'close', { kind: 'browser', roomId });
+      return;
+    }
+    const peer = this.io.sockets.sockets.get(instance);
+    if (paired) peer?.emit(ROOM_CONNECTION_EVENT, roomId, this.context.inRoom(roomId));
+    else peer?.emit(ROOM_CLOSE_EVENT, roomId, 0);
   }
 
   /**
@@ -244,6 +303,8 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       ownRoomId: this.options.ownRoomId(),
       cloud: this.peerCount > 0 || this.everCloud,
       peerForRoom: (roomId) => this.rooms.holderOf(roomId),
+      pairedTo: (roomId) => this.pairings.pairedTo(roomId),
+      hostPairedRooms: () => this.pairings.roomsOf(HOST_INSTANCE),
     };
   }
 

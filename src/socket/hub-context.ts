@@ -10,6 +10,7 @@ import type { Logger } from '../util/log';
 import type { BrowserDelivery } from './browser-delivery';
 import type { HostEmitEvents, HostListenEvents, SocketData } from './events';
 import type { PeerRooms } from './peer-rooms';
+import type { SessionPairings } from './session-pairings';
 
 /** socket.io room every peer joins. Not a valid roomId. */
 export const ALL_PEERS = '\u0000peers';
@@ -22,6 +23,8 @@ export interface HostHubEvents {
   /** A browser the host's own parent serves left. */
   close: [info: ConnectionInfo];
   peerCountChanged: [count: number];
+  /** This host has no room, and a tab no instance serves may be its student's (ROOM_UNKNOWN). */
+  roomUnknown: [];
 }
 
 /** The host's socket.io server, typed with the event maps of events.ts. */
@@ -30,6 +33,8 @@ export type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string,
 export interface HubContext {
   readonly io: HostServer;
   readonly rooms: PeerRooms;
+  /** Rooms paired by OS session (issue 21). */
+  readonly pairings: SessionPairings;
   readonly delivery: BrowserDelivery;
   readonly logger: Logger;
   readonly stats: RoomStats | undefined;

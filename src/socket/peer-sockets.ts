@@ -2,7 +2,7 @@
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
 import { parsePeerReport } from '../diagnostics/snapshot';
-import { browserLeftMsAgo, roomTargets, routePeerMessage } from '../routing/host-routing';
+import { browserLeftMsAgo, routePeerMessage } from '../routing/host-routing';
 import { queuedMsOf } from '../routing/peer-outbox';
 import { clip } from '../util/log';
 import { DIAGNOSTICS_REPORT_EVENT, MATCH_TARGET_EVENT, ROOM_CONNECTION_EVENT } from './events';
@@ -22,13 +22,17 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   socket.on(MATCH_TARGET_EVENT, (value) => hub.guard('matchTarget', () => matchPeer(hub, socket, value)));
   // Parsed on arrival into the few short fields the page shows; the rest is dropped at once, so a
   // peer's report costs the host a few hundred bytes whatever it sent (issue 20).
-  socket.on(DIAGNOSTICS_REPORT_EVENT, (report) => {
-    socket.data.report = parsePeerReport(report);
-  });
+  socket.on(DIAGNOSTICS_REPORT_EVENT, (report) =>
+    hub.guard('diagnosticsReport', () => {
+      socket.data.report = parsePeerReport(report);
+      hub.pairings.peerReported(socket, socket.data.report.session);
+    }),
+  );
   socket.on('message', (message, meta) =>
     hub.guard('peer message', () => {
-      const route = routePeerMessage(socket.data.roomId);
-      if (route.to === 'room') hub.delivery.deliver(roomTargets(route.roomId), message, queuedMsOf(meta));
+      const route = routePeerMessage(socket.data.roomId, hub.pairings.roomsOf(socket.id));
+      if (route.to === 'rooms')
+        hub.delivery.deliver({ to: route.roomIds, except: [] }, message, queuedMsOf(meta));
       else hub.logger.warnOnce(`peer-drop:${socket.id}`, `dropping a peer message: ${route.reason}`);
     }),
   );
@@ -41,10 +45,13 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   // No `connection` for the host's parent: a peer is another student's Entry HW, not a browser
   // it serves (docs/PROTOCOL.md §2).
   hub.events.emit('peerCountChanged', hub.peerCount());
+  // Its session is looked up from its own connection (issue 21); a roomless host learns now that
+  // it may have no room.
+  hub.pairings.peerArrived(socket);
 }
 
 function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
-  const granted = hub.rooms.claim(peer, value);
+  const granted = claimAndPair(hub, peer, value);
   if (!granted) return;
   // A room's first claim: what the host held for its tab came from the host's own parent (it
   // served the room while unclaimed) and is not the claiming student's; drop it.
@@ -57,12 +64,26 @@ function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
   const leftMsAgo = browserLeftMsAgo(value);
   if (leftMsAgo !== undefined && browsers === 0)
     hub.delivery.roomLeft(granted.roomId, Date.now() - leftMsAgo);
-  // Browsers of this room that came back before their peer did (a failover) are announced now.
-  if (browsers > 0) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
+  // Browsers of this room that came back before their peer did (a failover) are announced now,
+  // unless the room was this peer's already by its OS session.
+  if (browsers > 0 && !granted.pairedBefore) peer.emit(ROOM_CONNECTION_EVENT, granted.roomId, browsers);
+}
+
+/** Carries out a claim, then re-pairs: a claimed room is no longer anyone's by session. */
+function claimAndPair(
+  hub: HubContext,
+  peer: HostSocket,
+  value: unknown,
+): { roomId: string; first: boolean; pairedBefore: boolean } | undefined {
+  const before = new Set(hub.pairings.roomsOf(peer.id));
+  const granted = hub.rooms.claim(peer, value);
+  hub.pairings.refresh();
+  return granted && { ...granted, pairedBefore: before.has(granted.roomId) };
 }
 
 function peerLeft(hub: HubContext, peer: HostSocket): void {
   hub.rooms.release(peer);
+  hub.pairings.refresh();
   // No `close` for the host's parent: its Entry HW would reset its own device for another
   // student's instance leaving (docs/PROTOCOL.md §2).
   hub.events.emit('peerCountChanged', hub.peerCount());

@@ -13,6 +13,8 @@ export interface HubCounters {
   sockets: number;
   /** Rooms with a peer's matchTarget. */
   claimedRooms: number;
+  /** Rooms remembered as paired by OS session (bounded, routing/session-pairing.ts). */
+  rememberedPairings?: number;
   /** Listeners registered on the hub, its server and every member socket. */
   listeners: number;
   /** Keys and messages in the reconnect mailbox; `stale` are past their age and wait to be dropped. */

@@ -294,8 +294,11 @@ export class CloudCluster {
       waitForRole = true,
       captureOutput = false,
       record,
+      user,
     }: {
       roomId?: string;
+      /** Run as this OS user (the pairing tests). */
+      user?: SpawnOptions['user'];
       roomIdFirst?: boolean;
       env?: Record<string, string>;
       waitForRole?: boolean;
@@ -304,7 +307,7 @@ export class CloudCluster {
       record?: SpawnOptions['record'];
     } = {},
   ): Promise<Instance> {
-    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet, captureOutput, record });
+    const proc = spawnServer({ port: this.port, name, env, quiet: this.quiet, captureOutput, record, user });
     // A send racing the process's death fails with EPIPE as an 'error' event on the child; without
     // a listener that would be an uncaught exception blamed on whichever test is running.
     proc.child.on('error', (error) => this.childErrors.push(`${name}: ${error.message}`));

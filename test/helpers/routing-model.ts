@@ -25,7 +25,6 @@ import {
   type BrowserTargets,
   browserLeftMsAgo,
   type RoutingSnapshot,
-  roomTargets,
   routeBrowserMessage,
   routeParentSend,
   routePeerMessage,
@@ -749,7 +748,7 @@ export class ClassroomModel {
   private fromPeer(inst: ModelInstance, message: ModelMessage, queuedMs: number): void {
     const hub = this.hub as HubModel;
     const route = routePeerMessage(hub.peerRoom.get(inst.id));
-    if (route.to === 'room') this.deliverTo(roomTargets(route.roomId), message, queuedMs);
+    if (route.to === 'rooms') this.deliverTo({ to: route.roomIds, except: [] }, message, queuedMs);
   }
 
   /** HostHub.deliverFromParent. */

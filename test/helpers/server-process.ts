@@ -52,6 +52,8 @@ export interface SpawnOptions {
   port: number;
   /** Extra environment (ENTRY_HW_CERT_DIR, ENTRY_HW_SECRET, ...). */
   env?: Record<string, string | undefined>;
+  /** Run as this OS user (uid and gid; the IPC channel stays the test's). Default: the test's. */
+  user?: { uid: number; gid: number };
   /** Path of an executable to run instead of `node dist/main.cjs`. Default: ENTRY_HW_TEST_BIN. */
   bin?: string;
   /** Command-line arguments for the program (Entry HW passes none). */
@@ -60,9 +62,6 @@ export interface SpawnOptions {
   ipc?: boolean;
   /** Label used in timeout errors. */
   name?: string;
-  /** Run the program as this user and group (a root test process checking a read-only folder). */
-  uid?: number;
-  gid?: number;
   /** Give the program's stdout as a pipe the test reads or closes (`child.stdout`); stderr is inherited. */
   pipeStdout?: boolean;
   /** Discard the program's stdout/stderr instead of inheriting them (benchmarks with many instances). */
@@ -107,9 +106,16 @@ export class ServerProcess {
         options.pipeStdout ? 'inherit' : out,
         ...(ipc ? (['ipc'] as const) : []),
       ],
-      env: { ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env },
-      uid: options.uid,
-      gid: options.gid,
+      // The suites' instances stand for different students but all run as the test's one OS user,
+      // which pairing by OS session would rightly read as one student: they pair by roomId only,
+      // unless a test turns pairing on (the real-users tests run each instance as its own user).
+      env: {
+        ...process.env,
+        ENTRY_HW_PORT: String(options.port),
+        ENTRY_HW_SESSION_PAIRING: 'off',
+        ...options.env,
+      },
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     for (const [stream, echo] of [
       [options.pipeStdout ? null : this.child.stdout, process.stdout],

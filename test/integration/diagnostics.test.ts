@@ -330,12 +330,14 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       string,
       unknown
     >;
-    // Issue 12 added the `debug` leak counters; every field peers read is unchanged.
+    // Issue 12 added the `debug` leak counters, issue 21 the `pairings` counts; every field peers
+    // read is unchanged.
     assert.deepEqual(Object.keys(status).sort(), [
       'browsers',
       'cloudMode',
       'debug',
       'name',
+      'pairings',
       'peers',
       'runningMode',
       'tls',

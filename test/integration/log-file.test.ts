@@ -158,7 +158,7 @@ describe('log file', () => {
       env: { ENTRY_HW_LOG_DIR: directory },
       captureOutput: true,
       quiet: true,
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}),
     });
     try {
       assert.equal(await server.open(), 2);

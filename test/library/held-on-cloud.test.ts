@@ -27,8 +27,9 @@ function connected(socket: Socket): Promise<void> {
 test("a roomless host's held sends do not reach a reloading tab after another instance joined", async (t) => {
   const port = await freePort();
   const logger = createLogger({ silent: true });
-  const host = new EntryServer({ http: true, port, logger });
-  const peer = new EntryServer({ http: true, port, logger });
+  // Two students played by one OS user: pairing by OS session would read them as one student.
+  const host = new EntryServer({ http: true, port, logger, sessionPairing: false });
+  const peer = new EntryServer({ http: true, port, logger, sessionPairing: false });
   t.after(async () => {
     await peer.close();
     await host.close();

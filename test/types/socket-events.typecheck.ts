@@ -51,8 +51,12 @@ expectTrue<Equal<Parameters<PeerListen['roomConnection']>, [roomId: string, brow
 expectTrue<Equal<Parameters<PeerListen['roomClose']>, [roomId: string, browsers: number]>>();
 expectTrue<Equal<Parameters<PeerListen['roomClaimRefused']>, [refusal: RoomClaimRefusedValue]>>();
 expectTrue<Equal<Parameters<PeerListen['roomFree']>, [roomId: string]>>();
+expectTrue<Equal<Parameters<PeerListen['roomUnknown']>, []>>();
 expectTrue<
-  Equal<keyof PeerListen, 'message' | 'roomConnection' | 'roomClose' | 'roomClaimRefused' | 'roomFree'>
+  Equal<
+    keyof PeerListen,
+    'message' | 'roomConnection' | 'roomClose' | 'roomClaimRefused' | 'roomFree' | 'roomUnknown'
+  >
 >();
 expectTrue<Equal<keyof PeerEmit, 'message' | 'matchTarget' | 'diagnosticsReport'>>();
 

@@ -672,3 +672,62 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
     for (const [state, status] of Object.entries(expected)) assert.equal(rowStatus(state), status, state);
   });
 });
+
+describe('diagnostics: how each room was paired (issue 21)', () => {
+  const NOW = 1_000_000;
+  const device = { state: 'connected' as const, moduleId: '520101', at: '2026-01-01T00:00:00Z' };
+  const hub = (facts: Partial<HubFacts>): HubFacts => ({
+    cloud: true,
+    ownRoomId: undefined,
+    browsers: [],
+    peers: [],
+    held: () => 0,
+    ...facts,
+  });
+  const summary = (rows: RoomRow[]) =>
+    rows.map(
+      (r) =>
+        `${r.room ?? '-'}:${r.instance ?? '-'}:${r.state}:${r.pairing ? `${r.pairing.kind}${r.pairing.gap ? `/${r.pairing.gap}` : ''}` : '-'}`,
+    );
+
+  it('says room number from Entry HW, same OS session, or not paired and why', () => {
+    const rows = buildRoomRows(
+      hub({
+        ownRoomId: 'own0000000',
+        browsers: ['own0000000', 'hst0000000', 'peer000000', 'pse0000000', 'non0000000'],
+        hostPairedRooms: ['hst0000000'],
+        peers: [
+          { roomId: 'peer000000', report: { version: '3.0.0' }, pairedRooms: [] },
+          { roomId: undefined, report: { version: '3.0.0' }, pairedRooms: ['pse0000000'] },
+        ],
+        pairing: (roomId) =>
+          roomId === 'non0000000' ? { kind: 'none', gap: 'no-instance-of-session' } : undefined,
+      }),
+      device,
+      [],
+      NOW,
+    );
+    assert.deepEqual(summary(rows).sort(), [
+      'hst…:host:ok:os-session',
+      'non…:-:no-instance:none/no-instance-of-session',
+      'own…:host:ok:room-id',
+      'pee…:peer:ok:room-id',
+      'pse…:peer:ok:os-session',
+    ]);
+    // A peer serving rooms by session is not listed as an instance without a room.
+    assert.equal(
+      rows.some((r) => r.state === 'instance-without-room'),
+      false,
+    );
+  });
+
+  it('a host without a roomId serving rooms of its own session is not an instance without a room', () => {
+    const rows = buildRoomRows(
+      hub({ browsers: ['hst0000000'], hostPairedRooms: ['hst0000000'] }),
+      device,
+      [],
+      NOW,
+    );
+    assert.deepEqual(summary(rows), ['hst…:host:ok:os-session']);
+  });
+});

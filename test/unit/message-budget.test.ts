@@ -172,6 +172,7 @@ describe('a peer diagnostics report', () => {
       peerCount: () => 1,
       events: new EventEmitter(),
       guard: (_what: string, run: () => void) => run(),
+      pairings: { peerArrived() {}, peerReported() {} },
     } as unknown as HubContext;
     wirePeer(hub, socket as unknown as HostSocket);
     const junk = 'x'.repeat(1_000_000);

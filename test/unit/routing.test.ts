@@ -41,7 +41,7 @@ describe('host routing: a single server (never part of a cloud)', () => {
     assert.deepEqual(routeBrowserMessage(snapshot('mine', {}), 'mine'), { to: 'parent' });
     assert.equal(routeBrowserMessage(snapshot('mine', {}), 'other').to, 'drop');
     assert.equal(routeBrowserMessage(snapshot('mine', {}), undefined).to, 'drop');
-    assert.deepEqual(routeParentSend(snapshot('mine', {})), { to: 'room', roomId: 'mine' });
+    assert.deepEqual(routeParentSend(snapshot('mine', {})), { to: 'rooms', roomIds: ['mine'] });
   });
 });
 
@@ -61,7 +61,7 @@ describe('host routing: by room (peers now or ever)', () => {
     assert.deepEqual(routeBrowserMessage(snapshot('roomA', peers), 'roomA'), { to: 'parent' });
     assert.equal(routeBrowserMessage(snapshot('roomA', peers), 'roomZ').to, 'drop');
     assert.equal(routeBrowserMessage(snapshot('roomA', peers), undefined).to, 'drop');
-    assert.deepEqual(routeParentSend(snapshot('roomA', peers)), { to: 'room', roomId: 'roomA' });
+    assert.deepEqual(routeParentSend(snapshot('roomA', peers)), { to: 'rooms', roomIds: ['roomA'] });
   });
   it('serves nobody through a host without a roomId: it cannot tell which room is its own', () => {
     for (const room of ['roomZ', undefined])
@@ -71,11 +71,11 @@ describe('host routing: by room (peers now or ever)', () => {
     assert.equal(withoutRoom('roomA', true), false);
   });
   it("routes a peer's message to its room, and drops it before matchTarget", () => {
-    assert.deepEqual(routePeerMessage('roomB'), { to: 'room', roomId: 'roomB' });
+    assert.deepEqual(routePeerMessage('roomB'), { to: 'rooms', roomIds: ['roomB'] });
     assert.equal(routePeerMessage(undefined).to, 'drop');
   });
   it('turns a send route into socket.io targets, never an empty `to` (which socket.io reads as everyone)', () => {
-    assert.deepEqual(sendTargets({ to: 'room', roomId: 'roomA' }), { to: ['roomA'], except: [] });
+    assert.deepEqual(sendTargets({ to: 'rooms', roomIds: ['roomA'] }), { to: ['roomA'], except: [] });
     assert.deepEqual(sendTargets({ to: 'all-browsers' }), { to: [ALL_BROWSERS], except: [] });
   });
 });
@@ -83,7 +83,7 @@ describe('host routing: by room (peers now or ever)', () => {
 describe('host routing: a cloud that shrank to one instance', () => {
   it("keeps the host's own room private instead of falling back to broadcast", () => {
     const alone = snapshot('roomA', {}, true);
-    assert.deepEqual(routeParentSend(alone), { to: 'room', roomId: 'roomA' });
+    assert.deepEqual(routeParentSend(alone), { to: 'rooms', roomIds: ['roomA'] });
     assert.deepEqual(routeBrowserMessage(alone, 'roomA'), { to: 'parent' });
     assert.equal(routeBrowserMessage(alone, 'roomB').to, 'drop');
   });
