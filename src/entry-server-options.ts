@@ -6,6 +6,7 @@ import type { LoadedCertificate } from './listener/certificates';
 import type { ModuleHandlers } from './listener/http-routes';
 import type { SessionLookup } from './os-session';
 import type { Logger } from './util/log';
+import type { LogFileView } from './util/log-file';
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
 export type EntryServerEvents = ServerEvents;
@@ -32,6 +33,11 @@ export interface EntryServerOptions extends ModuleHandlers {
   roomStats?: boolean;
   /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
   problems?: ProblemLog;
+  /**
+   * The program's log file (main.ts; issue 18): its path goes into /status and the diagnostics
+   * page, its last lines (scrubbed) into the support bundle. Default: none.
+   */
+  logFile?: LogFileView;
   /**
    * Pair a tab no Entry HW named with the one instance of its OS session (docs/PROTOCOL.md §4,
    * issue 21). Default true; false pairs only by roomId, as before.

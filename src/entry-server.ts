@@ -87,6 +87,7 @@ export class EntryServer
       source: this,
       countRooms: options.roomStats,
       problems: options.problems,
+      logFile: options.logFile,
     });
     const logger = options.logger ?? createLogger();
     this.logger = options.problems ? logger : recordProblems(logger, this.diagnostics.problems);
@@ -220,6 +221,7 @@ export class EntryServer
       browsers: role?.browsers ?? 0,
       peers: role?.peers ?? 0,
       pairings: role?.pairings ?? null,
+      logFile: this.diagnostics.logFileFacts(),
       tls: {
         enabled: this.election.tlsActive,
         notAfter:

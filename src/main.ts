@@ -130,6 +130,7 @@ function main(): void {
     allowedOrigins: settings.allowedOrigins,
     logger,
     problems,
+    logFile,
     // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
     roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
     sessionPairing: settings.sessionPairing,

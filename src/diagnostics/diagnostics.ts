@@ -6,8 +6,9 @@
 // navigation to the page, issue 20), never with a CORS grant.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogFileView } from '../util/log-file';
 import { DnsChecker, type Resolver } from './checks';
-import { localPrivateFacts, scrubText } from './mask';
+import { localPrivateFacts, scrubText, truncate } from './mask';
 import { renderPage } from './page';
 import { ProblemLog } from './problems';
 import { RoomStats } from './room-stats';
@@ -16,6 +17,7 @@ import {
   type DeviceReport,
   type DiagnosticsSnapshot,
   type DiagnosticsSource,
+  type LogFileSection,
   type PeerReport,
 } from './snapshot';
 import { pickLanguage } from './texts';
@@ -24,6 +26,8 @@ import { pickLanguage } from './texts';
 export const DIAGNOSTICS_PATH = '/diagnostics';
 /** Path of the support bundle. */
 export const DIAGNOSTICS_JSON_PATH = '/diagnostics.json';
+/** How many of the log file's last lines the bundle carries. */
+const BUNDLE_LOG_LINES = 200;
 
 /** Host names the routes answer to (with or without a port), docs/PROTOCOL.md §9. */
 const ALLOWED_HOSTS = new Set([
@@ -71,6 +75,8 @@ export interface DiagnosticsOptions {
   problems?: ProblemLog;
   /** DNS resolver for the checks (tests inject one). */
   resolve?: Resolver;
+  /** The program's log file, shown (scrubbed) on the page and in the bundle. */
+  logFile?: LogFileView;
 }
 
 /**
@@ -100,6 +106,26 @@ export class Diagnostics {
   /** Removes personal facts (and roomIds this host knows) from a line of text. */
   scrub(text: string): string {
     return scrubText(text, { ...this.privateFacts, roomIds: this.stats?.roomIds() ?? [] });
+  }
+
+  /** The log file's path and state, scrubbed (/status and the page); null without a file. */
+  logFileFacts(): { path: string | null; problem: string | null } | null {
+    const file = this.options.logFile;
+    if (!file) return null;
+    const path = file.path;
+    const problem = file.problem;
+    return {
+      path: path === undefined ? null : this.scrub(path),
+      problem: problem === undefined ? null : truncate(this.scrub(problem)),
+    };
+  }
+
+  /** The log file's last lines for the bundle, each scrubbed like the problems and capped. */
+  private logFileSection(): LogFileSection | null {
+    const facts = this.logFileFacts();
+    if (!facts || !this.options.logFile) return null;
+    const lines = this.options.logFile.tail(BUNDLE_LOG_LINES).map((line) => truncate(this.scrub(line)));
+    return { ...facts, lastLines: lines };
   }
 
   /** This instance's parent reported its device (`connectHardwareSuccess` / `connectHardwareFailed`). */
@@ -135,6 +161,7 @@ export class Diagnostics {
       startedAtMs: this.startedAtMs,
       device: this.device,
       lastForeignHolder: this.lastForeignHolder,
+      logFile: this.logFileSection(),
     });
   }
 

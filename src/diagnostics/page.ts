@@ -91,7 +91,7 @@ const SCRIPT = String.raw`
     }
     return box;
   }
-  function renderServer(s) {
+  function renderServer(s, log) {
     var dl = el('dl');
     function row(label, value, key) {
       var dd = el('dd', null, value);
@@ -108,6 +108,7 @@ const SCRIPT = String.raw`
     row(t('cloudMode'), t('cloudMode.' + s.cloudMode), 'cloudMode');
     row(t('tls'), s.tls.on ? t('tls.on', { date: day(s.tls.notAfter), days: s.tls.daysLeft }) : t('tls.off'), 'tls');
     row(t('plainWs'), s.plainWs ? t('plainWs.on') : t('plainWs.off'), 'plainWs');
+    if (log) row(t('logFile'), log.path ? (log.problem ? t('logFile.problem', { path: log.path, problem: log.problem }) : log.path) : t('logFile.none', { problem: log.problem || '' }), 'logFile');
     put('server', [dl]);
   }
   function renderChecks(checks) {
@@ -196,7 +197,7 @@ const SCRIPT = String.raw`
     put('problems', [table]);
   }
   function render(b) {
-    renderServer(b.server);
+    renderServer(b.server, b.logFile);
     renderChecks(b.checks);
     renderRooms(b.rooms);
     renderProblems(b.problems, b.refusals);

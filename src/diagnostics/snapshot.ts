@@ -177,6 +177,15 @@ export interface DiagnosticsSnapshot {
   problems: Problem[];
   /** Refused outside input, counted by kind (one row on the page). */
   refusals: Refusals;
+  /** The program's log file (issue 18); null when the server writes none (an embedder's). */
+  logFile: LogFileSection | null;
+}
+
+/** The log file in the bundle: where it is, whether it is written, its last lines (all scrubbed). */
+export interface LogFileSection {
+  path: string | null;
+  problem: string | null;
+  lastLines: string[];
 }
 
 export interface SnapshotInputs {
@@ -190,6 +199,8 @@ export interface SnapshotInputs {
   device: DeviceReport | undefined;
   /** The last PORT_HELD_BY_OTHER_PROGRAM this instance reported. */
   lastForeignHolder: { at: string; message: string } | undefined;
+  /** The log file, already scrubbed (Diagnostics.logFileSection). */
+  logFile?: LogFileSection | null;
   now?: Date;
 }
 
@@ -485,5 +496,6 @@ export function buildSnapshot(inputs: SnapshotInputs): DiagnosticsSnapshot {
     rooms: hub ? buildRoomRows(hub, inputs.device, traffic, now.getTime()) : [],
     problems: inputs.problems,
     refusals: inputs.refusals ?? { total: 0, kinds: [] },
+    logFile: inputs.logFile ?? null,
   };
 }

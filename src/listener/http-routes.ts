@@ -19,6 +19,11 @@ export interface StatusBody {
    * HW gave the roomId), `session` (paired by OS session), `none`. Null on a peer or while starting.
    */
   pairings: { claimed: number; session: number; none: number } | null;
+  /**
+   * The log file (issue 18): its path with the home folder as `~` and the user name masked, and
+   * why it is not written now (null when it is). Null when the server writes none.
+   */
+  logFile: { path: string | null; problem: string | null } | null;
   /** Leak counters (issue 12): open resources, queues and listeners. Not part of the contract. */
   debug?: DebugCounters;
 }

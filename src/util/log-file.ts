@@ -77,6 +77,19 @@ function errorCode(error: unknown): string {
 }
 
 /**
+ * What the server shows of the program's log file (/status, the diagnostics page and bundle):
+ * {@link LogFile} is one; an embedder may pass its own or none.
+ */
+export interface LogFileView {
+  /** The file being written, or undefined when none is. */
+  readonly path: string | undefined;
+  /** Why it is not being written right now, or undefined. */
+  readonly problem: string | undefined;
+  /** The last lines, oldest first. */
+  tail(lines: number): string[];
+}
+
+/**
  * A bounded, rotating log file. Never throws from {@link write} or {@link tail}.
  *
  * @example

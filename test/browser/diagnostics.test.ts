@@ -226,6 +226,8 @@ describe('real browser: the diagnostics page', { skip }, () => {
       assert.equal(await text(page, '[data-field=version]'), view.bundle?.server.version);
       assert.match(await text(page, '[data-field=node]'), /^\d+\.\d+\.\d+$/);
       assert.equal(await text(page, '[data-field=plainWs]'), ko ? '켜짐' : 'On');
+      // The log file (issue 18): the suites' servers write theirs into a temporary folder.
+      assert.match(await text(page, '[data-field=logFile]'), /entry-hw-server(-\d+)?\.log$/);
       const tls = await text(page, '[data-field=tls]');
       if (variant.cert === 'valid')
         assert.match(

@@ -330,12 +330,13 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       string,
       unknown
     >;
-    // Issue 12 added the `debug` leak counters, issue 21 the `pairings` counts; every field peers
-    // read is unchanged.
+    // Issue 12 added the `debug` leak counters, issue 21 the `pairings` counts, issue 18 the log
+    // file; every field peers read is unchanged.
     assert.deepEqual(Object.keys(status).sort(), [
       'browsers',
       'cloudMode',
       'debug',
+      'logFile',
       'name',
       'pairings',
       'peers',

@@ -99,6 +99,50 @@ async function assertServing(server: ServerProcess): Promise<void> {
 }
 
 describe('log file', () => {
+  it('is named in /status and in the support bundle, whose last lines are scrubbed (issue 18, item 9)', async () => {
+    const directory = freshFolder();
+    const current = join(directory, 'entry-hw-server.log');
+    const server = await start({ env: { ENTRY_HW_LOG_DIR: directory }, quiet: true });
+    assert.equal(await server.open(), 2);
+    // A line the program logs with a roomId-like token in it: the file has it whole, the bundle masked.
+    server.sendRaw({ key: 'bogus-0a1b2c3d4e5f', value: 1 });
+    await waitForText(current, /bogus-0a1b2c3d4e5f/);
+
+    const status = JSON.parse((await request({ port: server.port, path: '/status' })).body) as {
+      logFile?: { path: string | null; problem: string | null } | null;
+    };
+    assert.deepEqual(status.logFile, { path: current, problem: null });
+
+    const bundle = JSON.parse((await request({ port: server.port, path: '/diagnostics.json' })).body) as {
+      logFile?: { path: string | null; problem: string | null; lastLines: string[] } | null;
+    };
+    assert.equal(bundle.logFile?.path, current);
+    const lines = bundle.logFile?.lastLines ?? [];
+    assert.ok(
+      lines.some((line) => /host on 127\.0\.0\.1/.test(line)),
+      'the startup lines are there',
+    );
+    const bogus = lines.filter((line) => line.includes('bogus-'));
+    assert.ok(bogus.length > 0, 'the line about the bad message is there');
+    assert.ok(
+      bogus.every((line) => !line.includes('0a1b2c3d4e5f')),
+      `the hex token is masked: ${bogus.join(' | ')}`,
+    );
+  });
+
+  it('a server without a file says so: /status and the bundle carry null', async () => {
+    const server = await start({ env: { ENTRY_HW_LOG_DIR: 'off' }, quiet: true });
+    assert.equal(await server.open(), 2);
+    const status = JSON.parse((await request({ port: server.port, path: '/status' })).body) as {
+      logFile?: unknown;
+    };
+    assert.equal(status.logFile, null);
+    const bundle = JSON.parse((await request({ port: server.port, path: '/diagnostics.json' })).body) as {
+      logFile?: unknown;
+    };
+    assert.equal(bundle.logFile, null);
+  });
+
   it('appears in ENTRY_HW_LOG_DIR with the startup lines, rotates under a flood, stays within 2 MiB', async () => {
     const directory = freshFolder();
     const current = join(directory, 'entry-hw-server.log');
