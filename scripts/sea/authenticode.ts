@@ -1,7 +1,7 @@
 // Removes the Authenticode signature the Node project put on node.exe. Injecting the SEA blob
 // invalidates it anyway, and postject leaves the security directory pointing at bytes that are
 // no longer a signature, which signing tools reject as corrupt. An unsigned runtime is injected
-// instead, and the release pipeline signs the result (README, "Building the executable").
+// instead, and the release pipeline signs the result (docs/BUILDING.md).
 import { open } from 'node:fs/promises';
 
 /**

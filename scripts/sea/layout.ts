@@ -1,11 +1,11 @@
 // dist/entry-hw/: the executables under the names and folders Entry HW loads them from, so a
-// maintainer copies folders instead of renaming files (README, "Using it from Entry HW"):
+// maintainer copies folders instead of renaming files (docs/INTEGRATION.md, "Using it from Entry HW"):
 //   win/server.exe   the win-x86 build (Entry HW's Windows build is ia32), with a note on x64
 //   mac/server.txt   one universal Mach-O of the darwin-x64 and darwin-arm64 builds (llvm-lipo);
 //                    without llvm-lipo, both thin files and the rule for choosing
 // each folder with its THIRD_PARTY_NOTICES.txt. Entry HW's development tree reads the same names
 // from app/server/{win,mac}/; a packaged app from resources\server.exe and
-// Contents/Resources/server.txt. Nothing is signed here (see README, Signing).
+// Contents/Resources/server.txt. Nothing is signed here (see docs/BUILDING.md, "Signing").
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ while Node.js 22 ends in April 2027). Rename it to server.exe instead only when 
 installs this Entry HW runs 64-bit Windows (it does not start on 32-bit Windows): Entry HW
 itself may stay 32-bit, the server is a separate process.
 
-Sign server.exe (Authenticode) before shipping it: README, "Signing".
+Sign server.exe (Authenticode) before shipping it: docs/BUILDING.md, "Signing".
 THIRD_PARTY_NOTICES.txt beside it must travel with it.
 `;
 
@@ -63,7 +63,7 @@ notarization from treating it as an app of its own.
 
 It is NOT signed. macOS kills an unsigned arm64 program at launch, so sign it on a Mac before
 shipping (codesign signs both slices): at least \`codesign --sign - --force server.txt\`, better
-the Developer ID command of README, "Signing", then notarize the app that contains it.
+the Developer ID command of docs/BUILDING.md, "Signing", then notarize the app that contains it.
 THIRD_PARTY_NOTICES.txt beside it must travel with it.
 `;
 
@@ -75,7 +75,7 @@ arm64 (or universal) Entry HW and the x64 one in an x64 Entry HW; or make one un
 a Mac: \`lipo -create server-x64.txt server-arm64.txt -output server.txt\`.
 
 Neither is signed. macOS kills an unsigned arm64 program at launch: sign before shipping
-(\`codesign --sign - --force server.txt\` at least; README, "Signing").
+(\`codesign --sign - --force server.txt\` at least; docs/BUILDING.md, "Signing").
 THIRD_PARTY_NOTICES.txt beside them must travel with them.
 `;
 
