@@ -80,7 +80,14 @@ export class RelayedParent {
     const log = openSync(this.logFile, 'w');
     const { runner, program } = options;
     const { command, args } = runner.command(runner.path(RELAY_SCRIPT));
-    const env = runner.env({ ...process.env, ENTRY_HW_PORT: String(options.port), ...options.env });
+    // The scenarios' instances stand for different students but run as the test's one OS user:
+    // they pair by roomId only, as in test/helpers/server-process.ts.
+    const env = runner.env({
+      ...process.env,
+      ENTRY_HW_PORT: String(options.port),
+      ENTRY_HW_SESSION_PAIRING: 'off',
+      ...options.env,
+    });
     for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
     this.relay = spawn(command, [...args, runner.path(program.command), ...program.args.map(runner.path)], {
       stdio: ['ignore', log, log],

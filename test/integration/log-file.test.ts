@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MAX_FILE_BYTES } from '../../src/util/log-file';
 import { request } from '../helpers/http';
+import { shareTestBinWithUsers } from '../helpers/os-users';
 import { freePort, type ServerProcess, type SpawnOptions, spawnServer } from '../helpers/server-process';
 import { sleep } from '../support/util';
 
@@ -198,12 +199,14 @@ describe('log file', () => {
       chmodSync(scratch, 0o711); // mkdtemp's 0700 would keep `nobody` out
       chownSync(directory, 65534, 65534);
     }
+    // An executable under test (the sea suite's, in a 0700 folder) is copied where `nobody` may run it.
+    const unshare = asRoot ? shareTestBinWithUsers() : () => {};
     const server = await start({
       env: { ENTRY_HW_LOG_DIR: directory },
       captureOutput: true,
       quiet: true,
       ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}),
-    });
+    }).finally(unshare); // once spawned, the copy may go (the running process keeps it open)
     try {
       assert.equal(await server.open(), 2);
       await waitForText(current, /host on 127\.0\.0\.1/);

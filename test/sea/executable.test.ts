@@ -562,7 +562,7 @@ describe('Linux executable with embedded secrets', () => {
     }
   });
 
-  it('writes nothing to disk: cwd, TMPDIR and HOME stay empty', async () => {
+  it('writes nothing to disk but its log file: cwd and TMPDIR stay empty, HOME holds only the log', async () => {
     const cwd = mkdtempSync(join(scratch, 'cwd-'));
     const tmp = mkdtempSync(join(scratch, 'tmp-'));
     const home = mkdtempSync(join(scratch, 'home-'));
@@ -584,7 +584,19 @@ describe('Linux executable with embedded secrets', () => {
     assert.equal(res.body, 'hello entry');
     child.kill('SIGTERM');
     await once(child, 'exit');
-    assert.deepEqual([...readdirSync(cwd), ...readdirSync(tmp), ...readdirSync(home)], []);
+    assert.deepEqual([...readdirSync(cwd), ...readdirSync(tmp)], []);
+    // The log file (its default folder on Linux; the lock is removed at exit), and no secret in it.
+    const written = readdirSync(home, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(home.length + 1));
+    assert.deepEqual(written, [join('.local', 'state', 'entry-hw-server', 'entry-hw-server.log')]);
+    const log = readFileSync(join(home, written[0] as string), 'utf8');
+    assert.match(log, /host on 127\.0\.0\.1/);
+    assert.ok(!log.includes(passphrase), 'the passphrase is not in the log');
+    const keyPem = readFileSync(join(pki.dir, 'hardware.key'), 'utf8');
+    for (const line of keyPem.split('\n'))
+      if (/^[A-Za-z0-9+/=]{24,}$/.test(line))
+        assert.ok(!log.includes(line), 'no line of the key is in the log');
   });
 });
 
