@@ -6,14 +6,14 @@
 import { parseCommandLine } from './cli/command-line';
 import { refuseWithoutParent, runInformational } from './cli/informational';
 import { DEV_PASSPHRASE, readEnvironment, readGcInterval, readLogDirectory } from './config';
+import { loadCertificate } from './crypto/certificates';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
 import { ProblemLog, recordProblems } from './diagnostics/problems';
 import { isSingleExecutable, readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
-import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
-import { loadCertificate } from './listener/certificates';
+import { EntryServer } from './server/entry-server';
 import { ConsoleOutput } from './util/console-output';
 import { createLogger, type Logger } from './util/log';
 import { LogFile } from './util/log-file';

@@ -3,12 +3,12 @@
 // turns a handler's bug into one log line. HostHub builds one per hosting turn.
 import type { EventEmitter } from 'node:events';
 import type { Server } from 'socket.io';
+import type { HostEmitEvents, HostListenEvents, SocketData } from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { ConnectionInfo } from '../ipc/messages';
 import type { RoutingSnapshot } from '../routing/host-routing';
 import type { Logger } from '../util/log';
 import type { BrowserDelivery } from './browser-delivery';
-import type { HostEmitEvents, HostListenEvents, SocketData } from './events';
 import type { PeerRooms } from './peer-rooms';
 import type { SessionPairings } from './session-pairings';
 

@@ -8,6 +8,12 @@
 import { EventEmitter } from 'node:events';
 import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
+import {
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+  ROOM_FREE_EVENT,
+  ROOM_UNKNOWN_EVENT,
+} from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { HubFacts } from '../diagnostics/snapshot';
 import type { SessionLookup } from '../os-session';
@@ -19,7 +25,6 @@ import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import { wireBrowser } from './browser-sockets';
-import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT, ROOM_FREE_EVENT, ROOM_UNKNOWN_EVENT } from './events';
 import { ALL_PEERS, type HostHubEvents, type HostServer, type HubContext } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
 import { wirePeer } from './peer-sockets';
@@ -62,7 +67,7 @@ export interface HostHubOptions {
 export class HostHub extends EventEmitter<HostHubEvents> {
   readonly io: HostServer;
   readonly engine: EngineServer;
-  /** The listener's way in: engine.io and the handshake check (socket/admission.ts). */
+  /** The listener's way in: engine.io and the handshake check (admission.ts). */
   readonly door: EngineDoor;
   private readonly gate: HandshakeGate;
   private readonly rooms: PeerRooms;

@@ -6,11 +6,10 @@
 // diagnostics) and hears about roles through the hooks.
 import type { EventEmitter } from 'node:events';
 import { LISTEN_HOST } from '../config';
+import type { Role, RoleEvents } from '../contracts/role';
+import type { HostRoleOptions } from '../host/host-role';
 import type { ServerErrorInfo } from '../ipc/messages';
-import type { HostRoleOptions } from '../roles/host-role';
-import type { PeerRole } from '../roles/peer-role';
-import type { Role, RoleEvents } from '../roles/role';
-import { startHost, startPeer } from '../roles/start-role';
+import type { PeerRole } from '../peer/peer-role';
 import type { Logger } from '../util/log';
 import {
   type ElectionAction,
@@ -21,6 +20,7 @@ import {
 } from './elect-host';
 import { HostLossRecord, type ReconnectingRoom } from './host-loss';
 import { probePortHolder } from './host-probe';
+import { startHost, startPeer } from './start-role';
 
 /** A role as the election hands it out: the shared surface and its events. */
 export type ActiveRole = Role & EventEmitter<RoleEvents>;

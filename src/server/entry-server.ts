@@ -1,16 +1,18 @@
 // EntryServer: the whole server as an in-process object, with the original's library API
 // (docs/PROTOCOL.md §8). It takes the parent's commands, hands parent values to the role the
-// election settled on (cloud/election-runner.ts) or queues them while between hosts, turns role
+// election settled on (election/election-runner.ts) or queues them while between hosts, turns role
 // events into its own, and reports modes, status and diagnostics. main.ts adapts it to IPC;
 // entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
-import { CertificateWatch } from './certificate-watch';
-import { type ActiveRole, ElectionRunner, type HostTurn } from './cloud/election-runner';
-import { DEFAULT_PORT, LISTEN_HOST } from './config';
-import { Diagnostics } from './diagnostics/diagnostics';
-import { recordProblems } from './diagnostics/problems';
-import type { DiagnosticsSource, ServerFacts } from './diagnostics/snapshot';
-import type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
+import { DEFAULT_PORT, LISTEN_HOST } from '../config';
+import type { Role } from '../contracts/role';
+import type { LoadedCertificate } from '../crypto/certificates';
+import { Diagnostics } from '../diagnostics/diagnostics';
+import { recordProblems } from '../diagnostics/problems';
+import type { DiagnosticsSource, ServerFacts } from '../diagnostics/snapshot';
+import { type ActiveRole, ElectionRunner, type HostTurn } from '../election/election-runner';
+import type { HostRoleOptions } from '../host/host-role';
+import type { StatusBody } from '../host/listener/http-routes';
 import {
   CloudMode,
   type CloudModeValue,
@@ -19,22 +21,20 @@ import {
   RunningMode,
   type RunningModeValue,
   type ServerErrorInfo,
-} from './ipc/messages';
-import type { ParentCommandTarget } from './ipc/parent-commands';
-import type { LoadedCertificate } from './listener/certificates';
-import type { StatusBody } from './listener/http-routes';
+} from '../ipc/messages';
+import type { ParentCommandTarget } from '../ipc/parent-commands';
+import { createSessionLookup, type SessionIdentity, type SessionLookup } from '../os-session';
+import { withoutRoom } from '../routing/host-routing';
+import { activeResourceCounts, listenerTotal } from '../util/debug-counters';
+import { createLogger, type Logger } from '../util/log';
+import { periodicCollectionStats } from '../util/periodic-collection';
+import { VERSION } from '../version';
+import { CertificateWatch } from './certificate-watch';
+import type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
 import { ModeReport } from './mode-report';
 import { normalizeOpenArguments } from './open-options';
-import { createSessionLookup, type SessionIdentity, type SessionLookup } from './os-session';
 import { ParentOutbox } from './parent-outbox';
-import type { HostRoleOptions } from './roles/host-role';
-import type { Role } from './roles/role';
-import { withoutRoom } from './routing/host-routing';
 import { ServerActivity } from './server-activity';
-import { activeResourceCounts, listenerTotal } from './util/debug-counters';
-import { createLogger, type Logger } from './util/log';
-import { periodicCollectionStats } from './util/periodic-collection';
-import { VERSION } from './version';
 
 export type { EntryServerEvents, EntryServerOptions } from './entry-server-options';
 

@@ -6,6 +6,12 @@
 // claim it again (issue 20). The peer's own roomId lives in its `socket.data.roomId`; this table
 // is its index by room.
 import type { Socket } from 'socket.io';
+import {
+  type HostEmitEvents,
+  type HostListenEvents,
+  ROOM_CLAIM_REFUSED_EVENT,
+  type SocketData,
+} from '../contracts/socket-events';
 import { isValidRoomId } from '../ipc/messages';
 import { roomIdFromMatchTarget } from '../routing/host-routing';
 import {
@@ -16,12 +22,6 @@ import {
   type RoomClaimRefusal,
 } from '../routing/room-claims';
 import type { Logger } from '../util/log';
-import {
-  type HostEmitEvents,
-  type HostListenEvents,
-  ROOM_CLAIM_REFUSED_EVENT,
-  type SocketData,
-} from './events';
 
 /** A socket of the host's socket.io server. */
 export type HostSocket = Socket<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;

@@ -11,7 +11,7 @@
 // connection when they hold all the unreserved slots closes the oldest anonymous one.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { RefusalKind } from '../util/log';
+import type { RefusalKind } from '../../util/log';
 
 export interface SlotLimits {
   /** Open connections beyond this are closed at once. */

@@ -9,7 +9,7 @@
 // page: what a peer legitimately forwards is its Entry HW's device data, a few hundred bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RefusalKind } from '../util/log';
+import type { RefusalKind } from '../../util/log';
 import { WsFrameMeter } from './ws-frame-meter';
 
 export interface MessageLimits {

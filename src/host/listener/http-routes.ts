@@ -3,7 +3,7 @@
 // in-process embedders. Every request gets exactly one response.
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DebugCounters } from '../util/debug-counters';
+import type { DebugCounters } from '../../util/debug-counters';
 
 /** Body of `GET /status`. */
 export interface StatusBody {

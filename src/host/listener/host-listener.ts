@@ -18,11 +18,11 @@ import {
   MAX_PAYLOAD_BYTES,
   readListenerLimits,
   SMALL_MESSAGE_BYTES,
-} from '../config';
-import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
-import { type Admission, admitRequest, isSocketIoPath } from '../policy/request-policy';
-import type { Logger } from '../util/log';
-import type { LoadedCertificate } from './certificates';
+} from '../../config';
+import type { LoadedCertificate } from '../../crypto/certificates';
+import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../../policy/older-version';
+import { type Admission, admitRequest, isSocketIoPath } from '../../policy/request-policy';
+import type { Logger } from '../../util/log';
 import { DualProtocolListener } from './dual-protocol-listener';
 import {
   type HttpRoutesOptions,
@@ -54,7 +54,7 @@ export interface HostListenerOptions extends ModuleHandlers {
   diagnostics?: HttpRoutesOptions['diagnostics'];
   /** Header deadline and connection cap; default from the environment (config.ts). */
   limits?: ListenerLimits;
-  /** The port, bound already (roles/start-role.ts): adopted instead of binding again. */
+  /** The port, bound already (election/start-role.ts): adopted instead of binding again. */
   bound?: NetServer;
 }
 

@@ -3,9 +3,10 @@
 // held for its room, has its OS session looked up (session-pairings.ts), and tells the instance
 // that serves it (the same rule as its messages) when it connects and leaves: the host's parent
 // (`connection` / `close`) or its room's peer.
+
+import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from '../contracts/socket-events';
 import { ALL_BROWSERS, ackValue, routeBrowserMessage } from '../routing/host-routing';
 import { clip } from '../util/log';
-import { ROOM_CLOSE_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import type { HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';
 

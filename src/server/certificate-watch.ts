@@ -2,9 +2,9 @@
 // `open` and whenever its state changes on the hourly check (a server left running for days still
 // warns before and at expiry), and the answer to "may the next host serve TLS with it".
 
-import type { ServerErrorInfo } from './ipc/messages';
-import { type CertificateHealth, certificateHealth, type LoadedCertificate } from './listener/certificates';
-import type { Logger } from './util/log';
+import { type CertificateHealth, certificateHealth, type LoadedCertificate } from '../crypto/certificates';
+import type { ServerErrorInfo } from '../ipc/messages';
+import type { Logger } from '../util/log';
 
 /** How often a running server re-checks its certificate's expiry. */
 export const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;

@@ -1,10 +1,10 @@
 // Where the parent's values wait while this instance has no role (between hosts, or while the
 // election runs): the bounded, time-stamped PeerOutbox (routing/peer-outbox.ts) plus the log
 // lines a maintainer needs when something queued there is dropped.
-import type { Role } from './roles/role';
-import { RECONNECT_WINDOW_MS } from './routing/held-messages';
-import { PeerOutbox } from './routing/peer-outbox';
-import type { Logger } from './util/log';
+import type { Role } from '../contracts/role';
+import { RECONNECT_WINDOW_MS } from '../routing/held-messages';
+import { PeerOutbox } from '../routing/peer-outbox';
+import type { Logger } from '../util/log';
 
 /**
  * The parent's values between roles.

@@ -1,7 +1,7 @@
 // The running and cloud modes as the parent has been told them: `open` settles on the first
 // role, and each mode is reported again only when it changes (docs/PROTOCOL.md §2). Nothing is
 // reported once the server is closing.
-import type { CloudModeValue, RunningModeValue } from './ipc/messages';
+import type { CloudModeValue, RunningModeValue } from '../ipc/messages';
 
 export interface ModeListener {
   runningModeChanged(mode: RunningModeValue): void;

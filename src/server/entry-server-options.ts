@@ -1,12 +1,13 @@
 // What an embedder gives EntryServer (docs/PROTOCOL.md §8): the options of the constructor and the
 // events it raises, which are the server → parent IPC messages (ipc/messages.ts) by another name.
-import type { ProblemLog } from './diagnostics/problems';
-import type { ServerEvents } from './ipc/messages';
-import type { LoadedCertificate } from './listener/certificates';
-import type { ModuleHandlers } from './listener/http-routes';
-import type { SessionLookup } from './os-session';
-import type { Logger } from './util/log';
-import type { LogFileView } from './util/log-file';
+
+import type { LoadedCertificate } from '../crypto/certificates';
+import type { ProblemLog } from '../diagnostics/problems';
+import type { ModuleHandlers } from '../host/listener/http-routes';
+import type { ServerEvents } from '../ipc/messages';
+import type { SessionLookup } from '../os-session';
+import type { Logger } from '../util/log';
+import type { LogFileView } from '../util/log-file';
 
 /** Events of the server object: the server → parent messages except the cipher replies. */
 export type EntryServerEvents = ServerEvents;

@@ -2,8 +2,9 @@
 // room had a browser connected to it when it was lost. The next host (this instance, or the one
 // it joins as a peer) then holds that room's messages for the reconnecting tab, until 5 s after
 // the loss (not after the new host appeared).
+
+import type { MatchTargetValue } from '../contracts/socket-events';
 import { RECONNECT_WINDOW_MS } from '../routing/held-messages';
-import type { MatchTargetValue } from '../socket/events';
 
 /** A room whose tab was cut off by the host loss at `leftAt`, for the new host's hold record. */
 export interface ReconnectingRoom {

@@ -1,16 +1,16 @@
 // The host role: this instance owns the port. Puts the listener (TLS and plain on one port, HTTP
 // routes) and the socket.io hub on it, and turns the hub's events into role events. Loaded with
-// require() only once this instance has won an election (roles/start-role.ts), so a peer never
+// require() only once this instance has won an election (election/start-role.ts), so a peer never
 // loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
 // per seat).
 import { EventEmitter } from 'node:events';
+import type { Role, RoleEvents, RoleStatus } from '../contracts/role';
+import type { LoadedCertificate } from '../crypto/certificates';
 import type { HubFacts } from '../diagnostics/snapshot';
 import { CloudMode, type CloudModeValue } from '../ipc/messages';
-import type { LoadedCertificate } from '../listener/certificates';
-import { HostListener, type HostListenerOptions } from '../listener/host-listener';
-import { HostHub, type HostHubOptions } from '../socket/host-hub';
 import { listenerTotal } from '../util/debug-counters';
-import type { Role, RoleEvents, RoleStatus } from './role';
+import { HostHub, type HostHubOptions } from './host-hub';
+import { HostListener, type HostListenerOptions } from './listener/host-listener';
 
 export interface HostRoleOptions extends HostHubOptions, Omit<HostListenerOptions, 'hub' | 'certificate'> {
   port: number;

@@ -145,7 +145,7 @@ export interface SocketData {
   askedRoomId?: string;
   /** A peer's last diagnostics report, parsed on arrival (the raw value is not kept). */
   report?: PeerReport;
-  /** A browser's OS session, looked up from its connection (socket/session-pairings.ts). */
+  /** A browser's OS session, looked up from its connection (host/session-pairings.ts). */
   session?: TabSession;
   /** A peer's OS session, looked up from its connection (never from what it says). */
   lookedUp?: SessionAnswer;

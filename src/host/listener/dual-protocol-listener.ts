@@ -16,8 +16,8 @@ import {
   type SecureContextOptions,
   type Server as TlsServer,
 } from 'node:tls';
-import { TCP_SERVER_OPTIONS } from '../config';
-import type { RefusalKind } from '../util/log';
+import { TCP_SERVER_OPTIONS } from '../../config';
+import type { RefusalKind } from '../../util/log';
 import { ConnectionSlots, reservedSlots } from './connection-slots';
 
 /** The first byte of a TLS record carrying a handshake (ClientHello). */
@@ -43,7 +43,7 @@ export interface DualProtocolListenerOptions {
   /** Receives plain connections and decrypted TLS connections. */
   httpServer: HttpServer;
   /**
-   * A TCP server already bound to the port (roles/start-role.ts `startHost`), adopted instead of
+   * A TCP server already bound to the port (election/start-role.ts `startHost`), adopted instead of
    * binding again, so no other instance can take the port in between.
    */
   bound?: NetServer;

@@ -1,11 +1,16 @@
 // A peer instance's socket on the host (cloud PC mode, docs/PROTOCOL.md §4-5): its room claims
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
+
+import {
+  DIAGNOSTICS_REPORT_EVENT,
+  MATCH_TARGET_EVENT,
+  ROOM_CONNECTION_EVENT,
+} from '../contracts/socket-events';
 import { parsePeerReport } from '../diagnostics/snapshot';
 import { browserLeftMsAgo, routePeerMessage } from '../routing/host-routing';
 import { queuedMsOf } from '../routing/peer-outbox';
 import { clip } from '../util/log';
-import { DIAGNOSTICS_REPORT_EVENT, MATCH_TARGET_EVENT, ROOM_CONNECTION_EVENT } from './events';
 import { ALL_PEERS, type HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';
 

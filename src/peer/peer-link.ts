@@ -3,9 +3,6 @@
 // one connection; when it is lost the election decides what comes next.
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import { isValidRoomId } from '../ipc/messages';
-import type { SessionIdentity } from '../os-session';
-import type { RoomClaimRefusal } from '../routing/room-claims';
 import {
   type DataPayload,
   DIAGNOSTICS_REPORT_EVENT,
@@ -19,7 +16,10 @@ import {
   ROOM_FREE_EVENT,
   ROOM_UNKNOWN_EVENT,
   type RoomClaimRefusedValue,
-} from '../socket/events';
+} from '../contracts/socket-events';
+import { isValidRoomId } from '../ipc/messages';
+import type { SessionIdentity } from '../os-session';
+import type { RoomClaimRefusal } from '../routing/room-claims';
 
 /** The peer's end of the connection, typed with the same event maps as the host's server. */
 export type PeerSocket = Socket<HostToPeerEvents, PeerToHostEvents>;

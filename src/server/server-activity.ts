@@ -1,11 +1,11 @@
 // What the server tells its observers about activity, beyond the parent's events: the telemetry
 // log (loaded only when `open` gives an endpoint, docs/BENCHMARKS.md) and the diagnostics page's
 // per-room and device records, fed by the same browser and device events.
-import type { Diagnostics } from './diagnostics/diagnostics';
-import type { OpenOptions } from './ipc/messages';
-import type { UsageLog } from './telemetry/usage-log';
-import type { Logger } from './util/log';
-import { VERSION } from './version';
+import type { Diagnostics } from '../diagnostics/diagnostics';
+import type { OpenOptions } from '../ipc/messages';
+import type { UsageLog } from '../telemetry/usage-log';
+import type { Logger } from '../util/log';
+import { VERSION } from '../version';
 
 /**
  * Telemetry and diagnostics records of one server.
@@ -27,7 +27,7 @@ export class ServerActivity {
   /** Starts the telemetry log when `open` named an endpoint. */
   startUsage(options: OpenOptions): void {
     if (!options.telemetryUrl) return;
-    const { UsageLog } = require('./telemetry/usage-log') as typeof import('./telemetry/usage-log');
+    const { UsageLog } = require('../telemetry/usage-log') as typeof import('../telemetry/usage-log');
     this.usage = new UsageLog({
       endpoint: options.telemetryUrl,
       offlineVersion: options.offlineVersion,

@@ -7,12 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../config';
-import type { BrowserRequestHandler } from '../listener/host-listener';
 import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from '../policy/handshake';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { isOriginAllowed } from '../policy/origin-policy';
 import type { Logger } from '../util/log';
 import { logAbnormalClose } from './abnormal-close';
+import type { BrowserRequestHandler } from './listener/host-listener';
 
 /** First value of a header that may repeat. */
 export function headerValue(value: string | string[] | undefined): string | undefined {

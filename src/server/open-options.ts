@@ -1,7 +1,7 @@
 // The many shapes `open` accepts, normalised into one OpenOptions (docs/PROTOCOL.md §2, §8):
 // nothing, "production" / "development" (Entry HW), a telemetry URL (entry-offline over IPC),
 // (offlineVersion, url) (entry-offline in-process), or an options object.
-import type { OpenOptions } from './ipc/messages';
+import type { OpenOptions } from '../ipc/messages';
 
 /** True for an absolute http:// or https:// URL. */
 export function isHttpUrl(value: unknown): value is string {

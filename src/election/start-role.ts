@@ -1,14 +1,14 @@
 // How a role is brought up, apart from deciding when (that is the election,
-// cloud/election-runner.ts): a host binds a bare TCP server first, so an instance that finds the
+// election/election-runner.ts): a host binds a bare TCP server first, so an instance that finds the
 // port taken becomes a peer without ever loading the host's machinery (socket.io server, TLS,
 // routing, mailbox: 2.4 MB of every peer's memory, docs/BENCHMARKS.md, memory per seat); only a
 // winner loads HostRole, with require(), and hands it the bound server, so the port is never free
 // in between. A peer connects its PeerRole to the host.
 import { createServer as createNetServer } from 'node:net';
 import { TCP_SERVER_OPTIONS } from '../config';
-import type { MatchTargetValue } from '../socket/events';
-import type { HostRole, HostRoleOptions } from './host-role';
-import { PeerRole } from './peer-role';
+import type { MatchTargetValue } from '../contracts/socket-events';
+import type { HostRole, HostRoleOptions } from '../host/host-role';
+import { PeerRole } from '../peer/peer-role';
 
 /**
  * Binds the port with a bare TCP server, then (while `stillWanted()`) loads HostRole and hands
@@ -31,7 +31,7 @@ export function startHost(
       bound.off('error', reject);
       if (!stillWanted()) return void bound.close(() => resolve(undefined));
       // Loaded on the first election this instance wins (esbuild evaluates it on this require).
-      const { HostRole } = require('./host-role') as typeof import('./host-role');
+      const { HostRole } = require('../host/host-role') as typeof import('../host/host-role');
       HostRole.listen({ ...options(), bound }).then(resolve, (error: Error) => {
         bound.close();
         reject(error);

@@ -3,12 +3,12 @@
 // device report, and counts its own room's browsers at the host, so the next host can hold that
 // room's messages if this one is lost.
 import { EventEmitter } from 'node:events';
-import { PeerLink } from '../cloud/peer-link';
+import type { Role, RoleEvents, RoleStatus } from '../contracts/role';
+import type { MatchTargetValue } from '../contracts/socket-events';
 import { CloudMode } from '../ipc/messages';
 import type { SessionIdentity } from '../os-session';
-import type { MatchTargetValue } from '../socket/events';
 import { listenerTotal } from '../util/debug-counters';
-import type { Role, RoleEvents, RoleStatus } from './role';
+import { PeerLink } from './peer-link';
 
 /**
  * A peer's role: one connection to the host.
