@@ -5,7 +5,14 @@
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
 import { parseCommandLine } from './cli/command-line';
 import { refuseWithoutParent, runInformational } from './cli/informational';
-import { DEV_PASSPHRASE, readEnvironment, readGcInterval, readLogDirectory } from './config';
+import {
+  DEV_PASSPHRASE,
+  readEnvironment,
+  readGcInterval,
+  readListenerLimits,
+  readLogDirectory,
+  readRoomStats,
+} from './config';
 import { loadCertificate } from './crypto/certificates';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
@@ -131,9 +138,9 @@ function main(): void {
     logger,
     problems,
     logFile,
-    // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
-    roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
+    roomStats: readRoomStats(process.env),
     sessionPairing: settings.sessionPairing,
+    listenerLimits: readListenerLimits(process.env),
   });
   logger.info(
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +

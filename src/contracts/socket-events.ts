@@ -4,6 +4,7 @@
 // types its socket.io-client `Socket` with the same ones, so an event renamed or a payload changed
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
 // `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
+import type { Server } from 'socket.io';
 import type { PeerReport } from '../diagnostics/snapshot';
 import type { SessionAnswer, SessionIdentity } from '../os-session';
 import type { RoomClaimRefusal } from '../routing/room-claims';
@@ -154,3 +155,6 @@ export interface SocketData {
   /** A peer was told ROOM_UNKNOWN on this connection. */
   roomUnknownTold?: boolean;
 }
+
+/** The host's socket.io server, typed with these maps (one definition for the hub and delivery). */
+export type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;

@@ -1,8 +1,9 @@
 // Host election as a small state machine (docs/PROTOCOL.md §5). The first instance to bind the port
 // is the host; one that finds the port in use checks who holds it and joins an Entry HW host as
 // a peer; when the host goes away every peer tries to bind again and the OS lets exactly one
-// win. `electHost` is pure: it maps (state, event) to the next state and the actions the
-// driver (EntryServer) must carry out, so every path is unit-testable without sockets.
+// win. `electHost` is pure: it maps (state, event) to the next state and the actions the driver
+// (ElectionRunner, election-runner.ts) must carry out, so every path is unit-testable without
+// sockets.
 import type { ServerErrorCode } from '../ipc/messages';
 
 /** Named phases of one instance's life. */

@@ -10,7 +10,12 @@ export type PortHolder =
   | { kind: 'entry-hw-server'; version: string | undefined }
   | { kind: 'older-entry-hw-server'; detail: string }
   | { kind: 'nobody' }
-  | { kind: 'foreign'; detail: string };
+  | {
+      kind: 'foreign';
+      detail: string;
+      /** The exchange itself failed (reset, unparsable answer): what a TLS-only server gives plain HTTP. */
+      failed?: true;
+    };
 
 /** Reads a /status body; pure, so the recognition rule is unit-testable. */
 export function recognizeStatusBody(statusCode: number | undefined, body: string): PortHolder {
@@ -68,7 +73,9 @@ function askStatus(transport: Transport, port: number, host: string, timeoutMs: 
       res.on('end', () =>
         finish(recognizeStatusBody(res.statusCode, Buffer.concat(chunks).toString('utf8'))),
       );
-      res.on('error', (error) => finish({ kind: 'foreign', detail: `GET /status failed: ${error.message}` }));
+      res.on('error', (error) =>
+        finish({ kind: 'foreign', detail: `GET /status failed: ${error.message}`, failed: true }),
+      );
     };
     const req: ClientRequest =
       transport === 'plain'
@@ -81,7 +88,12 @@ function askStatus(transport: Transport, port: number, host: string, timeoutMs: 
     req.on('error', (error: NodeJS.ErrnoException) => {
       // Refused, or reset before any answer: nobody (or a dying process) holds the port.
       if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') finish({ kind: 'nobody' });
-      else finish({ kind: 'foreign', detail: `GET /status failed: ${error.code ?? error.message}` });
+      else
+        finish({
+          kind: 'foreign',
+          detail: `GET /status failed: ${error.code ?? error.message}`,
+          failed: true,
+        });
     });
     req.end();
   });
@@ -94,7 +106,7 @@ function askStatus(transport: Transport, port: number, host: string, timeoutMs: 
 function worthAskingOverTls(holder: PortHolder): boolean {
   if (holder.kind === 'nobody') return true;
   // A silent holder (timeout) or one that answered HTTP is not a TLS server; a failed parse is.
-  return holder.kind === 'foreign' && holder.detail.startsWith('GET /status failed');
+  return holder.kind === 'foreign' && holder.failed === true;
 }
 
 /**

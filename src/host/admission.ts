@@ -1,23 +1,24 @@
 // Who gets in at the socket.io path: the engine.io server with its handshake check, CORS and
 // Private Network Access answers, and the 403 for a refused WebSocket upgrade. The HandshakeGate
-// runs policy/handshake.ts's classification once per handshake request (and the check for the
-// original v2 server joining as a peer), logs refusals once, and remembers each request's
-// decision so the socket.io `connection` handler reads it instead of classifying again.
+// keeps each handshake request's decision: the one the request policy made on the way in
+// (HostListener hands it over), or, for a request that did not come that way, its own run of
+// policy/handshake.ts (and the check for the original v2 server joining as a peer), logging a
+// refusal once; the socket.io `connection` handler reads it instead of classifying again.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { MAX_PAYLOAD_BYTES, PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../config';
-import { classifyHandshake, type HandshakeDecision, isWebSocketUpgrade } from '../policy/handshake';
+import {
+  classifyHandshake,
+  type HandshakeDecision,
+  headerValue,
+  isWebSocketUpgrade,
+} from '../policy/handshake';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../policy/older-version';
 import { isOriginAllowed } from '../policy/origin-policy';
 import type { Logger } from '../util/log';
 import { logAbnormalClose } from './abnormal-close';
-import type { BrowserRequestHandler } from './listener/host-listener';
-
-/** First value of a header that may repeat. */
-export function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+import { type BrowserRequestHandler, refuseUpgrade } from './listener/host-listener';
 
 /**
  * The host's door.
@@ -52,6 +53,11 @@ export class HandshakeGate {
     const decision = this.classify(req);
     this.decisions.set(req, decision);
     return decision;
+  }
+
+  /** Takes the request policy's classification of an admitted handshake (see HostListener). */
+  remember(req: IncomingMessage, decision: HandshakeDecision): void {
+    this.decisions.set(req, decision);
   }
 
   /** The decision made for the request a socket.io socket was opened with. */
@@ -121,6 +127,10 @@ export class EngineDoor implements BrowserRequestHandler {
     return this.gate.isOriginAllowed(origin);
   }
 
+  handshakeAdmitted(req: IncomingMessage, decision: HandshakeDecision): void {
+    this.gate.remember(req, decision);
+  }
+
   /** Serves a socket.io polling request; answers preflights with the Private Network Access header. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     if (
@@ -136,11 +146,7 @@ export class EngineDoor implements BrowserRequestHandler {
   /** Serves a WebSocket upgrade; a refused handshake gets HTTP 403 before engine.io sees it. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!this.gate.admit(req).admit) {
-      const body = 'Forbidden';
-      socket.end(
-        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-        () => socket.destroy(),
-      );
+      refuseUpgrade(socket, 403);
       return;
     }
     this.engine.handleUpgrade(req, socket, head);

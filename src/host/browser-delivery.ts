@@ -3,15 +3,12 @@
 // that left moments ago (routing/held-messages.ts decides who is "reconnecting";
 // routing/reconnect-mailbox.ts keeps the messages). Owns the departure record and the mailbox
 // of one hosting turn.
-import type { Server } from 'socket.io';
-import type { HostEmitEvents, HostListenEvents, SocketData } from '../contracts/socket-events';
+import type { HostServer } from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
 import { type HoldKey, holdKey, RecentDepartures } from '../routing/held-messages';
 import { ALL_BROWSERS, type BrowserTargets, targetsReach } from '../routing/host-routing';
 import { ReconnectMailbox } from '../routing/reconnect-mailbox';
 import type { HostSocket } from './peer-rooms';
-
-type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
 
 /**
  * Delivery to browsers, with the reconnect hold.

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
 import {
+  type HostServer,
   ROOM_CLOSE_EVENT,
   ROOM_CONNECTION_EVENT,
   ROOM_FREE_EVENT,
@@ -25,7 +26,7 @@ import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import { wireBrowser } from './browser-sockets';
-import { ALL_PEERS, type HostHubEvents, type HostServer, type HubContext } from './hub-context';
+import { ALL_PEERS, type HostHubEvents, type HubContext } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
 import { wirePeer } from './peer-sockets';
 import { type PairingCounts, SessionPairings } from './session-pairings';

@@ -2,8 +2,7 @@
 // socket.io server, room claims, delivery, the routing snapshot, its events, and a guard that
 // turns a handler's bug into one log line. HostHub builds one per hosting turn.
 import type { EventEmitter } from 'node:events';
-import type { Server } from 'socket.io';
-import type { HostEmitEvents, HostListenEvents, SocketData } from '../contracts/socket-events';
+import type { HostServer } from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { ConnectionInfo } from '../ipc/messages';
 import type { RoutingSnapshot } from '../routing/host-routing';
@@ -26,9 +25,6 @@ export interface HostHubEvents {
   /** This host has no room, and a tab no instance serves may be its student's (ROOM_UNKNOWN). */
   roomUnknown: [];
 }
-
-/** The host's socket.io server, typed with the event maps of events.ts. */
-export type HostServer = Server<HostListenEvents, HostEmitEvents, Record<string, never>, SocketData>;
 
 export interface HubContext {
   readonly io: HostServer;

@@ -1,6 +1,7 @@
 // What an embedder gives EntryServer (docs/PROTOCOL.md §8): the options of the constructor and the
 // events it raises, which are the server → parent IPC messages (ipc/messages.ts) by another name.
 
+import type { ListenerLimits } from '../config';
 import type { LoadedCertificate } from '../crypto/certificates';
 import type { ProblemLog } from '../diagnostics/problems';
 import type { ModuleHandlers } from '../host/listener/http-routes';
@@ -46,4 +47,10 @@ export interface EntryServerOptions extends ModuleHandlers {
   sessionPairing?: boolean;
   /** The OS-session lookup to use (default: this platform's, src/os-session); for tests. */
   sessionLookup?: SessionLookup;
+  /**
+   * Header deadline and connection cap of the port (default DEFAULT_LISTENER_LIMITS). The program
+   * reads them from ENTRY_HW_HEADERS_TIMEOUT_MS and ENTRY_HW_MAX_CONNECTIONS (config.ts); the
+   * library never reads the environment for them.
+   */
+  listenerLimits?: ListenerLimits;
 }

@@ -271,6 +271,7 @@ export class EntryServer
       sessions: this.sessions,
       stats: this.diagnostics.stats,
       certificate: this.certificates.usable(),
+      limits: this.options.listenerLimits,
       status: () => this.status(),
       diagnostics: (req, res, pathname) => this.diagnostics.handle(req, res, pathname),
     };

@@ -12,14 +12,15 @@ import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import {
+  DEFAULT_LISTENER_LIMITS,
   INFLIGHT_BUDGET_BYTES,
   type ListenerLimits,
   MAX_LOCAL_PAYLOAD_BYTES,
   MAX_PAYLOAD_BYTES,
-  readListenerLimits,
   SMALL_MESSAGE_BYTES,
 } from '../../config';
 import type { LoadedCertificate } from '../../crypto/certificates';
+import { type HandshakeDecision, isWebSocketUpgrade } from '../../policy/handshake';
 import { isOlderServerJoin, OLDER_SERVER_JOIN_MESSAGE } from '../../policy/older-version';
 import { type Admission, admitRequest, isSocketIoPath } from '../../policy/request-policy';
 import type { Logger } from '../../util/log';
@@ -42,6 +43,8 @@ export interface BrowserRequestHandler {
   isOriginAllowed(origin: string | undefined): boolean;
   /** The configured extra origins (defaults not included). */
   allowedOrigins(): readonly string[];
+  /** A handshake the request policy admitted, with its classification (made once, here). */
+  handshakeAdmitted(req: IncomingMessage, decision: HandshakeDecision): void;
 }
 
 export interface HostListenerOptions extends ModuleHandlers {
@@ -52,7 +55,7 @@ export interface HostListenerOptions extends ModuleHandlers {
   status: () => StatusBody;
   /** The diagnostics routes (src/diagnostics). */
   diagnostics?: HttpRoutesOptions['diagnostics'];
-  /** Header deadline and connection cap; default from the environment (config.ts). */
+  /** Header deadline and connection cap; DEFAULT_LISTENER_LIMITS unless given (main.ts reads the environment). */
   limits?: ListenerLimits;
   /** The port, bound already (election/start-role.ts): adopted instead of binding again. */
   bound?: NetServer;
@@ -140,7 +143,13 @@ export class HostListener {
       }
       // A socket.io request that passed the origin rules comes from an allowed page or a local
       // program (a WebSocket without Origin): its connection may use the reserved slots.
-      else if (isSocketIoPath(req.url)) this.listener.known(req.socket);
+      else if (isSocketIoPath(req.url)) {
+        this.listener.known(req.socket);
+        // The policy classified the handshake with the event's idea of a WebSocket; the hub's gate
+        // takes that answer whenever its own idea (the Upgrade header) agrees, so it never differs.
+        if (admission.handshake && isUpgrade === isWebSocketUpgrade(req.headers))
+          options.hub.handshakeAdmitted(req, admission.handshake);
+      }
       return admission;
     };
     this.http.on('request', (req, res) => {
@@ -177,7 +186,7 @@ export class HostListener {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', () => socket.destroy());
       else socket.destroy();
     });
-    const limits = options.limits ?? readListenerLimits();
+    const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
     this.listener = new DualProtocolListener({
       httpServer: this.http,
       bound: options.bound,
