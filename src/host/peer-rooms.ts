@@ -6,14 +6,13 @@
 // claim it again (issue 20). The peer's own roomId lives in its `socket.data.roomId`; this table
 // is its index by room.
 import type { Socket } from 'socket.io';
+import type { ParsedMatchTarget } from '../contracts/match-target';
 import {
   type HostEmitEvents,
   type HostListenEvents,
   ROOM_CLAIM_REFUSED_EVENT,
   type SocketData,
 } from '../contracts/socket-events';
-import { isValidRoomId } from '../ipc/messages';
-import { roomIdFromMatchTarget } from '../routing/host-routing';
 import {
   ClaimedRooms,
   decideRoomClaim,
@@ -86,15 +85,15 @@ export class PeerRooms {
    * @example
    * rooms.claim(peer, '0a1b2c3d4e'); // { roomId: '0a1b2c3d4e' }
    */
-  claim(peer: HostSocket, value: unknown): GrantedClaim | undefined {
-    const roomId = roomIdFromMatchTarget(value);
-    if (!isValidRoomId(roomId)) {
+  claim(peer: HostSocket, target: ParsedMatchTarget): GrantedClaim | undefined {
+    if (!target.valid) {
       this.logger.warnOnce(
-        `matchTarget-invalid:${typeof roomId}`,
-        `ignoring matchTarget with an invalid roomId (${typeof roomId})`,
+        `matchTarget-invalid:${target.roomIdType}`,
+        `ignoring matchTarget with an invalid roomId (${target.roomIdType})`,
       );
       return undefined;
     }
+    const roomId = target.roomId;
     const asked = this.asked.get(peer) ?? new Set<string>();
     this.asked.set(peer, asked);
     const roomsAsked = asked.size + (asked.has(roomId) ? 0 : 1);

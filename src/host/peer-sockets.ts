@@ -2,13 +2,14 @@
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
 
+import { type ParsedMatchTarget, parseMatchTarget } from '../contracts/match-target';
 import {
   DIAGNOSTICS_REPORT_EVENT,
   MATCH_TARGET_EVENT,
   ROOM_CONNECTION_EVENT,
 } from '../contracts/socket-events';
 import { parsePeerReport } from '../diagnostics/snapshot';
-import { browserLeftMsAgo, routePeerMessage } from '../routing/host-routing';
+import { routePeerMessage } from '../routing/host-routing';
 import { queuedMsOf } from '../routing/peer-outbox';
 import { clip } from '../util/log';
 import { ALL_PEERS, type HubContext } from './hub-context';
@@ -56,7 +57,8 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
 }
 
 function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
-  const granted = claimAndPair(hub, peer, value);
+  const target = parseMatchTarget(value);
+  const granted = claimAndPair(hub, peer, target);
   if (!granted) return;
   // A room's first claim: what the host held for its tab came from the host's own parent (it
   // served the room while unclaimed) and is not the claiming student's; drop it.
@@ -66,7 +68,7 @@ function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
   const browsers = hub.inRoom(granted.roomId);
   // After a failover this host never saw the room's browser; the peer did: hold for the tab,
   // for what is left of the window since the peer lost its host.
-  const leftMsAgo = browserLeftMsAgo(value);
+  const leftMsAgo = target.valid ? target.browserLeftMsAgo : undefined;
   if (leftMsAgo !== undefined && browsers === 0)
     hub.delivery.roomLeft(granted.roomId, Date.now() - leftMsAgo);
   // Browsers of this room that came back before their peer did (a failover) are announced now,
@@ -78,10 +80,10 @@ function matchPeer(hub: HubContext, peer: HostSocket, value: unknown): void {
 function claimAndPair(
   hub: HubContext,
   peer: HostSocket,
-  value: unknown,
+  target: ParsedMatchTarget,
 ): { roomId: string; first: boolean; pairedBefore: boolean } | undefined {
   const before = new Set(hub.pairings.roomsOf(peer.id));
-  const granted = hub.rooms.claim(peer, value);
+  const granted = hub.rooms.claim(peer, target);
   hub.pairings.refresh();
   return granted && { ...granted, pairedBefore: before.has(granted.roomId) };
 }

@@ -13,6 +13,7 @@
 // issue 17 against that record only (never by asking a routing rule again, which could not fail),
 // and return the first violation, described, or undefined.
 
+import { browserLeftMsAgo } from '../../src/contracts/match-target';
 import type { MatchTargetValue } from '../../src/contracts/socket-events';
 import { HostLossRecord } from '../../src/election/host-loss';
 import {
@@ -25,7 +26,6 @@ import {
   ALL_BROWSERS,
   type BrowserMessageRoute,
   type BrowserTargets,
-  browserLeftMsAgo,
   type RoutingSnapshot,
   routeBrowserMessage,
   routeParentSend,
