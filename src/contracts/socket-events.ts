@@ -29,7 +29,7 @@ export interface MatchTargetValue {
 
 /**
  * Peer → host, the extension argument of `message`: how long a send waited in the peer's outbox
- * between hosts, so the host ages it from the send (routing/peer-outbox.ts `queuedMsOf`).
+ * between hosts, so the host ages it from the send (forward-meta.ts `queuedMsOf`).
  */
 export interface ForwardMeta {
   queuedMs: number;

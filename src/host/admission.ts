@@ -21,7 +21,7 @@ import { logAbnormalClose } from './abnormal-close';
 import { type BrowserRequestHandler, refuseUpgrade } from './listener/host-listener';
 
 /**
- * The host's door.
+ * Each socket.io handshake request's admission decision, kept for as long as the request lives.
  *
  * @example
  * const gate = new HandshakeGate(logger, () => extraOrigins);

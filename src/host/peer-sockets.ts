@@ -2,6 +2,7 @@
 // (carried out by PeerRooms) and what a granted claim means for held messages and for the room's
 // browsers, its diagnostics reports, and its messages for the browsers of its room.
 
+import { queuedMsOf } from '../contracts/forward-meta';
 import { type ParsedMatchTarget, parseMatchTarget } from '../contracts/match-target';
 import {
   DIAGNOSTICS_REPORT_EVENT,
@@ -10,7 +11,6 @@ import {
 } from '../contracts/socket-events';
 import { parsePeerReport } from '../diagnostics/snapshot';
 import { routePeerMessage } from '../routing/host-routing';
-import { queuedMsOf } from '../routing/peer-outbox';
 import { clip } from '../util/log';
 import { ALL_PEERS, type HubContext } from './hub-context';
 import type { HostSocket } from './peer-rooms';

@@ -1,4 +1,4 @@
-// The door of the listener (docs/PROTOCOL.md §9): one pure decision for every HTTP request and every
+// The request policy (docs/PROTOCOL.md §9): one pure decision for every HTTP request and every
 // upgrade, taken before engine.io or the HTTP routes see it, on the plain and the TLS side alike.
 // - Host allow-list (DNS rebinding): a page whose own name was re-pointed to 127.0.0.1 sends its
 //   own name as Host and is refused on every route.

@@ -75,7 +75,7 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
 
 /**
  * Any answer of 400 or more is sent with `Connection: close` and its connection closed once it is
- * written, whoever writes it (the door, the routes, engine.io): a refused sender keeps no slot,
+ * written, whoever writes it (the request policy's refusal, the routes, engine.io): a refused sender keeps no slot,
  * and a slow body behind a refusal is not read (issue 20).
  */
 function closeAfterRefusal(res: ServerResponse, close: () => void): void {
