@@ -170,6 +170,17 @@ export function readListenerLimits(env: NodeJS.ProcessEnv = process.env): Listen
   };
 }
 
+/**
+ * ENTRY_HW_ROOM_STATS=off: no per-room counting for the diagnostics page (bench:throughput
+ * measures what it costs); anything else counts.
+ *
+ * @example
+ * readRoomStats({ ENTRY_HW_ROOM_STATS: 'off' }) // false
+ */
+export function readRoomStats(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.ENTRY_HW_ROOM_STATS !== 'off';
+}
+
 /** Default interval of the executable's periodic full collection (src/util/periodic-collection.ts). */
 export const DEFAULT_GC_INTERVAL_MS = GC_INTERVAL_RANGE.fallback;
 

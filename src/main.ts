@@ -5,15 +5,22 @@
 // bug that escaped every guard (log it, tell the parent, exit 1; docs/ARCHITECTURE.md).
 import { parseCommandLine } from './cli/command-line';
 import { refuseWithoutParent, runInformational } from './cli/informational';
-import { DEV_PASSPHRASE, readEnvironment, readGcInterval, readLogDirectory } from './config';
+import {
+  DEV_PASSPHRASE,
+  readEnvironment,
+  readGcInterval,
+  readListenerLimits,
+  readLogDirectory,
+  readRoomStats,
+} from './config';
+import { loadCertificate } from './crypto/certificates';
 import { ConsoleSink, startDeveloperConsole } from './dev-console';
 import { DIAGNOSTICS_PATH } from './diagnostics/diagnostics';
 import { ProblemLog, recordProblems } from './diagnostics/problems';
 import { isSingleExecutable, readEmbeddedBuildInfo, readEmbeddedSecrets } from './embedded/embedded-secrets';
-import { EntryServer } from './entry-server';
 import { IpcParentChannel } from './ipc/parent-channel';
 import { createParentCommandHandler, forwardServerEvents } from './ipc/parent-commands';
-import { loadCertificate } from './listener/certificates';
+import { EntryServer } from './server/entry-server';
 import { ConsoleOutput } from './util/console-output';
 import { createLogger, type Logger } from './util/log';
 import { LogFile } from './util/log-file';
@@ -131,9 +138,9 @@ function main(): void {
     logger,
     problems,
     logFile,
-    // ENTRY_HW_ROOM_STATS=off: no per-room counting (bench:throughput measures what it costs).
-    roomStats: process.env.ENTRY_HW_ROOM_STATS !== 'off',
+    roomStats: readRoomStats(process.env),
     sessionPairing: settings.sessionPairing,
+    listenerLimits: readListenerLimits(process.env),
   });
   logger.info(
     `entry-hw-server ${VERSION} (node ${process.versions.node}), port ${settings.port}, ` +

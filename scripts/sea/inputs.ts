@@ -4,8 +4,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CertificateFiles } from '../../src/listener/certificates';
-import { CERTIFICATE_FILE_NAMES, EXPIRY_WARNING_DAYS } from '../../src/listener/certificates';
+import type { CertificateFiles } from '../../src/crypto/certificates';
+import { CERTIFICATE_FILE_NAMES, EXPIRY_WARNING_DAYS } from '../../src/crypto/certificates';
 
 /** An input the build refuses; the message says what to fix. */
 export class BuildInputError extends Error {

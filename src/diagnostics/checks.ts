@@ -4,7 +4,7 @@
 // with a short timeout and is cached, so a page polling every second does not flood the resolver.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { type CertificateHealth, certificateHealth } from '../listener/certificates';
+import { type CertificateHealth, certificateHealth } from '../crypto/certificates';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'pending';
 

@@ -6,6 +6,7 @@
 // navigation to the page, issue 20), never with a CORS grant.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isHostAllowed } from '../policy/request-policy';
 import type { LogFileView } from '../util/log-file';
 import { DnsChecker, type Resolver } from './checks';
 import { localPrivateFacts, scrubText, truncate } from './mask';
@@ -28,28 +29,6 @@ export const DIAGNOSTICS_PATH = '/diagnostics';
 export const DIAGNOSTICS_JSON_PATH = '/diagnostics.json';
 /** How many of the log file's last lines the bundle carries. */
 const BUNDLE_LOG_LINES = 200;
-
-/** Host names the routes answer to (with or without a port), docs/PROTOCOL.md §9. */
-const ALLOWED_HOSTS = new Set([
-  '127.0.0.1',
-  'localhost',
-  '[::1]',
-  'hw.playentry.org',
-  'hardware.playentry.org',
-]);
-
-/**
- * True for a Host header naming loopback or the certificate's names, with an optional port.
- *
- * @example
- * isDiagnosticsHostAllowed('127.0.0.1:23518') // true
- * isDiagnosticsHostAllowed('evil.example')    // false
- */
-export function isDiagnosticsHostAllowed(host: string | undefined): boolean {
-  if (typeof host !== 'string') return false;
-  const match = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(host.trim());
-  return match !== null && ALLOWED_HOSTS.has((match[1] as string).toLowerCase().replace(/\.$/, ''));
-}
 
 /** Headers every diagnostics response carries, whatever its status. */
 function baseHeaders(contentType: string, csp: string): Record<string, string> {
@@ -176,7 +155,9 @@ export class Diagnostics {
       res.end(text);
       return true;
     };
-    if (!isDiagnosticsHostAllowed(req.headers.host)) return refuse(403, 'forbidden host');
+    // The listener's request policy has already refused any other Host; asked again for embedders
+    // that serve these routes themselves (docs/PROTOCOL.md §9).
+    if (!isHostAllowed(req.headers.host)) return refuse(403, 'forbidden host');
     // A page of another site (even playentry.org) may not read or even trigger these, with one
     // exception (issue 20): a top-level navigation to the page, so that a link on playentry.org or
     // a help desk's page opens it. The page holds no facts itself (it reads /diagnostics.json, a

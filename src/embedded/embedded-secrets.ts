@@ -4,7 +4,7 @@
 //
 // The assets are sealed at build time (see sealed-secrets.ts and scripts/sea/build.ts) and are
 // decrypted here, in memory only: nothing is ever written to disk.
-import type { CertificateFiles } from '../listener/certificates';
+import type { CertificateFiles } from '../crypto/certificates';
 import { type EmbeddedBuildInfo, SEA_ASSETS, unsealSecrets } from './sealed-secrets';
 
 export type { EmbeddedBuildInfo } from './sealed-secrets';

@@ -11,7 +11,7 @@
 // obfuscation, not secrecy: everything needed to decrypt is inside the executable, and anyone
 // who reads this file (or runs the program under a debugger) can recover the plaintext.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { CertificateFiles } from '../listener/certificates';
+import type { CertificateFiles } from '../crypto/certificates';
 
 /** Names of the SEA assets the build writes and the program reads. */
 export const SEA_ASSETS = {

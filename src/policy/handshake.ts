@@ -20,13 +20,23 @@ export interface HandshakeFacts {
 }
 
 /**
+ * First value of a header that may repeat (Node gives an array for some repeated headers).
+ *
+ * @example
+ * headerValue(['a', 'b']) // 'a'
+ */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
  * True when request headers ask for a WebSocket upgrade.
  *
  * @example
  * isWebSocketUpgrade({ upgrade: 'websocket' }) // true
  */
 export function isWebSocketUpgrade(headers: { upgrade?: string | string[] | undefined }): boolean {
-  const value = Array.isArray(headers.upgrade) ? headers.upgrade[0] : headers.upgrade;
+  const value = headerValue(headers.upgrade);
   return typeof value === 'string' && value.toLowerCase() === 'websocket';
 }
 

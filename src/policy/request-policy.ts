@@ -1,4 +1,4 @@
-// The door of the listener (docs/PROTOCOL.md §9): one pure decision for every HTTP request and every
+// The request policy (docs/PROTOCOL.md §9): one pure decision for every HTTP request and every
 // upgrade, taken before engine.io or the HTTP routes see it, on the plain and the TLS side alike.
 // - Host allow-list (DNS rebinding): a page whose own name was re-pointed to 127.0.0.1 sends its
 //   own name as Host and is refused on every route.
@@ -8,7 +8,7 @@
 // Pure: no sockets, no logging; the caller answers and logs.
 import type { IncomingHttpHeaders } from 'node:http';
 import { clip, type RefusalKind } from '../util/log';
-import { classifyHandshake } from './handshake';
+import { classifyHandshake, type HandshakeDecision, headerValue } from './handshake';
 import { checkSocketOrigin } from './origin-policy';
 
 /** Path of the socket.io endpoint (compat). */
@@ -32,7 +32,11 @@ export interface RequestFacts {
 }
 
 export type Admission =
-  | { allow: true }
+  | {
+      allow: true;
+      /** How a socket.io handshake (no `sid`) was classified: the hub reads it instead of classifying again. */
+      handshake?: HandshakeDecision;
+    }
   | {
       allow: false;
       status: 400 | 403;
@@ -41,10 +45,6 @@ export type Admission =
       /** What kind of refusal, for the counted log line and the diagnostics page's row. */
       kind: RefusalKind;
     };
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /**
  * True when a Host header names this server: one of {@link ALLOWED_HOSTNAMES}, with or without
@@ -77,7 +77,7 @@ export function isSocketIoPath(url: string | undefined): boolean {
  * // { allow: false, status: 400, reason: 'JSONP polling is refused', kind: 'jsonp' }
  */
 export function admitRequest(facts: RequestFacts, allowedOrigins: readonly string[]): Admission {
-  const host = single(facts.headers.host);
+  const host = headerValue(facts.headers.host);
   if (!isHostAllowed(host)) {
     const shown = host === undefined ? 'none' : clip(host);
     return { allow: false, status: 403, reason: `Host ${shown} is not this server`, kind: 'host' };
@@ -92,7 +92,7 @@ export function admitRequest(facts: RequestFacts, allowedOrigins: readonly strin
   }
   if (query.has('j')) return { allow: false, status: 400, reason: 'JSONP polling is refused', kind: 'jsonp' };
 
-  const origin = single(facts.headers.origin);
+  const origin = headerValue(facts.headers.origin);
   const checked = checkSocketOrigin(origin, facts.isUpgrade, allowedOrigins);
   if (!checked.ok) {
     const shown = origin === undefined ? '' : ` ${clip(origin)}`;
@@ -111,6 +111,7 @@ export function admitRequest(facts: RequestFacts, allowedOrigins: readonly strin
     if (!decision.admit) {
       return { allow: false, status: 403, reason: decision.reason, kind: 'handshake' };
     }
+    return { allow: true, handshake: decision };
   }
   return { allow: true };
 }

@@ -169,45 +169,6 @@ export function routePeerMessage(
   return { to: 'rooms', roomIds: peerRoomId === undefined ? [...pairedRooms] : [peerRoomId, ...pairedRooms] };
 }
 
-/**
- * Whether a `matchTarget` says the peer's room had a browser connected when the peer lost its
- * previous host (a failover): the new host then holds that room's messages for the reconnect
- * window although it never saw that browser itself.
- *
- * @example
- * browserWasConnected({ roomId: '0a1b2c3d4e', browserConnectedAtHostLoss: true }); // true
- * browserWasConnected('0a1b2c3d4e');                                                // false
- */
-export function browserWasConnected(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { browserConnectedAtHostLoss?: unknown }).browserConnectedAtHostLoss === true
-  );
-}
-
-/**
- * How long ago, by a `matchTarget`, the peer's room had its browser cut off by a failover:
- * undefined when it had none (see {@link browserWasConnected}); a missing or odd
- * `msSinceHostLoss` reads as 0 (just now).
- *
- * @example
- * browserLeftMsAgo({ roomId: 'r1', browserConnectedAtHostLoss: true, msSinceHostLoss: 1200 }); // 1200
- * browserLeftMsAgo({ roomId: 'r1' });                                                           // undefined
- */
-export function browserLeftMsAgo(value: unknown): number | undefined {
-  if (!browserWasConnected(value)) return undefined;
-  const ms = (value as { msSinceHostLoss?: unknown }).msSinceHostLoss;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
-}
-
-/** Reads the roomId out of a `matchTarget` value: a string or `{ roomId }`. */
-export function roomIdFromMatchTarget(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && 'roomId' in value)
-    return (value as { roomId: unknown }).roomId;
-  return value;
-}
-
 /** The value the browser's acknowledgement callback receives: `message.key` if present, else `true`. */
 export function ackValue(message: unknown): unknown {
   if (typeof message === 'object' && message !== null && 'key' in message) {

@@ -82,18 +82,3 @@ export class PeerOutbox<T> {
     return { fresh, expired };
   }
 }
-
-/**
- * What a peer sends with a queued `message` (extension, second argument, ignored by other
- * versions): how long it waited on the peer, so the host counts its held-message age from the
- * send. Anything but a finite non-negative number reads as 0.
- *
- * @example
- * queuedMsOf({ queuedMs: 1200 }); // 1200
- * queuedMsOf(undefined);          // 0
- */
-export function queuedMsOf(meta: unknown): number {
-  if (typeof meta !== 'object' || meta === null) return 0;
-  const ms = (meta as { queuedMs?: unknown }).queuedMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
-}

@@ -21,10 +21,10 @@ export interface HubCounters {
   mailboxKeys: number;
   heldMessages: number;
   staleHeldMessages: number;
-  /** TCP connections open on the port, and those not yet known (listener/connection-slots.ts). */
+  /** TCP connections open on the port, and those not yet known (host/listener/connection-slots.ts). */
   connections?: number;
   anonymousConnections?: number;
-  /** Client message bytes in flight now, and the most at once (listener/message-budget.ts). */
+  /** Client message bytes in flight now, and the most at once (host/listener/message-budget.ts). */
   messageBytesInFlight?: number;
   messageBytesPeak?: number;
 }

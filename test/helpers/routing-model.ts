@@ -3,7 +3,7 @@
 // quit, lose their host and elect a new one (a brand-new instance may take the port first), and
 // whose tabs open, close, drop, reconnect and reload. What the code decides is asked of the code's
 // own rules: routing from src/routing/host-routing.ts, claims from src/routing/room-claims.ts, held
-// messages from src/routing/held-messages.ts, the host-loss record from src/cloud/host-loss.ts, the
+// messages from src/routing/held-messages.ts, the host-loss record from src/election/host-loss.ts, the
 // real ReconnectMailbox and PeerOutbox. The model writes only the glue that decides when each rule
 // is asked (HostHub, browser-sockets.ts, peer-sockets.ts, PeerRooms, PeerRole, ElectionRunner,
 // EntryServer; keep it in step with them) and, apart from it, an independent record of the contract:
@@ -12,7 +12,10 @@
 // each parent heard. The `check*` functions state the invariants of docs/PROTOCOL.md §4-5 and of
 // issue 17 against that record only (never by asking a routing rule again, which could not fail),
 // and return the first violation, described, or undefined.
-import { HostLossRecord } from '../../src/cloud/host-loss';
+
+import { browserLeftMsAgo } from '../../src/contracts/match-target';
+import type { MatchTargetValue } from '../../src/contracts/socket-events';
+import { HostLossRecord } from '../../src/election/host-loss';
 import {
   type HoldKey,
   holdKey,
@@ -23,7 +26,6 @@ import {
   ALL_BROWSERS,
   type BrowserMessageRoute,
   type BrowserTargets,
-  browserLeftMsAgo,
   type RoutingSnapshot,
   routeBrowserMessage,
   routeParentSend,
@@ -40,7 +42,6 @@ import {
   type RoomClaimDecision,
   type RoomClaimFacts,
 } from '../../src/routing/room-claims';
-import type { MatchTargetValue } from '../../src/socket/events';
 
 // ---------------------------------------------------------------------------------------------
 // The rules the glue asks. The code's own by default; replaceable only so that the tests can show

@@ -1,9 +1,9 @@
 // A server left running is told when its certificate crosses into the warning window, once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EntryServer } from '../../src/entry-server';
+import { EXPIRY_WARNING_DAYS, loadCertificate } from '../../src/crypto/certificates';
 import type { ServerErrorInfo } from '../../src/ipc/messages';
-import { EXPIRY_WARNING_DAYS, loadCertificate } from '../../src/listener/certificates';
+import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { makeTestPki } from '../helpers/certs';
 import { freePort } from '../helpers/server-process';

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { EntryServer } from '../../src/entry-server';
 import { CloudMode, RunningMode } from '../../src/ipc/messages';
+import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { freePort } from '../helpers/server-process';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { EntryServer } from '../../src/entry-server';
+import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { freePort } from '../helpers/server-process';
 import { sleep, until } from '../support/util';

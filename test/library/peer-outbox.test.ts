@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { EntryServer } from '../../src/entry-server';
 import type { ServerErrorInfo } from '../../src/ipc/messages';
+import { EntryServer } from '../../src/server/entry-server';
 import type { Logger } from '../../src/util/log';
 import { freePort } from '../helpers/server-process';
 

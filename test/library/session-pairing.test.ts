@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { EntryServer } from '../../src/entry-server';
 import type { SessionAnswer, SessionLookup } from '../../src/os-session';
+import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { freePort } from '../helpers/server-process';
 import { sleep, until } from '../support/util';

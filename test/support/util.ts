@@ -4,7 +4,7 @@
 // but its public types.
 import { randomBytes } from 'node:crypto';
 
-export type { StatusBody } from '../../src/listener/http-routes';
+export type { StatusBody } from '../../src/host/listener/http-routes';
 
 /** Resolves after `ms` milliseconds. Only for pacing a sender, never as an assertion of timing. */
 export function sleep(ms: number): Promise<void> {

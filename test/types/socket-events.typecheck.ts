@@ -1,10 +1,9 @@
 // Type-level test, run by `npm run typecheck` (tsc --noEmit; tsconfig includes test/): fails to
 // compile when an event name or payload drifts between the host's socket.io server (HostHub) and
 // the peer's socket.io-client socket (PeerLink), or between either of them and the declared maps
-// in src/socket/events.ts. Nothing here runs; each `@ts-expect-error` line must stay an error.
+// in src/contracts/socket-events.ts. Nothing here runs; each `@ts-expect-error` line must stay an error.
 import type { Server } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import type { PeerSocket } from '../../src/cloud/peer-link';
 import type {
   DataPayload,
   ForwardMeta,
@@ -13,8 +12,9 @@ import type {
   PeerToHostEvents,
   RoomClaimRefusedValue,
   SocketData,
-} from '../../src/socket/events';
-import type { HostHub } from '../../src/socket/host-hub';
+} from '../../src/contracts/socket-events';
+import type { HostHub } from '../../src/host/host-hub';
+import type { PeerSocket } from '../../src/peer/peer-link';
 
 /** True only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

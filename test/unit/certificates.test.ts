@@ -8,8 +8,8 @@ import {
   describeCertificate,
   loadCertificate,
   readCertificateDirectory,
-} from '../../src/listener/certificates';
-import { tlsOptionsFor } from '../../src/listener/host-listener';
+} from '../../src/crypto/certificates';
+import { tlsOptionsFor } from '../../src/host/listener/host-listener';
 import { makeTestPki } from '../helpers/certs';
 
 describe('certificates', () => {

@@ -10,7 +10,7 @@ import {
   reservedSlots,
   type SlotLimits,
   slotFor,
-} from '../../src/listener/connection-slots';
+} from '../../src/host/listener/connection-slots';
 import type { RefusalKind } from '../../src/util/log';
 import { sleep } from '../support/util';
 

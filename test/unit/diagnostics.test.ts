@@ -12,7 +12,6 @@ import {
   DnsChecker,
   isLoopbackAddress,
 } from '../../src/diagnostics/checks';
-import { isDiagnosticsHostAllowed } from '../../src/diagnostics/diagnostics';
 import { escapeHtml, jsonForScript, maskRoomId, scrubText, truncate } from '../../src/diagnostics/mask';
 import { renderPage } from '../../src/diagnostics/page';
 import { MAX_PROBLEMS, ProblemLog, recordProblems } from '../../src/diagnostics/problems';
@@ -25,6 +24,7 @@ import {
   type RoomState,
 } from '../../src/diagnostics/snapshot';
 import { pickLanguage, TEXTS } from '../../src/diagnostics/texts';
+import { isHostAllowed as isDiagnosticsHostAllowed } from '../../src/policy/request-policy';
 import type { Logger } from '../../src/util/log';
 
 const DAY = 86_400_000;

@@ -8,7 +8,7 @@ import {
   QUICK_RETRIES,
   RETRY_MAX_MS,
   retryDelay,
-} from '../../src/cloud/elect-host';
+} from '../../src/election/elect-host';
 import { isOlderServerJoin } from '../../src/policy/older-version';
 
 function run(events: ElectionEvent[], from: ElectionState = INITIAL_ELECTION) {

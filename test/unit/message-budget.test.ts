@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { MessageBudget } from '../../src/listener/message-budget';
-import { WsFrameMeter } from '../../src/listener/ws-frame-meter';
-import type { HubContext } from '../../src/socket/hub-context';
-import type { HostSocket } from '../../src/socket/peer-rooms';
-import { wirePeer } from '../../src/socket/peer-sockets';
+import type { HubContext } from '../../src/host/hub-context';
+import { MessageBudget } from '../../src/host/listener/message-budget';
+import { WsFrameMeter } from '../../src/host/listener/ws-frame-meter';
+import type { HostSocket } from '../../src/host/peer-rooms';
+import { wirePeer } from '../../src/host/peer-sockets';
 import type { RefusalKind } from '../../src/util/log';
 import { RawWebSocket } from '../helpers/raw-websocket';
 

@@ -8,7 +8,7 @@ import {
   parseParentMessage,
   RunningMode,
 } from '../../src/ipc/messages';
-import { normalizeOpenArguments } from '../../src/open-options';
+import { normalizeOpenArguments } from '../../src/server/open-options';
 
 describe('IPC message guard', () => {
   it('keeps the compat mode constants', () => {

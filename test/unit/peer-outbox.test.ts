@@ -2,8 +2,9 @@
 // findings 4 and 5 of docs/RELIABILITY.md.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { queuedMsOf } from '../../src/contracts/forward-meta';
 import { RECONNECT_WINDOW_MS } from '../../src/routing/held-messages';
-import { PeerOutbox, queuedMsOf } from '../../src/routing/peer-outbox';
+import { PeerOutbox } from '../../src/routing/peer-outbox';
 
 describe('peer outbox', () => {
   it('hands out queued sends in order with how long each waited', () => {

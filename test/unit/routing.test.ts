@@ -2,12 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ALL_BROWSERS,
-  ackValue,
   browserLeftMsAgo,
   browserWasConnected,
-  type RoutingSnapshot,
   roomIdFromMatchTarget,
+} from '../../src/contracts/match-target';
+import {
+  ALL_BROWSERS,
+  ackValue,
+  type RoutingSnapshot,
   routeBrowserMessage,
   routeParentSend,
   routePeerMessage,

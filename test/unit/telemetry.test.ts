@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { combineProbeAnswers, type PortHolder, recognizeStatusBody } from '../../src/cloud/host-probe';
-import { protocolForFirstByte } from '../../src/listener/dual-protocol-listener';
-import { isSafePathSegment } from '../../src/listener/http-routes';
+import { combineProbeAnswers, type PortHolder, recognizeStatusBody } from '../../src/election/host-probe';
+import { protocolForFirstByte } from '../../src/host/listener/dual-protocol-listener';
+import { isSafePathSegment } from '../../src/host/listener/http-routes';
 import { UsageLog, type UsageReport } from '../../src/telemetry/usage-log';
 
 describe('usage log', () => {

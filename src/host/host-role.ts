@@ -1,0 +1,117 @@
+// The host role: this instance owns the port. Puts the listener (TLS and plain on one port, HTTP
+// routes) and the socket.io hub on it, and turns the hub's events into role events. Loaded with
+// require() only once this instance has won an election (election/start-role.ts), so a peer never
+// loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
+// per seat).
+import { EventEmitter } from 'node:events';
+import type { Role, RoleEvents, RoleStatus } from '../contracts/role';
+import type { LoadedCertificate } from '../crypto/certificates';
+import type { HubFacts } from '../diagnostics/snapshot';
+import { CloudMode, type CloudModeValue } from '../ipc/messages';
+import { listenerTotal } from '../util/debug-counters';
+import { HostHub, type HostHubOptions } from './host-hub';
+import { HostListener, type HostListenerOptions } from './listener/host-listener';
+
+export interface HostRoleOptions extends HostHubOptions, Omit<HostListenerOptions, 'hub' | 'certificate'> {
+  port: number;
+  host: string;
+  /** Certificate for https/wss; undefined serves plain only. */
+  certificate: LoadedCertificate | undefined;
+}
+
+function cloudModeFor(peers: number): CloudModeValue {
+  return peers > 0 ? CloudMode.cloud : CloudMode.singleServer;
+}
+
+/**
+ * A host's role: the listener and the hub of one hosting turn.
+ *
+ * @example
+ * const role = await HostRole.listen({ port: 23518, host: '127.0.0.1', logger, ... }); // rejects on EADDRINUSE
+ * role.on('data', (value) => parent.send({ key: 'data', value }));
+ * role.deliver({ a0: 512 }); // → the browsers this host serves
+ */
+export class HostRole extends EventEmitter<RoleEvents> implements Role {
+  readonly kind = 'host';
+
+  private constructor(
+    private readonly hub: HostHub,
+    private readonly listener: HostListener,
+  ) {
+    super();
+    hub.on('data', (value) => this.emit('data', value));
+    hub.on('connection', (info) => this.emit('connection', info));
+    hub.on('close', (info) => this.emit('close', info));
+    hub.on('peerCountChanged', (count) => this.emit('cloudModeChanged', cloudModeFor(count)));
+    hub.on('roomUnknown', () => this.emit('roomUnknown'));
+  }
+
+  /**
+   * Builds the hub and the listener and binds the port; rejects (with nothing left open) when
+   * the bind fails.
+   *
+   * @example
+   * const role = await HostRole.listen(options);
+   */
+  static async listen(options: HostRoleOptions): Promise<HostRole> {
+    const hub = new HostHub(options);
+    const listener = new HostListener({ ...options, hub: hub.door });
+    try {
+      await listener.listen(options.port, options.host);
+    } catch (error) {
+      void hub.close();
+      throw error;
+    }
+    return new HostRole(hub, listener);
+  }
+
+  get cloudMode(): CloudModeValue {
+    return cloudModeFor(this.hub.peerCount);
+  }
+
+  get routesByRoom(): boolean {
+    return this.hub.routesByRoom;
+  }
+
+  /** Whether the port serves https/wss as well as http/ws. */
+  get tlsEnabled(): boolean {
+    return this.listener.tlsEnabled;
+  }
+
+  deliver(value: unknown, queuedMs?: number): boolean {
+    this.hub.deliverFromParent(value, queuedMs);
+    return true;
+  }
+
+  addRoomId(roomId: string): void {
+    this.hub.ownRoomIdChanged(roomId);
+  }
+
+  shareDeviceReport(): void {}
+
+  shareOwnSession(): void {}
+
+  hubFacts(): HubFacts {
+    return this.hub.diagnosticsFacts();
+  }
+
+  status(): RoleStatus {
+    return {
+      browsers: this.hub.browserCount,
+      peers: this.hub.peerCount,
+      listeners: listenerTotal(this),
+      hub: {
+        ...this.hub.debugCounters(),
+        connections: this.listener.connections.open,
+        anonymousConnections: this.listener.connections.anonymous,
+        messageBytesInFlight: this.listener.budget.bytesInFlight,
+        messageBytesPeak: this.listener.budget.peakBytes,
+      },
+      pairings: this.hub.pairingCounts(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.hub.close(), this.listener.close()]);
+  }
+}

@@ -1,0 +1,159 @@
+// A peer instance's connection to the host (cloud PC mode, docs/PROTOCOL.md §4-5): plain ws to
+// 127.0.0.1 (no DNS, no certificate), query childServer=true, no Origin header. One PeerLink is
+// one connection; when it is lost the election decides what comes next.
+import { EventEmitter } from 'node:events';
+import { io, type Socket } from 'socket.io-client';
+import {
+  type DataPayload,
+  DIAGNOSTICS_REPORT_EVENT,
+  type HostToPeerEvents,
+  MATCH_TARGET_EVENT,
+  type MatchTargetValue,
+  type PeerToHostEvents,
+  ROOM_CLAIM_REFUSED_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CONNECTION_EVENT,
+  ROOM_FREE_EVENT,
+  ROOM_UNKNOWN_EVENT,
+  type RoomClaimRefusedValue,
+} from '../contracts/socket-events';
+import { isValidRoomId } from '../ipc/messages';
+import type { SessionIdentity } from '../os-session';
+import type { RoomClaimRefusal } from '../routing/room-claims';
+
+/** The peer's end of the connection, typed with the same event maps as the host's server. */
+export type PeerSocket = Socket<HostToPeerEvents, PeerToHostEvents>;
+
+export interface PeerLinkEvents {
+  /** A message from the host for this instance's parent. */
+  data: [value: unknown];
+  /** The connection to the host ended without close() being called. */
+  lost: [reason: string];
+  /** A browser of this instance's room connected to the host; `browsers` is how many now are. */
+  browserConnected: [roomId: string, browsers: number | undefined];
+  /** A browser of this instance's room left the host; `browsers` is how many are left. */
+  browserClosed: [roomId: string, browsers: number | undefined];
+  /** The host refused this instance's claim of a room (another instance holds it). */
+  claimRefused: [refusal: RoomClaimRefusedValue];
+  /** A room this instance was refused is free to claim now. */
+  roomFree: [roomId: string];
+  /** The host says this instance serves no room and a tab no one serves may be its student's. */
+  roomUnknown: [];
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Connection from a peer to the host.
+ *
+ * @example
+ * const link = new PeerLink(23518);
+ * await link.connect(() => ({ roomId: '0a1b2c3d4e' })); // sends matchTarget as soon as it is connected
+ * link.on('data', (value) => parent.send({ key: 'data', value }));
+ * link.forward({ data: { a0: 512 } });
+ */
+export class PeerLink extends EventEmitter<PeerLinkEvents> {
+  private socket: PeerSocket | undefined;
+  private closed = false;
+  /** This instance's OS session, added to each report as `session` (a cross-check for the host). */
+  ownSession: SessionIdentity | undefined;
+
+  constructor(
+    private readonly port: number,
+    private readonly host = '127.0.0.1',
+  ) {
+    super();
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  /**
+   * Connects and announces the roomId (read when the connection opens, so a roomId set while
+   * connecting is not missed); rejects when the host cannot be reached.
+   */
+  connect(claim: () => MatchTargetValue | undefined, timeoutMs = 2000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket: PeerSocket = io(`http://${this.host}:${this.port}`, {
+        query: { childServer: 'true' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        timeout: timeoutMs,
+      });
+      this.socket = socket;
+      socket.once('connect', () => {
+        const current = claim();
+        if (current !== undefined) socket.emit(MATCH_TARGET_EVENT, current);
+        socket.on('disconnect', (reason) => {
+          if (!this.closed) this.emit('lost', String(reason));
+        });
+        resolve();
+      });
+      socket.once('connect_error', (error) => {
+        socket.close();
+        reject(error);
+      });
+      socket.on('message', (value) => this.emit('data', value));
+      // What a host sends is checked all the same: it may be another version.
+      socket.on(ROOM_CONNECTION_EVENT, (roomId, browsers) => {
+        if (isValidRoomId(roomId)) this.emit('browserConnected', roomId, count(browsers));
+      });
+      socket.on(ROOM_CLOSE_EVENT, (roomId, browsers) => {
+        if (isValidRoomId(roomId)) this.emit('browserClosed', roomId, count(browsers));
+      });
+      socket.on(ROOM_CLAIM_REFUSED_EVENT, (value) => {
+        const refusal = value as Partial<RoomClaimRefusedValue> | null;
+        if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
+        const reasons: RoomClaimRefusal[] = ['host-room', 'too-many-claims', 'host-full'];
+        const reason = reasons.find((r) => r === refusal.reason) ?? 'held-by-another-peer';
+        this.emit('claimRefused', {
+          roomId: refusal.roomId,
+          reason,
+          message: typeof refusal.message === 'string' ? refusal.message.slice(0, 300) : 'room claimed',
+        });
+      });
+      socket.on(ROOM_FREE_EVENT, (roomId) => {
+        if (isValidRoomId(roomId)) this.emit('roomFree', roomId);
+      });
+      socket.on(ROOM_UNKNOWN_EVENT, () => this.emit('roomUnknown'));
+    });
+  }
+
+  /** Tells the host which room this instance serves. */
+  matchRoom(roomId: string): void {
+    const value: MatchTargetValue = { roomId };
+    this.socket?.emit(MATCH_TARGET_EVENT, value);
+  }
+
+  /** Tells the host what this instance's Entry HW reported (for the host's diagnostics page). */
+  report(value: unknown): void {
+    const session = this.ownSession;
+    const withSession =
+      session !== undefined && typeof value === 'object' && value !== null ? { ...value, session } : value;
+    this.socket?.emit(DIAGNOSTICS_REPORT_EVENT, withSession);
+  }
+
+  /**
+   * Forwards a parent's value, already wrapped as `{ data }`, to the host for this instance's room.
+   * A send that waited in the outbox says for how long (`queuedMs`, an extension argument the
+   * host uses to age it; the browser never sees it).
+   *
+   * @example
+   * link.forward({ data: { a0: 512 } });
+   * link.forward({ data: { a0: 512 } }, 1200); // queued 1.2 s between hosts
+   */
+  forward(payload: DataPayload, queuedMs?: number): void {
+    if (queuedMs === undefined || queuedMs <= 0) this.socket?.emit('message', payload);
+    else this.socket?.emit('message', payload, { queuedMs });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}
