@@ -1,3 +1,5 @@
+// The IPC channel to the parent (src/ipc/parent-channel.ts): a bounded backlog that drops only
+// browser data while the parent is far behind, and never throws once the channel is gone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerMessage } from '../../src/ipc/messages';
