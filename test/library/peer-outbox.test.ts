@@ -8,23 +8,8 @@ import { after, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
 import type { ServerErrorInfo } from '../../src/ipc/messages';
 import { EntryServer } from '../../src/server/entry-server';
-import type { Logger } from '../../src/util/log';
+import { FakeLogger } from '../helpers/fake-logger';
 import { freePort } from '../helpers/server-process';
-
-function recordingLogger(lines: string[]): Logger {
-  const seen = new Set<string>();
-  const logger: Logger = {
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-    warnOnce: (key, m) => {
-      if (!seen.has(key)) logger.warn(m);
-      seen.add(key);
-    },
-    refused: (kind, m) => lines.push(`refused ${kind} ${m}`),
-  };
-  return logger;
-}
 
 /** A program that is not an Entry HW server, holding the port. */
 async function foreignProgram(port: number): Promise<Server> {
@@ -34,8 +19,8 @@ async function foreignProgram(port: number): Promise<Server> {
   return server;
 }
 
-async function waitingBehind(port: number, lines: string[]): Promise<EntryServer> {
-  const server = new EntryServer({ http: true, port, logger: recordingLogger(lines) });
+async function waitingBehind(port: number, logger: FakeLogger): Promise<EntryServer> {
+  const server = new EntryServer({ http: true, port, logger });
   const held = new Promise<ServerErrorInfo>((resolve) => server.on('error', resolve));
   void server.open();
   assert.equal((await held).code, 'PORT_HELD_BY_OTHER_PROGRAM');
@@ -50,8 +35,8 @@ describe('sends queued while there is no host', () => {
     const port = await freePort();
     const foreign = await foreignProgram(port);
     cleanup.push(() => new Promise((r) => foreign.close(r)));
-    const lines: string[] = [];
-    const server = await waitingBehind(port, lines);
+    const logger = new FakeLogger();
+    const server = await waitingBehind(port, logger);
     cleanup.push(() => server.close());
     server.addRoomId('aaaaaaaaaa');
     server.sendToClient({ room: 'a', seq: 1 });
@@ -61,16 +46,16 @@ describe('sends queued while there is no host', () => {
     server.addRoomId('bbbbbbbbbb');
     assert.equal(server.status().debug?.peerQueue, 0);
     assert.ok(
-      lines.some((l) => /dropped 2 sends queued for the previous room/.test(l)),
-      lines.join('\n'),
+      logger.messages().some((l) => /dropped 2 sends queued for the previous room/.test(l)),
+      logger.text(),
     );
   });
 
   it('older than 5 s are dropped when a host is found; younger ones are delivered (finding 5)', async () => {
     const port = await freePort();
     const foreign = await foreignProgram(port);
-    const lines: string[] = [];
-    const server = await waitingBehind(port, lines);
+    const logger = new FakeLogger();
+    const server = await waitingBehind(port, logger);
     cleanup.push(() => server.close());
     server.sendToClient('stale');
     await new Promise((r) => setTimeout(r, 5100)); // the scenario: a gap longer than the window
@@ -80,8 +65,8 @@ describe('sends queued while there is no host', () => {
     await hosting;
     assert.equal(server.status().debug?.peerQueue, 0);
     assert.ok(
-      lines.some((l) => /dropped 1 sends queued while there was no host: older than 5 s/.test(l)),
-      lines.join('\n'),
+      logger.messages().some((l) => /dropped 1 sends queued while there was no host: older than 5 s/.test(l)),
+      logger.text(),
     );
     // The host delivered 'fresh' (single mode, no tab yet: a new tab gets nothing sent before it);
     // a tab connecting now receives only what is sent from now on.

@@ -1,3 +1,5 @@
+// Loading the TLS certificates (docs/PROTOCOL.md §3): the compat file names from a folder or the
+// embedded copy, unparsable ones skipped with a warning, expiry classes, and the chain served.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// The passphrase cipher behind IPC encrypt/decrypt (docs/PROTOCOL.md §6) matches crypto-js 4 both
+// ways and byte for byte, salts afresh each time, and fails readably on bad input.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import CryptoJS from 'crypto-js';

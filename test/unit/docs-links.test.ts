@@ -1,5 +1,6 @@
-// Every relative link in the READMEs, the changelog and docs/*.md points to a file that exists and,
-// when it names an anchor, to a heading of that file (GitHub's rule for heading anchors).
+// Every relative link in the READMEs (test/README.md too), CONTRIBUTING.md, the changelog and
+// docs/*.md points to a file that exists and, when it names an anchor, to a heading of that file
+// (GitHub's rule for heading anchors).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -39,7 +40,7 @@ function withoutCode(text: string): string {
 const docs = readdirSync(join(REPO_ROOT, 'docs'))
   .filter((name) => name.endsWith('.md'))
   .map((name) => join('docs', name));
-const files = ['README.md', 'README.ko.md', 'CHANGELOG.md', ...docs];
+const files = ['README.md', 'README.ko.md', 'CHANGELOG.md', 'CONTRIBUTING.md', 'test/README.md', ...docs];
 
 describe('links in the docs', () => {
   for (const file of files) {

@@ -1,3 +1,5 @@
+// The host election as a pure state machine (docs/PROTOCOL.md §5): bind or join, foreign programs,
+// listen errors, host loss, refused joins, older hosts, backoff; and recognising the original server.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

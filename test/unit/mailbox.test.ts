@@ -1,3 +1,5 @@
+// What is held for a reloading tab (docs/PROTOCOL.md §4): recent departures, held messages only
+// within the reconnect window and never older than the tab, the bounded mailbox and queue.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { holdKey, RECONNECT_WINDOW_MS, RecentDepartures, shouldHold } from '../../src/routing/held-messages';

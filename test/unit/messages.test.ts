@@ -1,3 +1,5 @@
+// The IPC message guard (docs/PROTOCOL.md §2): known keys and values accepted, malformed input
+// rejected with a reason instead of thrown; `open` arguments normalised; developer console lines.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConsoleLine } from '../../src/dev-console';

@@ -1,3 +1,5 @@
+// The Origin policy and the handshake classification (docs/PROTOCOL.md §9), without sockets:
+// allowed sites, look-alikes, missing or null Origin, peers only over WebSocket without Origin.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyHandshake, queryParam } from '../../src/policy/handshake';

@@ -1,8 +1,10 @@
+// The IPC channel to the parent (src/ipc/parent-channel.ts): a bounded backlog that drops only
+// browser data while the parent is far behind, and never throws once the channel is gone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerMessage } from '../../src/ipc/messages';
 import { IpcParentChannel, type IpcProcess, MAX_IPC_BACKLOG_BYTES } from '../../src/ipc/parent-channel';
-import type { Logger } from '../../src/util/log';
+import { FakeLogger } from '../helpers/fake-logger';
 
 /** A parent that accepts writes but completes them only when told to (a parent that stopped reading). */
 class StalledParent implements IpcProcess {
@@ -23,16 +25,11 @@ class StalledParent implements IpcProcess {
   }
 }
 
-function recordingLogger(lines: string[]): Logger {
-  const push = (m: string) => void lines.push(m);
-  return { info: push, warn: push, error: push, warnOnce: (_k, m) => push(m), refused: (_k, m) => push(m) };
-}
-
 describe('IPC channel backlog', () => {
   it('drops browser data, and only that, while the parent is far behind; resumes when it catches up', () => {
     const parent = new StalledParent();
-    const log: string[] = [];
-    const channel = new IpcParentChannel(parent, recordingLogger(log));
+    const logger = new FakeLogger();
+    const channel = new IpcParentChannel(parent, logger);
     const chunk = 'x'.repeat(4096);
     const flood = 3 * Math.ceil(MAX_IPC_BACKLOG_BYTES / 4096);
     for (let i = 0; i < flood; i += 1) channel.send({ key: 'data', value: { data: chunk, seq: i } });
@@ -49,18 +46,24 @@ describe('IPC channel backlog', () => {
       ['cloudModeChanged', 'decrypt'],
       'control messages are never dropped',
     );
-    assert.equal(log.filter((l) => l.includes('not reading')).length, 1, 'one warning per episode');
+    assert.equal(
+      logger.messages().filter((l) => l.includes('not reading')).length,
+      1,
+      'one warning per episode',
+    );
 
     parent.drain();
     assert.equal(channel.congested, false);
     channel.send({ key: 'data', value: 'after' });
     assert.deepEqual(parent.written.at(-1), { key: 'data', value: 'after' });
-    assert.ok(log.some((l) => new RegExp(`${flood - delivered} browser messages were dropped`).test(l)));
+    assert.ok(
+      logger.messages().some((l) => new RegExp(`${flood - delivered} browser messages were dropped`).test(l)),
+    );
   });
 
   it('counts large messages from the first one: a stalled parent holds the bound behind the one being written (issue 20)', () => {
     const parent = new StalledParent();
-    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    const channel = new IpcParentChannel(parent, new FakeLogger());
     const large = 'x'.repeat(20 * 1024 * 1024);
     const small = { data: '{"a0":512}', type: 'utf8' };
     // One 95 MB message being written does not hold up the small ones behind it.
@@ -88,7 +91,7 @@ describe('IPC channel backlog', () => {
     // Before the fix the backlog was measured only once 64 messages waited: eleven large ones in a
     // row (1.9 GB of JSON for a stalled parent) all queued.
     const parent = new StalledParent();
-    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    const channel = new IpcParentChannel(parent, new FakeLogger());
     const large = 'x'.repeat(20 * 1024 * 1024);
     channel.send({ key: 'data', value: { data: 'x'.repeat(95_000_000), type: 'utf8' } });
     for (let i = 0; i < 10; i += 1) channel.send({ key: 'data', value: { data: large, type: 'utf8' } });
@@ -99,7 +102,7 @@ describe('IPC channel backlog', () => {
   it('never throws when the channel is gone', () => {
     const parent = new StalledParent();
     parent.connected = false;
-    const channel = new IpcParentChannel(parent, recordingLogger([]));
+    const channel = new IpcParentChannel(parent, new FakeLogger());
     channel.send({ key: 'data', value: 1 });
     assert.equal(parent.written.length, 0);
     const throwing: IpcProcess = {
@@ -109,6 +112,6 @@ describe('IPC channel backlog', () => {
       },
       on: () => throwing,
     };
-    new IpcParentChannel(throwing, recordingLogger([])).send({ key: 'data', value: 1 });
+    new IpcParentChannel(throwing, new FakeLogger()).send({ key: 'data', value: 1 });
   });
 });

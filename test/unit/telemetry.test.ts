@@ -1,3 +1,5 @@
+// The usage log (posting, bounded on failure, throttled, no redirects) and small decisions: a
+// host recognised by /status, the port probe's answer, TLS by first byte, safe module names.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
