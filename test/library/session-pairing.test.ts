@@ -8,10 +8,10 @@
 // tab that may be the instance's. The real OS runs in test/cloud/session-pairing.test.ts.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { io, type Socket } from 'socket.io-client';
 import type { SessionAnswer, SessionLookup } from '../../src/os-session';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
+import { openTab, type LibraryTab as Tab } from '../helpers/library-tab';
 import { freePort } from '../helpers/server-process';
 import { sleep, until } from '../support/util';
 
@@ -47,24 +47,6 @@ function parentOf(server: EntryServer): Parent {
   server.on('error', (info) => parent.heard.push(`error:${info?.code}`));
   server.on('data', (value) => parent.data.push(value));
   return parent;
-}
-
-interface Tab {
-  socket: Socket;
-  received: unknown[];
-}
-
-async function openTab(port: number, roomId: string): Promise<Tab> {
-  const received: unknown[] = [];
-  const socket = io(`http://127.0.0.1:${port}`, {
-    transports: ['websocket'],
-    query: { client: 'true', roomId },
-    reconnection: false,
-    forceNew: true,
-  });
-  socket.on('message', (payload: unknown) => received.push(payload));
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { socket, received };
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
