@@ -488,7 +488,7 @@ export class ClassroomModel {
     const hub = new HubModel(inst.wasPeer, () => this.now);
     this.freedRooms = []; // a lost host tells nobody any more
     for (const { roomId, leftAt } of inst.hostLoss.reconnectingRooms(inst.ownRoomId))
-      hub.departures.left(holdKey(roomId), leftAt);
+      hub.departures.left(roomId, leftAt);
     this.hub = hub;
     inst.state = 'host';
     this.listenTo(inst);
@@ -694,7 +694,7 @@ export class ClassroomModel {
     if (first) hub.mailbox.take(holdKey(roomId));
     const browsers = this.browsersIn(roomId);
     const leftMsAgo = browserLeftMsAgo(value);
-    if (leftMsAgo !== undefined && browsers === 0) hub.departures.left(holdKey(roomId), this.now - leftMsAgo);
+    if (leftMsAgo !== undefined && browsers === 0) hub.departures.left(roomId, this.now - leftMsAgo);
     if (browsers > 0) this.roomConnection(inst, roomId, browsers);
   }
 
@@ -764,8 +764,8 @@ export class ClassroomModel {
     for (const browser of this.connectedBrowsers())
       if (socketIoReaches(targets, browser.roomId))
         this.record.deliveries.push({ message, browser, held: false, at: this.now });
-    for (const key of hub.departures.keysWithinWindow(this.now, this.now - queuedMs))
-      if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
+    for (const { roomId, key } of hub.departures.keysWithinWindow(this.now, this.now - queuedMs))
+      if (targetsReach(targets, roomId))
         hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
   }
 
@@ -798,9 +798,8 @@ export class ClassroomModel {
     browser.connected = true;
     browser.spans.push([this.now, Number.POSITIVE_INFINITY]);
     this.record.tabsArrived.push(browser);
-    const key = holdKey(browser.roomId);
-    hub.departures.arrived(key, this.now);
-    for (const { message, heldAt } of hub.mailbox.take(key))
+    hub.departures.arrived(browser.roomId, this.now);
+    for (const { message, heldAt } of hub.mailbox.take(holdKey(browser.roomId)))
       this.record.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
     this.tellServer(
       browser,
@@ -815,7 +814,7 @@ export class ClassroomModel {
     this.endSpan(browser);
     this.record.tabsLeft.push(browser);
     const left = this.browsersIn(browser.roomId);
-    if (left === 0) hub.departures.left(holdKey(browser.roomId), this.now);
+    if (left === 0) hub.departures.left(browser.roomId, this.now);
     this.tellServer(browser, 'close', left);
   }
 
