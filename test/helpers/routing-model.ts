@@ -4,7 +4,7 @@
 // whose tabs open, close, drop, reconnect and reload. What the code decides is asked of the code's
 // own rules: routing from src/routing/host-routing.ts, claims from src/routing/room-claims.ts, held
 // messages from src/routing/held-messages.ts, the host-loss record from src/election/host-loss.ts, the
-// real ReconnectMailbox and PeerOutbox. The model writes only the glue that decides when each rule
+// real ReconnectMailbox and SendQueue. The model writes only the glue that decides when each rule
 // is asked (HostHub, browser-sockets.ts, peer-sockets.ts, PeerRooms, PeerRole, ElectionRunner,
 // EntryServer; keep it in step with them) and, apart from it, an independent record of the contract:
 // what each parent said (its roomId over time), whether its instance is part of a cloud, which parent
@@ -34,7 +34,6 @@ import {
   targetsReach,
   withoutRoom,
 } from '../../src/routing/host-routing';
-import { PeerOutbox } from '../../src/routing/peer-outbox';
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
 import {
   ClaimedRooms,
@@ -42,6 +41,7 @@ import {
   type RoomClaimDecision,
   type RoomClaimFacts,
 } from '../../src/routing/room-claims';
+import { SendQueue } from '../../src/routing/send-queue';
 
 // ---------------------------------------------------------------------------------------------
 // The rules the glue asks. The code's own by default; replaceable only so that the tests can show
@@ -191,8 +191,8 @@ export interface ModelInstance {
   // --- The code's state (glue): EntryServer, ElectionRunner, PeerRole.
   /** EntryServer.ownRoomId. */
   ownRoomId: string | undefined;
-  /** EntryServer's ParentOutbox (the real PeerOutbox inside). */
-  outbox: PeerOutbox<ModelMessage>;
+  /** EntryServer's ParentOutbox (the real SendQueue inside). */
+  outbox: SendQueue<ModelMessage>;
   /** ElectionRunner.hostLoss. */
   hostLoss: HostLossRecord;
   /** ElectionRunner.everCloud: it was a peer (as a host it routes by room from the start). */
@@ -436,7 +436,7 @@ export class ClassroomModel {
       id: `i${this.instanceIds}`,
       state: 'detached',
       ownRoomId: roomId,
-      outbox: new PeerOutbox(),
+      outbox: new SendQueue(),
       hostLoss: new HostLossRecord(),
       wasPeer: false,
       turn: 0,
