@@ -46,9 +46,10 @@ export function parseCommandLine(args: readonly string[]): CommandLineAction {
 
 /** A short reason for a refused command line, naming the argument (clipped: it comes from outside). */
 function usageMessage(error: unknown): string {
-  const code = (error as { code?: string }).code;
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
   // Node quotes the argument first ('--bogus'; '-v, --version' for a value given to a flag).
-  const quoted = (/'([^']*)'/.exec((error as Error).message ?? '')?.[1] ?? '').split(', ').pop() ?? '';
+  const message = error instanceof Error ? error.message : '';
+  const quoted = (/'([^']*)'/.exec(message)?.[1] ?? '').split(', ').pop() ?? '';
   const shown = JSON.stringify(quoted.slice(0, 80)).slice(1, -1);
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${shown}'`;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${shown}'`;
@@ -95,7 +96,7 @@ export interface HelpSetting {
 
 /**
  * The settings --help lists: the environment variables the program reads (src/config.ts and
- * main.ts; the README's Settings table says the same, and test/cli checks that all three agree).
+ * main.ts; the README's Settings table says the same, and test/integration/command-line.test.ts checks that all three agree).
  */
 export const HELP_SETTINGS: readonly HelpSetting[] = [
   { name: 'ENTRY_HW_PORT', value: '23518', meaning: 'port to listen on (or to join, on a cloud PC)' },

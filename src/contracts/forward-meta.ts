@@ -1,6 +1,7 @@
 // The one reader of the extension argument a peer sends with a forwarded `message`
 // (ForwardMeta in socket-events.ts), a wire value that arrives as `unknown`; peer-sockets.ts
 // parses it on arrival and passes the number inward.
+import { asRecord, positiveOrZero } from '../util/wire';
 
 /**
  * What a peer sends with a queued `message` (extension, second argument, ignored by other
@@ -12,7 +13,5 @@
  * queuedMsOf(undefined);          // 0
  */
 export function queuedMsOf(meta: unknown): number {
-  if (typeof meta !== 'object' || meta === null) return 0;
-  const ms = (meta as { queuedMs?: unknown }).queuedMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+  return positiveOrZero(asRecord(meta)?.queuedMs);
 }

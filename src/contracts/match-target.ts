@@ -2,6 +2,7 @@
 // as `unknown`: a roomId string (compat) or this version's MatchTargetValue. It is parsed once, on
 // arrival, into ParsedMatchTarget; the room table and the reconnect hold read only that.
 import { isValidRoomId } from '../ipc/messages';
+import { asRecord, positiveOrZero } from '../util/wire';
 
 /** A `matchTarget` as the host acts on it. */
 export type ParsedMatchTarget =
@@ -24,9 +25,8 @@ export type ParsedMatchTarget =
  * roomIdFromMatchTarget({ roomId: 'abc' }) // 'abc'
  */
 export function roomIdFromMatchTarget(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && 'roomId' in value)
-    return (value as { roomId: unknown }).roomId;
-  return value;
+  const record = asRecord(value);
+  return record !== undefined && 'roomId' in record ? record.roomId : value;
 }
 
 /**
@@ -39,11 +39,7 @@ export function roomIdFromMatchTarget(value: unknown): unknown {
  * browserWasConnected('0a1b2c3d4e');                                                // false
  */
 export function browserWasConnected(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { browserConnectedAtHostLoss?: unknown }).browserConnectedAtHostLoss === true
-  );
+  return asRecord(value)?.browserConnectedAtHostLoss === true;
 }
 
 /**
@@ -57,8 +53,7 @@ export function browserWasConnected(value: unknown): boolean {
  */
 export function browserLeftMsAgo(value: unknown): number | undefined {
   if (!browserWasConnected(value)) return undefined;
-  const ms = (value as { msSinceHostLoss?: unknown }).msSinceHostLoss;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+  return positiveOrZero(asRecord(value)?.msSinceHostLoss);
 }
 
 /**

@@ -11,15 +11,14 @@ import type { LogFileView } from '../util/log-file';
 import { DnsChecker, type Resolver } from './checks';
 import { localPrivateFacts, scrubText, truncate } from './mask';
 import { renderPage } from './page';
+import type { DeviceReport, PeerReport } from './peer-report';
 import { ProblemLog } from './problems';
 import { RoomStats } from './room-stats';
 import {
   buildSnapshot,
-  type DeviceReport,
   type DiagnosticsSnapshot,
   type DiagnosticsSource,
   type LogFileSection,
-  type PeerReport,
 } from './snapshot';
 import { pickLanguage } from './texts';
 

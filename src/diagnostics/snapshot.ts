@@ -3,11 +3,11 @@
 // loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
 // home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
-import { parseSessionIdentity, type SessionIdentity } from '../os-session/identity';
 import { routeBrowserMessage, withoutRoom } from '../routing/host-routing';
 import type { PairingGap, RoomPairing } from '../routing/session-pairing';
 import { type CheckResult, checkCertificate, checkPort, type DnsChecker } from './checks';
 import { maskRoomId } from './mask';
+import { type DeviceReport, emptyPeerReport, type PeerReport } from './peer-report';
 import type { Problem, Refusals } from './problems';
 import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
 
@@ -21,50 +21,6 @@ import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
  * TLS handshakes, …): that is counted by kind in the new `refusals`; a problem has a `count`.
  */
 export const SCHEMA_VERSION = 3;
-
-/** What an Entry HW reported about its device (`connectHardwareSuccess` / `connectHardwareFailed`). */
-export interface DeviceReport {
-  state: 'connected' | 'failed';
-  /** The hardware module id, e.g. `520101`. */
-  moduleId?: string;
-  /** ISO time of the report. */
-  at: string;
-}
-
-/** What a peer instance tells the host about itself (event `diagnosticsReport`). */
-export interface PeerReport {
-  version: string | undefined;
-  device: DeviceReport | undefined;
-  /** The OS session the peer says it runs in (issue 21): only a cross-check of the host's lookup. */
-  session?: SessionIdentity;
-}
-
-/**
- * Reads a peer's report defensively: anything else on the wire becomes an empty report.
- *
- * @example
- * parsePeerReport({ version: '3.0.0', device: { state: 'connected', moduleId: '520101', at: '…' } })
- */
-export function parsePeerReport(value: unknown): PeerReport {
-  const report: PeerReport = { version: undefined, device: undefined };
-  if (typeof value !== 'object' || value === null) return report;
-  const { version, device, session } = value as { version?: unknown; device?: unknown; session?: unknown };
-  if (typeof version === 'string' && /^[\w.+-]{1,40}$/.test(version)) report.version = version;
-  const identity = parseSessionIdentity(session);
-  if (identity !== undefined) report.session = identity;
-  if (typeof device === 'object' && device !== null) {
-    const { state, moduleId, at } = device as { state?: unknown; moduleId?: unknown; at?: unknown };
-    if (state === 'connected' || state === 'failed') {
-      const time = typeof at === 'string' ? new Date(at) : undefined;
-      report.device = {
-        state,
-        ...(typeof moduleId === 'string' && /^[\w.-]{1,40}$/.test(moduleId) ? { moduleId } : {}),
-        at: time && !Number.isNaN(time.getTime()) ? time.toISOString() : new Date().toISOString(),
-      };
-    }
-  }
-  return report;
-}
 
 /** The host's socket table, as far as the diagnostics need it (HostHub.diagnosticsFacts). */
 export interface HubFacts {
@@ -80,7 +36,8 @@ export interface HubFacts {
   peers: {
     roomId: string | undefined;
     askedRoomId?: string;
-    report: unknown;
+    /** Its last diagnostics report, parsed on arrival (undefined: none yet). */
+    report: PeerReport | undefined;
     pairedRooms?: readonly string[];
   }[];
   /** Rooms paired with the host by OS session (issue 21). */
@@ -268,7 +225,7 @@ export function buildRoomRows(
   const roomlessPeers: { report: PeerReport; askedRoomId: string | undefined }[] = [];
   const pairedPeer = new Map<string, PeerReport>();
   for (const peer of hub.peers) {
-    const report = parsePeerReport(peer.report);
+    const report = peer.report ?? emptyPeerReport();
     for (const roomId of peer.pairedRooms ?? []) pairedPeer.set(roomId, report);
     if (peer.roomId === undefined) {
       if ((peer.pairedRooms ?? []).length === 0)

@@ -5,6 +5,7 @@
 // hang silently.
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { request as tlsRequest } from 'node:https';
+import { asRecord } from '../util/wire';
 
 export type PortHolder =
   | { kind: 'entry-hw-server'; version: string | undefined }
@@ -21,8 +22,8 @@ export type PortHolder =
 export function recognizeStatusBody(statusCode: number | undefined, body: string): PortHolder {
   if (statusCode === 200) {
     try {
-      const parsed = JSON.parse(body) as { name?: unknown; version?: unknown };
-      if (parsed && parsed.name === 'entry-hw-server') {
+      const parsed = asRecord(JSON.parse(body));
+      if (parsed?.name === 'entry-hw-server') {
         return {
           kind: 'entry-hw-server',
           version: typeof parsed.version === 'string' ? parsed.version : undefined,

@@ -2,6 +2,7 @@
 // transport error, a ping timeout, a parse error): bounded outside text, info for the usual ping
 // timeout of a sleeping laptop, warn for the rest.
 import type { Logger } from '../util/log';
+import { asRecord } from '../util/wire';
 
 /** Longest piece of outside text (an error description) put in one log line. */
 const MAX_LOGGED_TEXT = 200;
@@ -14,11 +15,12 @@ const MAX_LOGGED_TEXT = 200;
  */
 export function logAbnormalClose(logger: Logger, reason: string, description: unknown): void {
   if (reason === 'transport close' || reason === 'forced close' || reason === 'server shutting down') return;
+  const record = asRecord(description);
   const detail =
     description instanceof Error
       ? description.message
-      : typeof description === 'object' && description !== null && 'message' in description
-        ? String((description as { message: unknown }).message)
+      : record !== undefined && 'message' in record
+        ? String(record.message)
         : description === undefined
           ? ''
           : String(description);

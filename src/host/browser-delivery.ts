@@ -44,17 +44,15 @@ export class BrowserDelivery {
     if (targets.except.length > 0) operator = operator.except(targets.except as string[]);
     operator.emit('message', payload);
     const now = Date.now();
-    for (const key of this.departures.keysWithinWindow(now, now - queuedMs)) {
-      if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
-        this.mailbox.hold(key, payload, queuedMs);
+    for (const { roomId, key } of this.departures.keysWithinWindow(now, now - queuedMs)) {
+      if (targetsReach(targets, roomId)) this.mailbox.hold(key, payload, queuedMs);
     }
   }
 
   /** A browser connected: its room is back, and gets what was held for it. */
   browserArrived(socket: HostSocket): void {
-    const key = holdKey(socket.data.roomId);
-    this.departures.arrived(key, Date.now());
-    for (const payload of this.mailbox.take(key)) socket.emit('message', payload);
+    this.departures.arrived(socket.data.roomId, Date.now());
+    for (const payload of this.mailbox.take(holdKey(socket.data.roomId))) socket.emit('message', payload);
   }
 
   /**
@@ -62,7 +60,7 @@ export class BrowserDelivery {
    * host when this one took over: its messages are held for the reconnect window.
    */
   roomLeft(roomId: string | undefined, at = Date.now()): void {
-    this.departures.left(holdKey(roomId), at);
+    this.departures.left(roomId, at);
   }
 
   /** Drops what was held for a room (its first claim: it was the host parent's, not the peer's). */

@@ -9,7 +9,7 @@ import {
   MATCH_TARGET_EVENT,
   ROOM_CONNECTION_EVENT,
 } from '../contracts/socket-events';
-import { parsePeerReport } from '../diagnostics/snapshot';
+import { parsePeerReport } from '../diagnostics/peer-report';
 import { routePeerMessage } from '../routing/host-routing';
 import { clip } from '../util/log';
 import { ALL_PEERS, type HubContext } from './hub-context';

@@ -1,6 +1,7 @@
 // The IPC contract with the parent process (Entry HW), declared once as one typed map per
 // direction, plus the guard that turns an untrusted incoming value into a typed message.
 // Shared by the server (main.ts), the developer console and the tests. See docs/PROTOCOL.md §2.
+import { asRecord } from '../util/wire';
 
 /** Running mode constants (compat): the numbers Entry HW compares against. */
 export const RunningMode = { server: 2, client: 3 } as const;
@@ -219,10 +220,10 @@ function valueProblem(key: ParentToServerKey, value: unknown): string | undefine
  */
 export function parseParentMessage(raw: unknown): ParsedParentInput {
   if (raw === 'exit') return { kind: 'exit' };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  const record = asRecord(raw);
+  if (record === undefined) {
     return { kind: 'invalid', reason: `expected { key, value }, got ${describe(raw)}` };
   }
-  const record = raw as Record<string, unknown>;
   const { key, value } = record;
   const id = typeof record.id === 'string' || typeof record.id === 'number' ? record.id : undefined;
   if (typeof key !== 'string') {

@@ -1,6 +1,7 @@
 // Who an OS session is, as a small value every instance on one machine can compare and send: the
 // user id on Linux and macOS, the Windows session id on Windows (docs/SESSIONS.md §1). Also the
 // strict parser for the form a peer sends over the wire, and the answer a lookup gives.
+import { asRecord, type WireRecord } from '../util/wire';
 
 /** The largest id accepted: `uid_t` and a Windows session id are 32-bit, and all ones means "none". */
 export const MAX_SESSION_NUMBER = 0xfffffffe;
@@ -56,8 +57,8 @@ export function unknownSession(reason: UnknownReason, detail?: string): SessionA
 export function sameSession(a: SessionIdentity | undefined, b: SessionIdentity | undefined): boolean {
   if (a === undefined || b === undefined || a.platform !== b.platform) return false;
   return a.platform === 'win32'
-    ? a.sessionId === (b as { sessionId: number }).sessionId
-    : a.uid === (b as { uid: number }).uid;
+    ? b.platform === 'win32' && a.sessionId === b.sessionId
+    : b.platform !== 'win32' && a.uid === b.uid;
 }
 
 /** The identity of a known answer, else undefined. */
@@ -75,12 +76,12 @@ export function sessionOf(answer: SessionAnswer): SessionIdentity | undefined {
  * parseSessionIdentity({ platform: 'win32', sessionId: '3' }); // undefined
  */
 export function parseSessionIdentity(value: unknown): SessionIdentity | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const proto = Object.getPrototypeOf(value);
+  const record = asRecord(value);
+  if (record === undefined) return undefined;
+  const proto = Object.getPrototypeOf(record);
   if (proto !== Object.prototype && proto !== null) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 2 || Object.getOwnPropertySymbols(value).length > 0) return undefined;
-  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length !== 2 || Object.getOwnPropertySymbols(record).length > 0) return undefined;
   const platform = record.platform;
   if (platform === 'linux' || platform === 'darwin') {
     const uid = sessionNumber(record, 'uid');
@@ -93,7 +94,7 @@ export function parseSessionIdentity(value: unknown): SessionIdentity | undefine
   return undefined;
 }
 
-function sessionNumber(record: Record<string, unknown>, key: string): number | undefined {
+function sessionNumber(record: WireRecord, key: string): number | undefined {
   if (!Object.hasOwn(record, key)) return undefined;
   const n = record[key];
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_SESSION_NUMBER) return undefined;

@@ -33,11 +33,13 @@ export function windowsSessionTable(options: WindowsTableOptions = {}): SessionT
         run(netstat, ['-ano', '-p', 'TCP'], timeoutMs),
         run(tasklist, ['/FO', 'CSV', '/NH'], timeoutMs),
       ]);
-      const failure = commandFailure('netstat', connections) ?? commandFailure('tasklist', processes);
-      if (failure) return failure;
-      const rows = parseNetstat((connections as { stdout: string }).stdout, serverPort);
+      const netstatOutput = commandOutput('netstat', connections);
+      if (!netstatOutput.ok) return netstatOutput;
+      const tasklistOutput = commandOutput('tasklist', processes);
+      if (!tasklistOutput.ok) return tasklistOutput;
+      const rows = parseNetstat(netstatOutput.stdout, serverPort);
       if (rows === undefined) return readFailed('failed', 'netstat printed an unknown format');
-      const sessions = parseTasklistCsv((processes as { stdout: string }).stdout);
+      const sessions = parseTasklistCsv(tasklistOutput.stdout);
       if (sessions === undefined) return readFailed('failed', 'tasklist printed an unknown format');
       return { ok: true, snapshot: windowsSnapshot(rows, sessions, pid) };
     },
@@ -59,9 +61,9 @@ async function ownSession(
   timeoutMs: number,
 ): Promise<SessionAnswer> {
   const result = await run(tasklist, ['/FO', 'CSV', '/NH', '/FI', `PID eq ${pid}`], timeoutMs);
-  const failure = commandFailure('tasklist', result);
-  if (failure) return unknownSession(failure.reason, failure.detail);
-  const sessions = parseTasklistCsv((result as { stdout: string }).stdout);
+  const output = commandOutput('tasklist', result);
+  if (!output.ok) return unknownSession(output.reason, output.detail);
+  const sessions = parseTasklistCsv(output.stdout);
   if (sessions === undefined) return unknownSession('failed', 'tasklist printed an unknown format');
   const session = sessions.get(pid);
   if (session === undefined) return unknownSession('not-found', 'tasklist does not list this process');
@@ -102,11 +104,15 @@ export function windowsSnapshot(
 }
 
 /** A failed read for a command that did not exit with 0, else undefined. */
-function commandFailure(name: string, result: CommandResult): (TableRead & { ok: false }) | undefined {
+/** A command's output when it exited with 0, else why the read failed. */
+function commandOutput(
+  name: string,
+  result: CommandResult,
+): { ok: true; stdout: string } | (TableRead & { ok: false }) {
   if (result.kind === 'timeout') return { ok: false, reason: 'timeout', detail: `${name} took too long` };
   if (result.kind === 'failed') return { ok: false, reason: 'failed', detail: `${name}: ${result.detail}` };
   if (result.code !== 0) return { ok: false, reason: 'failed', detail: `${name} exited with ${result.code}` };
-  return undefined;
+  return { ok: true, stdout: result.stdout };
 }
 
 function trimSlash(path: string): string {

@@ -1,8 +1,9 @@
 // Who is knocking: decides from a socket.io handshake whether it is a browser (with its roomId),
 // a peer instance (cloud PC mode) or someone to refuse. Pure: used by allowRequest and by the
 // connection handler, testable without sockets. docs/PROTOCOL.md §4, §5, §9.
-import { isValidRoomId } from '../ipc/messages';
+
 import { clip } from '../util/log';
+import { parseHandshakeQuery } from './handshake-query';
 import { checkSocketOrigin } from './origin-policy';
 
 export type HandshakeDecision =
@@ -40,16 +41,6 @@ export function isWebSocketUpgrade(headers: { upgrade?: string | string[] | unde
   return typeof value === 'string' && value.toLowerCase() === 'websocket';
 }
 
-/** Reads one query parameter from a request URL; undefined when absent or unparsable. */
-export function queryParam(url: string | undefined, name: string): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url, 'http://127.0.0.1').searchParams.get(name) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Classifies a handshake. A peer must come over a WebSocket upgrade without an Origin header:
  * browsers always send one on WebSocket handshakes, and a polling request from a `<script>` or
@@ -66,7 +57,8 @@ export function classifyHandshake(
   facts: HandshakeFacts,
   allowedOrigins: readonly string[],
 ): HandshakeDecision {
-  if (queryParam(facts.url, 'childServer') === 'true') {
+  const query = parseHandshakeQuery(facts.url);
+  if (query.childServer) {
     if (facts.origin !== undefined) {
       return { admit: false, reason: `peer handshake with an Origin header (${clip(facts.origin)})` };
     }
@@ -78,14 +70,13 @@ export function classifyHandshake(
     const what = facts.origin === undefined ? '' : ` (${clip(facts.origin)})`;
     return { admit: false, reason: `${origin.reason}${what}` };
   }
-  const roomId = queryParam(facts.url, 'roomId');
-  if (roomId === undefined || roomId === '') return { admit: true, kind: 'browser', roomId: undefined };
-  const length = roomId.length;
-  if (isValidRoomId(roomId)) return { admit: true, kind: 'browser', roomId };
+  const { roomId } = query;
+  if (roomId.kind === 'absent') return { admit: true, kind: 'browser', roomId: undefined };
+  if (roomId.kind === 'valid') return { admit: true, kind: 'browser', roomId: roomId.roomId };
   return {
     admit: true,
     kind: 'browser',
     roomId: undefined,
-    note: `ignoring an unusable roomId (${length} chars)`,
+    note: `ignoring an unusable roomId (${roomId.length} chars)`,
   };
 }

@@ -2,7 +2,7 @@
 // socket.io-client 2.3 defaults (Engine.IO 3, polling first, no Origin), which this version's
 // hosts refuse, and its own host (TLS only, `hello entry` on every path) cannot take this
 // version's peers. Both sides recognise the other and say so instead of failing silently.
-import { queryParam } from './handshake';
+import { parseHandshakeQuery } from './handshake-query';
 
 /** The log line a host writes (once) when an older instance tries to join it. */
 export const OLDER_SERVER_JOIN_MESSAGE =
@@ -21,5 +21,6 @@ export const OLDER_SERVER_JOIN_MESSAGE =
  * isOlderServerJoin('/socket.io/?childServer=true&EIO=4&transport=websocket'); // false
  */
 export function isOlderServerJoin(url: string | undefined): boolean {
-  return queryParam(url, 'childServer') === 'true' && queryParam(url, 'EIO') === '3';
+  const query = parseHandshakeQuery(url);
+  return query.childServer && query.engineIo === '3';
 }

@@ -51,27 +51,34 @@ interface Departure {
   presentSince: number;
 }
 
+/** A room's browsers (undefined: those without a roomId) with their mailbox key. */
+export interface HoldGroup {
+  roomId: string | undefined;
+  key: HoldKey;
+}
+
 /**
- * When each key's browsers arrived and when the last one left, for {@link shouldHold}. Bounded:
- * a key is in the present record only while it has a browser, and departures older than the
- * window are dropped whenever one is added.
+ * When each room's browsers (undefined: the browsers without a roomId) arrived and when the last
+ * one left, for {@link shouldHold}. Keyed by the roomId itself, so the room is read, never decoded
+ * from a mailbox key. Bounded: a room is in the present record only while it has a browser, and
+ * departures older than the window are dropped whenever one is added.
  *
  * @example
  * const recent = new RecentDepartures();
- * recent.arrived('room:r1', 1000);
- * recent.left('room:r1', 2000);
- * recent.isWithinWindow('room:r1', 3000);       // true: a message sent now is held
- * recent.isWithinWindow('room:r1', 3000, 500);  // false: sent before the tab came, never held
- * recent.arrived('room:r1', 3500);              // back within the window: present since 1000
+ * recent.arrived('r1', 1000);
+ * recent.left('r1', 2000);
+ * recent.isWithinWindow('r1', 3000);       // true: a message sent now is held
+ * recent.isWithinWindow('r1', 3000, 500);  // false: sent before the tab came, never held
+ * recent.arrived('r1', 3500);              // back within the window: present since 1000
  */
 export class RecentDepartures {
-  private readonly present = new Map<HoldKey, number>();
-  private readonly departed = new Map<HoldKey, Departure>();
+  private readonly present = new Map<string | undefined, number>();
+  private readonly departed = new Map<string | undefined, Departure>();
 
   constructor(private readonly windowMs = RECONNECT_WINDOW_MS) {}
 
-  /** A browser of `key` connected at `at` (the first of its key, or one more). */
-  arrived(key: HoldKey, at: number): void {
+  /** A browser of room `key` connected at `at` (the first of its room, or one more). */
+  arrived(key: string | undefined, at: number): void {
     if (this.present.has(key)) return;
     const gone = this.departed.get(key);
     this.departed.delete(key);
@@ -84,7 +91,7 @@ export class RecentDepartures {
    * The last browser of `key` left at `at`, or (a failover) a browser of `key` was connected to
    * the lost host at `at`: without an arrival on record, it counts as present from `at`.
    */
-  left(key: HoldKey, at: number): void {
+  left(key: string | undefined, at: number): void {
     // Forget departures already out of the window at `at` (not later ones: `at` may be in the past).
     for (const [k, d] of this.departed) if (at - d.leftAt >= this.windowMs) this.departed.delete(k);
     const presentSince = Math.min(this.present.get(key) ?? at, at);
@@ -95,8 +102,8 @@ export class RecentDepartures {
     this.departed.set(key, { leftAt: at, presentSince });
   }
 
-  /** Whether a message for `key` sent at `sentAt` (default: now) is held at `now`. */
-  isWithinWindow(key: HoldKey, now: number, sentAt = now): boolean {
+  /** Whether a message for room `key` sent at `sentAt` (default: now) is held at `now`. */
+  isWithinWindow(key: string | undefined, now: number, sentAt = now): boolean {
     const gone = this.departed.get(key);
     return shouldHold({
       leftAt: gone?.leftAt,
@@ -107,9 +114,14 @@ export class RecentDepartures {
     });
   }
 
-  /** Keys a message sent at `sentAt` (default: now) would be held for, for a send that would reach any of them. */
-  keysWithinWindow(now: number, sentAt = now): HoldKey[] {
-    return [...this.departed.keys()].filter((key) => this.isWithinWindow(key, now, sentAt));
+  /**
+   * The rooms, with their mailbox keys, a message sent at `sentAt` (default: now) would be held
+   * for, for a send that would reach any of them.
+   */
+  keysWithinWindow(now: number, sentAt = now): HoldGroup[] {
+    return [...this.departed.keys()]
+      .filter((roomId) => this.isWithinWindow(roomId, now, sentAt))
+      .map((roomId) => ({ roomId, key: holdKey(roomId) }));
   }
 
   /** Keys on record, present or departed, for the leak counters. */

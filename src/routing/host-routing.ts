@@ -2,6 +2,8 @@
 // (docs/PROTOCOL.md §4). The socket layer (HostHub) asks these and carries out the answer, so every
 // rule here is unit-testable without sockets. One rule decides who is served by a browser: its
 // messages, and the parent's `connection` and `close` for it, go to the same instance.
+
+import { asRecord } from '../util/wire';
 import { HOST_INSTANCE } from './session-pairing';
 
 /** What the host knows when it routes one message. */
@@ -171,9 +173,6 @@ export function routePeerMessage(
 
 /** The value the browser's acknowledgement callback receives: `message.key` if present, else `true`. */
 export function ackValue(message: unknown): unknown {
-  if (typeof message === 'object' && message !== null && 'key' in message) {
-    const key = (message as { key: unknown }).key;
-    if (key !== undefined && key !== null) return key;
-  }
-  return true;
+  const key = asRecord(message)?.key;
+  return key === undefined || key === null ? true : key;
 }

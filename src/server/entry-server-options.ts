@@ -26,7 +26,7 @@ export interface EntryServerOptions extends ModuleHandlers {
   /**
    * Most parent sends held while a peer is between hosts (oldest dropped beyond). Default 1000.
    * Sends older than 5 s when a host is found, and all of them when the roomId changes, are
-   * dropped (src/routing/peer-outbox.ts).
+   * dropped (src/routing/send-queue.ts).
    */
   peerQueueLimit?: number;
   /** How often a running server re-checks its certificate's expiry. Default one hour. */

@@ -1,9 +1,10 @@
 // Where the parent's values wait while this instance has no role (between hosts, or while the
-// election runs): the bounded, time-stamped PeerOutbox (routing/peer-outbox.ts) plus the log
-// lines a maintainer needs when something queued there is dropped.
+// election runs): the server's use of the bounded, time-stamped SendQueue (routing/send-queue.ts),
+// with the log lines a maintainer needs when something queued there is dropped and the hand-over
+// to a role.
 import type { Role } from '../contracts/role';
 import { RECONNECT_WINDOW_MS } from '../routing/held-messages';
-import { PeerOutbox } from '../routing/peer-outbox';
+import { SendQueue } from '../routing/send-queue';
 import type { Logger } from '../util/log';
 
 /**
@@ -15,13 +16,13 @@ import type { Logger } from '../util/log';
  * outbox.handTo(role);        // the election settled: fresh values go out, old ones are dropped
  */
 export class ParentOutbox {
-  private readonly queue: PeerOutbox<unknown>;
+  private readonly queue: SendQueue<unknown>;
 
   constructor(
     capacity: number,
     private readonly logger: Logger,
   ) {
-    this.queue = new PeerOutbox(capacity);
+    this.queue = new SendQueue(capacity);
   }
 
   /** Values waiting now (GET /status `debug.peerQueue`). */

@@ -4,7 +4,7 @@
 // whose tabs open, close, drop, reconnect and reload. What the code decides is asked of the code's
 // own rules: routing from src/routing/host-routing.ts, claims from src/routing/room-claims.ts, held
 // messages from src/routing/held-messages.ts, the host-loss record from src/election/host-loss.ts, the
-// real ReconnectMailbox and PeerOutbox. The model writes only the glue that decides when each rule
+// real ReconnectMailbox and SendQueue. The model writes only the glue that decides when each rule
 // is asked (HostHub, browser-sockets.ts, peer-sockets.ts, PeerRooms, PeerRole, ElectionRunner,
 // EntryServer; keep it in step with them) and, apart from it, an independent record of the contract:
 // what each parent said (its roomId over time), whether its instance is part of a cloud, which parent
@@ -34,7 +34,6 @@ import {
   targetsReach,
   withoutRoom,
 } from '../../src/routing/host-routing';
-import { PeerOutbox } from '../../src/routing/peer-outbox';
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
 import {
   ClaimedRooms,
@@ -42,6 +41,7 @@ import {
   type RoomClaimDecision,
   type RoomClaimFacts,
 } from '../../src/routing/room-claims';
+import { SendQueue } from '../../src/routing/send-queue';
 
 // ---------------------------------------------------------------------------------------------
 // The rules the glue asks. The code's own by default; replaceable only so that the tests can show
@@ -191,8 +191,8 @@ export interface ModelInstance {
   // --- The code's state (glue): EntryServer, ElectionRunner, PeerRole.
   /** EntryServer.ownRoomId. */
   ownRoomId: string | undefined;
-  /** EntryServer's ParentOutbox (the real PeerOutbox inside). */
-  outbox: PeerOutbox<ModelMessage>;
+  /** EntryServer's ParentOutbox (the real SendQueue inside). */
+  outbox: SendQueue<ModelMessage>;
   /** ElectionRunner.hostLoss. */
   hostLoss: HostLossRecord;
   /** ElectionRunner.everCloud: it was a peer (as a host it routes by room from the start). */
@@ -436,7 +436,7 @@ export class ClassroomModel {
       id: `i${this.instanceIds}`,
       state: 'detached',
       ownRoomId: roomId,
-      outbox: new PeerOutbox(),
+      outbox: new SendQueue(),
       hostLoss: new HostLossRecord(),
       wasPeer: false,
       turn: 0,
@@ -488,7 +488,7 @@ export class ClassroomModel {
     const hub = new HubModel(inst.wasPeer, () => this.now);
     this.freedRooms = []; // a lost host tells nobody any more
     for (const { roomId, leftAt } of inst.hostLoss.reconnectingRooms(inst.ownRoomId))
-      hub.departures.left(holdKey(roomId), leftAt);
+      hub.departures.left(roomId, leftAt);
     this.hub = hub;
     inst.state = 'host';
     this.listenTo(inst);
@@ -694,7 +694,7 @@ export class ClassroomModel {
     if (first) hub.mailbox.take(holdKey(roomId));
     const browsers = this.browsersIn(roomId);
     const leftMsAgo = browserLeftMsAgo(value);
-    if (leftMsAgo !== undefined && browsers === 0) hub.departures.left(holdKey(roomId), this.now - leftMsAgo);
+    if (leftMsAgo !== undefined && browsers === 0) hub.departures.left(roomId, this.now - leftMsAgo);
     if (browsers > 0) this.roomConnection(inst, roomId, browsers);
   }
 
@@ -764,8 +764,8 @@ export class ClassroomModel {
     for (const browser of this.connectedBrowsers())
       if (socketIoReaches(targets, browser.roomId))
         this.record.deliveries.push({ message, browser, held: false, at: this.now });
-    for (const key of hub.departures.keysWithinWindow(this.now, this.now - queuedMs))
-      if (targetsReach(targets, key === 'no-room' ? undefined : key.slice('room:'.length)))
+    for (const { roomId, key } of hub.departures.keysWithinWindow(this.now, this.now - queuedMs))
+      if (targetsReach(targets, roomId))
         hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
   }
 
@@ -798,9 +798,8 @@ export class ClassroomModel {
     browser.connected = true;
     browser.spans.push([this.now, Number.POSITIVE_INFINITY]);
     this.record.tabsArrived.push(browser);
-    const key = holdKey(browser.roomId);
-    hub.departures.arrived(key, this.now);
-    for (const { message, heldAt } of hub.mailbox.take(key))
+    hub.departures.arrived(browser.roomId, this.now);
+    for (const { message, heldAt } of hub.mailbox.take(holdKey(browser.roomId)))
       this.record.deliveries.push({ message, browser, held: true, heldAt, at: this.now });
     this.tellServer(
       browser,
@@ -815,7 +814,7 @@ export class ClassroomModel {
     this.endSpan(browser);
     this.record.tabsLeft.push(browser);
     const left = this.browsersIn(browser.roomId);
-    if (left === 0) hub.departures.left(holdKey(browser.roomId), this.now);
+    if (left === 0) hub.departures.left(browser.roomId, this.now);
     this.tellServer(browser, 'close', left);
   }
 

@@ -14,15 +14,10 @@ import {
 } from '../../src/diagnostics/checks';
 import { escapeHtml, jsonForScript, maskRoomId, scrubText, truncate } from '../../src/diagnostics/mask';
 import { renderPage } from '../../src/diagnostics/page';
+import { parsePeerReport } from '../../src/diagnostics/peer-report';
 import { MAX_PROBLEMS, ProblemLog, recordProblems } from '../../src/diagnostics/problems';
 import { RoomStats, type RoomTraffic } from '../../src/diagnostics/room-stats';
-import {
-  buildRoomRows,
-  type HubFacts,
-  parsePeerReport,
-  type RoomRow,
-  type RoomState,
-} from '../../src/diagnostics/snapshot';
+import { buildRoomRows, type HubFacts, type RoomRow, type RoomState } from '../../src/diagnostics/snapshot';
 import { pickLanguage, TEXTS } from '../../src/diagnostics/texts';
 import { isHostAllowed as isDiagnosticsHostAllowed } from '../../src/policy/request-policy';
 import { FakeLogger } from '../helpers/fake-logger';
@@ -348,13 +343,13 @@ describe('diagnostics: room counters and rows', () => {
       peers: [
         {
           roomId: 'peerroom00',
-          report: {
+          report: parsePeerReport({
             version: '3.0.0',
             device: { state: 'connected', moduleId: '520101', at: '2026-01-01T00:00:00Z' },
-          },
+          }),
         },
-        { roomId: 'left000000', report: { device: { state: 'failed' } } },
-        { roomId: undefined, report: 'garbage' },
+        { roomId: 'left000000', report: parsePeerReport({ device: { state: 'failed' } }) },
+        { roomId: undefined, report: parsePeerReport('garbage') },
       ],
       held: (roomId) => (roomId === 'left000000' ? 4 : 0),
     };
@@ -450,7 +445,11 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
     for (let i = 0; i < 3; i += 1) stats.dropped(undefined, 'instance-without-room');
     now = 1000;
     const rows = buildRoomRows(
-      hub({ cloud: true, browsers: ['aaa0000000'], peers: [{ roomId: 'ppp0000000', report: {} }] }),
+      hub({
+        cloud: true,
+        browsers: ['aaa0000000'],
+        peers: [{ roomId: 'ppp0000000', report: parsePeerReport({}) }],
+      }),
       device,
       stats.traffic(),
       now,
@@ -493,10 +492,10 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
       ownRoomId: 'hhh0000000',
       browsers: ['hhh0000000', 'ppp0000000'],
       peers: [
-        { roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: { version: '3.0.0' } },
-        { roomId: undefined, report: { version: '3.0.0', device: { state: 'failed' } } },
-        { roomId: undefined, askedRoomId: 'ppp0000000', report: {} },
-        { roomId: undefined, askedRoomId: 'hhh0000000', report: {} },
+        { roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: parsePeerReport({ version: '3.0.0' }) },
+        { roomId: undefined, report: parsePeerReport({ version: '3.0.0', device: { state: 'failed' } }) },
+        { roomId: undefined, askedRoomId: 'ppp0000000', report: parsePeerReport({}) },
+        { roomId: undefined, askedRoomId: 'hhh0000000', report: parsePeerReport({}) },
       ],
     });
     assert.deepEqual(states(rows), [
@@ -517,7 +516,7 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
     const before = rowsOf({
       cloud: true,
       browsers: ['hhh0000000', 'ppp0000000'],
-      peers: [{ roomId: undefined, report: {} }],
+      peers: [{ roomId: undefined, report: parsePeerReport({}) }],
     });
     assert.deepEqual(states(before), [
       'hhh…:-:no-instance',
@@ -529,7 +528,7 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
       cloud: true,
       ownRoomId: 'hhh0000000',
       browsers: ['hhh0000000', 'ppp0000000'],
-      peers: [{ roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: {} }],
+      peers: [{ roomId: 'ppp0000000', askedRoomId: 'ppp0000000', report: parsePeerReport({}) }],
     });
     assert.deepEqual(states(after), ['hhh…:host:ok', 'ppp…:peer:ok']);
   });
@@ -555,7 +554,7 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
         const peers = c.peers.map((p) => ({
           roomId: p.roomId,
           askedRoomId: p.roomId ?? p.asked,
-          report: {},
+          report: parsePeerReport({}),
         }));
         const facts = hub({
           cloud: c.cloud || peers.length > 0,
@@ -693,8 +692,8 @@ describe('diagnostics: how each room was paired (issue 21)', () => {
         browsers: ['own0000000', 'hst0000000', 'peer000000', 'pse0000000', 'non0000000'],
         hostPairedRooms: ['hst0000000'],
         peers: [
-          { roomId: 'peer000000', report: { version: '3.0.0' }, pairedRooms: [] },
-          { roomId: undefined, report: { version: '3.0.0' }, pairedRooms: ['pse0000000'] },
+          { roomId: 'peer000000', report: parsePeerReport({ version: '3.0.0' }), pairedRooms: [] },
+          { roomId: undefined, report: parsePeerReport({ version: '3.0.0' }), pairedRooms: ['pse0000000'] },
         ],
         pairing: (roomId) =>
           roomId === 'non0000000' ? { kind: 'none', gap: 'no-instance-of-session' } : undefined,

@@ -2,55 +2,59 @@
 // within the reconnect window and never older than the tab, the bounded mailbox and queue.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holdKey, RECONNECT_WINDOW_MS, RecentDepartures, shouldHold } from '../../src/routing/held-messages';
+import {
+  type HoldGroup,
+  holdKey,
+  RECONNECT_WINDOW_MS,
+  RecentDepartures,
+  shouldHold,
+} from '../../src/routing/held-messages';
+
+/** The mailbox keys of the rooms a message would be held for. */
+const keysOf = (groups: HoldGroup[]) => groups.map((group) => group.key);
+
 import { ReconnectMailbox } from '../../src/routing/reconnect-mailbox';
 import { BoundedQueue } from '../../src/util/bounded-queue';
 
 describe('recent departures reported late', () => {
   it('a departure reported with an earlier time never shortens a later one (finding 7)', () => {
     const recent = new RecentDepartures();
-    recent.left('room:a', 10_000);
-    recent.left('room:a', 6_000); // a peer's tab cut off by a failover 4 s earlier
-    assert.equal(recent.isWithinWindow('room:a', 14_000), true);
-    recent.left('room:b', 1_000); // reported at 10 s: out of the window already
-    assert.equal(recent.isWithinWindow('room:b', 10_000), false);
-    assert.equal(recent.isWithinWindow('room:b', 5_500), true);
-    assert.equal(recent.isWithinWindow('room:a', 14_000), true, 'a late report forgets no later departure');
+    recent.left('a', 10_000);
+    recent.left('a', 6_000); // a peer's tab cut off by a failover 4 s earlier
+    assert.equal(recent.isWithinWindow('a', 14_000), true);
+    recent.left('b', 1_000); // reported at 10 s: out of the window already
+    assert.equal(recent.isWithinWindow('b', 10_000), false);
+    assert.equal(recent.isWithinWindow('b', 5_500), true);
+    assert.equal(recent.isWithinWindow('a', 14_000), true, 'a late report forgets no later departure');
   });
 });
 
 describe('held messages predate no tab (finding 11)', () => {
   it("a message sent before the room's tab first connected is never held for it", () => {
     const recent = new RecentDepartures();
-    recent.arrived('room:r2', 100); // the room's first tab
-    recent.left('room:r2', 100); // ...leaves at once
-    assert.equal(recent.isWithinWindow('room:r2', 100, 0), false, 'sent at 0, queued in an outbox');
-    assert.equal(recent.isWithinWindow('room:r2', 100, 100), true, 'sent while the tab was there');
+    recent.arrived('r2', 100); // the room's first tab
+    recent.left('r2', 100); // ...leaves at once
+    assert.equal(recent.isWithinWindow('r2', 100, 0), false, 'sent at 0, queued in an outbox');
+    assert.equal(recent.isWithinWindow('r2', 100, 100), true, 'sent while the tab was there');
     assert.deepEqual(recent.keysWithinWindow(100, 0), []);
   });
   it('a reload within the window keeps the room present since its first arrival', () => {
     const recent = new RecentDepartures();
-    recent.arrived('room:a', 0);
-    recent.left('room:a', 1000);
-    recent.arrived('room:a', 1200); // reloaded within 5 s
-    recent.left('room:a', 1300);
-    assert.equal(recent.isWithinWindow('room:a', 1400, 500), true, 'the reloaded tab was there at 500');
-    recent.arrived('room:a', 1300 + RECONNECT_WINDOW_MS); // back after the window: a new presence
-    recent.left('room:a', 1400 + RECONNECT_WINDOW_MS);
-    assert.equal(
-      recent.isWithinWindow('room:a', 1500 + RECONNECT_WINDOW_MS, 1250 + RECONNECT_WINDOW_MS),
-      false,
-    );
-    assert.equal(
-      recent.isWithinWindow('room:a', 1500 + RECONNECT_WINDOW_MS, 1350 + RECONNECT_WINDOW_MS),
-      true,
-    );
+    recent.arrived('a', 0);
+    recent.left('a', 1000);
+    recent.arrived('a', 1200); // reloaded within 5 s
+    recent.left('a', 1300);
+    assert.equal(recent.isWithinWindow('a', 1400, 500), true, 'the reloaded tab was there at 500');
+    recent.arrived('a', 1300 + RECONNECT_WINDOW_MS); // back after the window: a new presence
+    recent.left('a', 1400 + RECONNECT_WINDOW_MS);
+    assert.equal(recent.isWithinWindow('a', 1500 + RECONNECT_WINDOW_MS, 1250 + RECONNECT_WINDOW_MS), false);
+    assert.equal(recent.isWithinWindow('a', 1500 + RECONNECT_WINDOW_MS, 1350 + RECONNECT_WINDOW_MS), true);
   });
   it('a failover report without an arrival counts the tab as there from the loss', () => {
     const recent = new RecentDepartures();
-    recent.left('room:p', 2000); // a peer's tab was connected when the host was lost at 2000
-    assert.equal(recent.isWithinWindow('room:p', 3000, 2500), true, 'queued after the loss');
-    assert.equal(recent.isWithinWindow('room:p', 3000, 1500), false);
+    recent.left('p', 2000); // a peer's tab was connected when the host was lost at 2000
+    assert.equal(recent.isWithinWindow('p', 3000, 2500), true, 'queued after the loss');
+    assert.equal(recent.isWithinWindow('p', 3000, 1500), false);
     assert.equal(shouldHold({ leftAt: 1000, now: 3000, presentSince: 900, sentAt: 500 }), false);
     assert.equal(shouldHold({ leftAt: 1000, now: 3000, presentSince: 900, sentAt: 900 }), true);
   });
@@ -159,14 +163,19 @@ describe('held messages only for a reconnecting tab (issue 8)', () => {
   });
   it('tracks departures: a returned tab ends the window, stale ones are dropped', () => {
     const recent = new RecentDepartures(100);
-    recent.left('room:a', 0);
-    recent.left('no-room', 50);
-    assert.deepEqual(recent.keysWithinWindow(60).sort(), ['no-room', 'room:a']);
-    assert.deepEqual(recent.keysWithinWindow(120), ['no-room']);
-    recent.arrived('no-room', 60);
-    assert.equal(recent.isWithinWindow('no-room', 60), false);
-    recent.left('room:b', 500); // drops entries already out of the window
-    assert.deepEqual(recent.keysWithinWindow(500), ['room:b']);
-    assert.equal(recent.isWithinWindow('room:a', 10), false, 'room:a was forgotten');
+    recent.left('a', 0);
+    recent.left(undefined, 50);
+    assert.deepEqual(keysOf(recent.keysWithinWindow(60)).sort(), ['no-room', 'room:a']);
+    assert.deepEqual(keysOf(recent.keysWithinWindow(120)), ['no-room']);
+    recent.arrived(undefined, 60);
+    assert.equal(recent.isWithinWindow(undefined, 60), false);
+    recent.left('b', 500); // drops entries already out of the window
+    assert.deepEqual(keysOf(recent.keysWithinWindow(500)), ['room:b']);
+    assert.deepEqual(
+      recent.keysWithinWindow(500),
+      [{ roomId: 'b', key: 'room:b' }],
+      'the room is read, not decoded',
+    );
+    assert.equal(recent.isWithinWindow('a', 10), false, 'room:a was forgotten');
   });
 });

@@ -1,14 +1,14 @@
-// The queue of parent sends kept while an instance has no host (src/routing/peer-outbox.ts):
+// The queue of parent sends kept while an instance has no host (src/routing/send-queue.ts):
 // findings 4 and 5 of docs/RELIABILITY.md.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { queuedMsOf } from '../../src/contracts/forward-meta';
 import { RECONNECT_WINDOW_MS } from '../../src/routing/held-messages';
-import { PeerOutbox } from '../../src/routing/peer-outbox';
+import { SendQueue } from '../../src/routing/send-queue';
 
-describe('peer outbox', () => {
+describe('send queue', () => {
   it('hands out queued sends in order with how long each waited', () => {
-    const outbox = new PeerOutbox<string>();
+    const outbox = new SendQueue<string>();
     outbox.push('a', 1000);
     outbox.push('b', 1500);
     assert.deepEqual(outbox.drain(2000), {
@@ -23,7 +23,7 @@ describe('peer outbox', () => {
   });
 
   it('drops sends that waited the whole window or longer, and counts them (finding 5)', () => {
-    const outbox = new PeerOutbox<string>();
+    const outbox = new SendQueue<string>();
     outbox.push('old', 0);
     outbox.push('edge', 1000);
     outbox.push('young', 1001);
@@ -36,7 +36,7 @@ describe('peer outbox', () => {
   });
 
   it('drops everything queued when the roomId changes (finding 4)', () => {
-    const outbox = new PeerOutbox<string>();
+    const outbox = new SendQueue<string>();
     outbox.push('for r1', 0);
     outbox.push('for r1 too', 10);
     assert.equal(outbox.roomChanged(), 2);
@@ -45,7 +45,7 @@ describe('peer outbox', () => {
   });
 
   it('keeps the last sends up to its capacity, counting the dropped ones', () => {
-    const outbox = new PeerOutbox<number>(2);
+    const outbox = new SendQueue<number>(2);
     for (const n of [1, 2, 3]) outbox.push(n, 0);
     assert.equal(outbox.dropped, 1);
     assert.deepEqual(

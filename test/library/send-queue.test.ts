@@ -1,4 +1,4 @@
-// Sends an instance queues while it has no host (src/routing/peer-outbox.ts), in-process: a
+// Sends an instance queues while it has no host (src/routing/send-queue.ts), in-process: a
 // foreign program holds the port, so the instance waits with its parent's sends queued.
 // Findings 4 and 5 of docs/RELIABILITY.md.
 import assert from 'node:assert/strict';

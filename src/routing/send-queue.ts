@@ -1,5 +1,6 @@
-// The parent sends an instance keeps while it has no host (between hosts after a failover, or
-// while joining): bounded in count (the last 1000), stamped with the time they were sent so that
+// The queue and its rules for the parent sends an instance keeps while it has no role to hand them
+// to (between hosts after a failover, or while joining; server/parent-outbox.ts is the server's use
+// of it): bounded in count (the last 1000), stamped with the time they were sent so that
 // none reaches a browser more than the held-message window (5 s) after it was sent, and tied to
 // the roomId they were sent for. docs/PROTOCOL.md §5 (failover) and §4 (held messages).
 
@@ -14,7 +15,7 @@ export interface QueuedSend<T> {
 }
 
 /** What one drain hands out and what it dropped. */
-export interface OutboxDrain<T> {
+export interface SendQueueDrain<T> {
   /** Sends still within the window, oldest first. */
   fresh: QueuedSend<T>[];
   /** Sends dropped because they waited the whole window or longer. */
@@ -31,13 +32,13 @@ export interface OutboxDrain<T> {
  * another peer's. So they are dropped, and the caller logs how many.
  *
  * @example
- * const outbox = new PeerOutbox<unknown>();
- * outbox.push({ a0: 512 }, 1000);
- * outbox.drain(3000); // { fresh: [{ value: { a0: 512 }, queuedMs: 2000 }], expired: 0 }
- * outbox.push('late', 1000);
- * outbox.drain(7000); // { fresh: [], expired: 1 }
+ * const queue = new SendQueue<unknown>();
+ * queue.push({ a0: 512 }, 1000);
+ * queue.drain(3000); // { fresh: [{ value: { a0: 512 }, queuedMs: 2000 }], expired: 0 }
+ * queue.push('late', 1000);
+ * queue.drain(7000); // { fresh: [], expired: 1 }
  */
-export class PeerOutbox<T> {
+export class SendQueue<T> {
   private readonly queue: BoundedQueue<{ value: T; at: number }>;
 
   constructor(
@@ -71,7 +72,7 @@ export class PeerOutbox<T> {
   }
 
   /** Removes everything; hands out the sends younger than the window, oldest first. */
-  drain(now: number): OutboxDrain<T> {
+  drain(now: number): SendQueueDrain<T> {
     const fresh: QueuedSend<T>[] = [];
     let expired = 0;
     for (const { value, at } of this.queue.drain()) {
