@@ -14,9 +14,9 @@
 // Usage: node --import tsx bench/memory-attack.ts [--bin PATH] [--attacks a,b] [--tab-seconds 6]
 // Linux only (/proc). Prints one row per attack; results go to docs/SECURITY.md and BENCHMARKS.md.
 import { readFileSync } from 'node:fs';
-import { BrowserPool, randomRoomId } from '../test/helpers/browser-client';
-import { RawWebSocket } from '../test/helpers/raw-websocket';
-import { freePort, ServerProcess } from '../test/helpers/server-process';
+import { BrowserPool, randomRoomId } from '../harness/browser-client';
+import { RawWebSocket } from '../harness/raw-websocket';
+import { freePort, ServerProcess } from '../harness/server-process';
 import { commit, loadAverage, machine } from './machine';
 import { arg, sleep } from './support';
 

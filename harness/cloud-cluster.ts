@@ -1,13 +1,12 @@
 // Cloud PC mode test harness: several server processes on one port (each with the test playing
-// its own Entry HW parent, through test/helpers/server-process.ts), socket.io browsers that
+// its own Entry HW parent, through harness/server-process.ts), socket.io browsers that
 // reconnect like entryjs, tagged traffic so that a message reaching the wrong room is detected,
 // and /status polling. Used by test/cloud/*.test.ts and bench/failover.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { randomRoomId, type StatusBody, sleep, until } from '../support/util';
-
 import { type AnySocket, openBrowserSocket } from './browser-client';
 import { type ServerProcess, type SpawnOptions, spawnServer } from './server-process';
+import { randomRoomId, type StatusBody, sleep, until } from './util';
 
 export { randomRoomId, type StatusBody, sleep, until };
 

@@ -44,8 +44,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import ioV2 from 'socket.io-client-v2';
-import { CloudCluster, fetchStatus, type Instance, lastValue, sleep } from './cloud-cluster';
-import { freePort } from './server-process';
+import { CloudCluster, fetchStatus, type Instance, lastValue, sleep } from '../cloud-cluster';
+import { freePort } from '../server-process';
 
 /** How far before an event a message still counts as in flight when the event hits. */
 export const IN_FLIGHT_MS = 1000;
