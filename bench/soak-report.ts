@@ -4,7 +4,7 @@
 //   node --import tsx bench/soak.ts --report docs/reliability/soak-result.json
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import type { SoakResult } from '../harness/soak/engine';
+import type { SoakResult } from '../harness/soak/result';
 
 /** Where and how a run was made (stored in the JSON beside the result). */
 export interface RunInfo {

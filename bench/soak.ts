@@ -16,7 +16,9 @@
 // when DIR is the default), --doc FILE (the Markdown file to update), --verbose (server logs).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_KINDS, type EventKind, runSoak, type SoakResult } from '../harness/soak/engine';
+import { runSoak } from '../harness/soak/engine';
+import { EVENT_KINDS, type EventKind } from '../harness/soak/plan';
+import type { SoakResult } from '../harness/soak/result';
 import { commit, loadAverage, machine } from './machine';
 import { type RunInfo, writeReport } from './soak-report';
 import { arg } from './support';

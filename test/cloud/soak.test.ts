@@ -11,7 +11,9 @@
 // Replay a failure with its seed: SOAK_SEED=<seed> node scripts/test.mjs test/cloud/soak.test.ts
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FAILOVER_EVENT_KINDS, runSoak, type SoakOptions, type SoakResult } from '../../harness/soak/engine';
+import { runSoak } from '../../harness/soak/engine';
+import { FAILOVER_EVENT_KINDS, type SoakOptions } from '../../harness/soak/plan';
+import type { SoakResult } from '../../harness/soak/result';
 import type { HubCounters } from '../../src/util/debug-counters';
 
 // Seed 7 gives one event of each failover kind: host killed, peer replaced, tab reloaded, parent restarted.
