@@ -55,6 +55,17 @@ export function parentTags(proc: ServerProcess, from = 0): Tag[] {
   return out;
 }
 
+/** Tags of the `{ data: tag }` payloads among those a browser received, in order. */
+export function browserTags(payloads: readonly unknown[]): Tag[] {
+  const out: Tag[] = [];
+  for (const payload of payloads) {
+    const data = (payload as { data?: unknown } | null)?.data;
+    if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
+      out.push(data as Tag);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Browsers
 
@@ -180,15 +191,7 @@ export class TestBrowser {
 
   /** Tags of the `{ data: tag }` messages received from index `from` on. */
   tags(from = 0): Tag[] {
-    const out: Tag[] = [];
-    for (let i = from; i < this.received.length; i += 1) {
-      const payload = this.received[i]?.payload;
-      if (typeof payload !== 'object' || payload === null) continue;
-      const data = (payload as { data?: unknown }).data;
-      if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
-        out.push(data as Tag);
-    }
-    return out;
+    return browserTags(this.received.slice(from).map((m) => m.payload));
   }
 
   async waitConnected(timeoutMs = 10_000, minConnections = 1): Promise<void> {

@@ -4,7 +4,7 @@
 // `user`), one exchange checks that everything reached its own student and nothing crossed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Instance, parentTags, sleep, type Tag, until } from './cloud-cluster';
+import { browserTags, type Instance, parentTags, sleep, type Tag, until } from './cloud-cluster';
 import type { OsUser } from './os-users';
 import { REPO_ROOT } from './server-process';
 
@@ -58,13 +58,7 @@ export class UserTab {
 
   /** Tags of the `{ data: tag }` payloads it received from index `from` on. */
   tags(from = 0): Tag[] {
-    const out: Tag[] = [];
-    for (const payload of this.payloads.slice(from)) {
-      const data = (payload as { data?: unknown } | null)?.data;
-      if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
-        out.push(data as Tag);
-    }
-    return out;
+    return browserTags(this.payloads.slice(from));
   }
 
   async waitConnected(after = 0, timeoutMs = 10_000): Promise<number> {
