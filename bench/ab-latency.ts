@@ -11,8 +11,8 @@
 // the same machine at nearly the same moments: on a shared, noisy machine the B / A ratios of one
 // run are what to compare, not the absolute figures of separate runs.
 import { performance } from 'node:perf_hooks';
-import { type BrowserClient, connectBrowser } from '../test/helpers/browser-client';
-import { freePort, type ServerProcess, spawnServer } from '../test/helpers/server-process';
+import { type BrowserClient, connectBrowser } from '../harness/browser-client';
+import { freePort, type ServerProcess, spawnServer } from '../harness/server-process';
 import { commit, loadAverage, machine } from './machine';
 import { arg, percentile, sleep } from './support';
 

@@ -35,8 +35,8 @@ import {
   roundTrip,
   sleep,
   type TestBrowser,
-} from '../test/helpers/cloud-cluster';
-import { freePort } from '../test/helpers/server-process';
+} from '../harness/cloud-cluster';
+import { freePort } from '../harness/server-process';
 import { loadAverage, machine } from './machine';
 import { arg, median } from './support';
 

@@ -14,9 +14,9 @@
 // Usage: node --import tsx bench/memory-attack.ts [--bin PATH] [--attacks a,b] [--tab-seconds 6]
 // Linux only (/proc). Prints one row per attack; results go to docs/SECURITY.md and BENCHMARKS.md.
 import { readFileSync } from 'node:fs';
-import { BrowserPool, randomRoomId } from '../test/helpers/browser-client';
-import { RawWebSocket } from '../test/helpers/raw-websocket';
-import { freePort, ServerProcess } from '../test/helpers/server-process';
+import { BrowserPool, randomRoomId } from '../harness/browser-client';
+import { RawWebSocket } from '../harness/raw-websocket';
+import { freePort, ServerProcess } from '../harness/server-process';
 import { commit, loadAverage, machine } from './machine';
 import { arg, sleep } from './support';
 
@@ -88,33 +88,12 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? Number.NaN);
 }
 
+/** A local peer's diagnostics report whose `junk` field is the filler. */
+const REPORT_ENVELOPE = { prefix: '42["diagnosticsReport",{"version":"3.0.0","junk":"', suffix: '"}]' };
+
 /** Sends one message of `bytes` as fast as the socket drains; resolves when written or closed. */
 async function sendLarge(raw: RawWebSocket, bytes: number, peer: boolean): Promise<void> {
-  if (peer) {
-    const prefix = Buffer.from('42["diagnosticsReport",{"version":"3.0.0","junk":"');
-    const suffix = Buffer.from('"}]');
-    raw.socket.write(RawWebSocket.header(bytes));
-    raw.socket.write(prefix);
-    const piece = Buffer.alloc(MB, 0x61);
-    let left = bytes - prefix.length - suffix.length;
-    while (left > 0 && !raw.isClosed) {
-      const n = Math.min(left, piece.length);
-      if (!raw.socket.write(n === piece.length ? piece : piece.subarray(0, n)))
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            raw.socket.off('drain', done);
-            raw.socket.off('close', done);
-            resolve();
-          };
-          raw.socket.on('drain', done);
-          raw.socket.on('close', done);
-        });
-      left -= n;
-    }
-    if (!raw.isClosed) raw.socket.write(suffix);
-    return;
-  }
-  const message = raw.startMessage(bytes, 0);
+  const message = raw.startMessage(bytes, 0, peer ? REPORT_ENVELOPE : undefined);
   await Promise.race([message.rest(), raw.closed]);
 }
 

@@ -17,8 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeTestPki } from '../test/helpers/certs';
-import { freePort, ServerProcess } from '../test/helpers/server-process';
+import { makeTestPki } from '../harness/certs';
+import { freePort, ServerProcess } from '../harness/server-process';
 import { commit, loadAverage, machine } from './machine';
 
 const ROOT = join(__dirname, '..');

@@ -14,10 +14,10 @@
 // parent's messages reached it (pairing latency; a tab whose instance is dead at that moment is
 // left out until the instance is back, and then counted from its return).
 import { performance } from 'node:perf_hooks';
-import { CloudCluster, type Instance, parentTags, randomRoomId, sleep } from '../test/helpers/cloud-cluster';
-import { createOsUsers, type OsUser, osUsersAvailability, removeOsUsers } from '../test/helpers/os-users';
-import { freePort } from '../test/helpers/server-process';
-import { UserTab } from '../test/helpers/user-tabs';
+import { CloudCluster, type Instance, parentTags, randomRoomId, sleep } from '../harness/cloud-cluster';
+import { createOsUsers, type OsUser, osUsersAvailability, removeOsUsers } from '../harness/os-users';
+import { freePort } from '../harness/server-process';
+import { UserTab } from '../harness/user-tabs';
 import { commit, loadAverage, machine } from './machine';
 import { arg, percentile } from './support';
 

@@ -1,10 +1,10 @@
-// Renders a soak result (test/helpers/soak.ts, SoakResult JSON) as the generated section of
+// Renders a soak result (harness/soak/, SoakResult JSON) as the generated section of
 // docs/RELIABILITY.md and an SVG plot of latency and memory over time with the events marked.
 // Separate from the run so a saved JSON result can be rendered again:
 //   node --import tsx bench/soak.ts --report docs/reliability/soak-result.json
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import type { SoakResult } from '../test/helpers/soak';
+import type { SoakResult } from '../harness/soak/result';
 
 /** Where and how a run was made (stored in the JSON beside the result). */
 export interface RunInfo {

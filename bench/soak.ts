@@ -1,7 +1,7 @@
 // Soak benchmark (issue 12): a cloud PC classroom under random host kills, peer replacements, tab
 // reloads and parent restarts, and new students whose Entry HW gets its roomId late or never
 // (issue 17), at the real rates. Not a test: it writes a JSON result, an SVG plot
-// and docs/RELIABILITY.md's generated section. The engine is test/helpers/soak.ts (shared with
+// and docs/RELIABILITY.md's generated section. The engine is harness/soak/ (shared with
 // test/cloud/soak.test.ts); the report is bench/soak-report.ts.
 //
 //   npm run soak                                   # 30 instances, 30 minutes, seed from the clock
@@ -16,7 +16,9 @@
 // when DIR is the default), --doc FILE (the Markdown file to update), --verbose (server logs).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_KINDS, type EventKind, runSoak, type SoakResult } from '../test/helpers/soak';
+import { runSoak } from '../harness/soak/engine';
+import { EVENT_KINDS, type EventKind } from '../harness/soak/plan';
+import type { SoakResult } from '../harness/soak/result';
 import { commit, loadAverage, machine } from './machine';
 import { type RunInfo, writeReport } from './soak-report';
 import { arg } from './support';

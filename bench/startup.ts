@@ -10,8 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { makeTestPki } from '../test/helpers/certs';
-import { freePort } from '../test/helpers/server-process';
+import { makeTestPki } from '../harness/certs';
+import { freePort } from '../harness/server-process';
 import { quantile } from './support';
 
 const ROOT = join(__dirname, '..');

@@ -1,7 +1,7 @@
 // The helpers every bench shares: command-line options, the statistics the reports print
 // (median, nearest-rank percentile, interpolated quantile) and a pause. Bench-specific set-up
-// stays in each bench; test set-up (clusters, clients) comes from test/helpers.
-export { sleep } from '../test/support/util';
+// stays in each bench; driving the program (clusters, clients) comes from harness/, as for the tests.
+export { sleep } from '../harness/util';
 
 /**
  * The value of `--name value` on the command line, else `fallback`.

@@ -5,8 +5,8 @@
 //        --connections 1,50,200 --latency-seconds 5 --verbose
 //
 // Everything runs in one process so the ratios are comparable on a noisy machine: the script plays
-// the Entry HW parent of every server (IPC, test/helpers/server-process.ts) and every browser
-// (test/helpers/browser-client.ts, websocket transport), all on loopback. It is therefore also
+// the Entry HW parent of every server (IPC, harness/server-process.ts) and every browser
+// (harness/browser-client.ts, websocket transport), all on loopback. It is therefore also
 // the load generator, and on a 2-core machine it competes with the servers for the CPU: the
 // second table shows how busy each process was.
 //
@@ -45,9 +45,9 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { type BrowserClient, type ClientVersion, connectBrowser } from '../test/helpers/browser-client';
-import { CloudCluster, fetchStatus, randomRoomId, sleep } from '../test/helpers/cloud-cluster';
-import { freePort, type ServerProcess, spawnServer } from '../test/helpers/server-process';
+import { type BrowserClient, type ClientVersion, connectBrowser } from '../harness/browser-client';
+import { CloudCluster, fetchStatus, randomRoomId, sleep } from '../harness/cloud-cluster';
+import { freePort, type ServerProcess, spawnServer } from '../harness/server-process';
 import { commit, loadAverage, machine } from './machine';
 import { arg, median, percentile } from './support';
 

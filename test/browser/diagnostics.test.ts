@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { type BrowserClient, BrowserPool, randomRoomId } from '../../harness/browser-client';
+import { makeTestPki, type TestPki } from '../../harness/certs';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
 import type { DiagnosticsSnapshot } from '../../src/diagnostics/snapshot';
-import { type BrowserClient, BrowserPool, randomRoomId } from '../helpers/browser-client';
-import { makeTestPki, type TestPki } from '../helpers/certs';
 import { request } from '../helpers/http';
-import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 import { chromiumAvailability, launchChromium } from './chromium';
 import { assertProgramBuilt, CERTIFICATE_HOSTS, SCREENSHOT_DIR, untilTrue } from './suite-helpers';
 

@@ -4,8 +4,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/server-process';
-import { until } from '../support/util';
+import { REPO_ROOT } from '../../harness/server-process';
+import { until } from '../../harness/util';
 
 /** Every browser suite saves its screenshots here. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'browser');

@@ -22,8 +22,8 @@ import {
   sleep,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 /** What entryjs sends from playentry.org. */
 const ENTRY_PAGE = { Origin: 'https://playentry.org' };

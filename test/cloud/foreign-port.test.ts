@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { fetchStatus, sleep, until } from '../helpers/cloud-cluster';
-import { freePort, spawnServer } from '../helpers/server-process';
+import { fetchStatus, sleep, until } from '../../harness/cloud-cluster';
+import { freePort, spawnServer } from '../../harness/server-process';
 
 /** Within how long after the foreign holder goes away the instance must be host. */
 const TAKEOVER_LIMIT_MS = 6000;

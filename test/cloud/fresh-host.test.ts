@@ -22,8 +22,8 @@ import {
   sleep,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 import { NO_FREEZE } from '../support/platform';
 
 const ENTRY_PAGE = { Origin: 'https://playentry.org' };

@@ -12,9 +12,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeTestPki } from '../helpers/certs';
-import { fetchStatus, sleep, until } from '../helpers/cloud-cluster';
-import { freePort, spawnServer } from '../helpers/server-process';
+import { makeTestPki } from '../../harness/certs';
+import { fetchStatus, sleep, until } from '../../harness/cloud-cluster';
+import { freePort, spawnServer } from '../../harness/server-process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ioV2 = require('socket.io-client-v2') as (

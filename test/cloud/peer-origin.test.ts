@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { CloudCluster, randomRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+import { CloudCluster, randomRoomId, roundTrip, sleep, until } from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 /** Engine.IO polling handshake with the given headers; resolves status and body. */
 function pollingHandshake(

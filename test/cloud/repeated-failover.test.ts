@@ -16,8 +16,8 @@ import {
   roundTrip,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 test('five instances, host killed five times in a row: always exactly one host, everyone has a role', async (t) => {
   const cluster = new CloudCluster(await freePort());

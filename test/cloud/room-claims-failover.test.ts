@@ -5,10 +5,10 @@
 // refused instance re-claims it on joining and is refused a second time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
+import { randomRoomId } from '../../harness/util';
 import { RunningMode } from '../../src/ipc/messages';
-import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 import { NO_FREEZE } from '../support/platform';
-import { randomRoomId } from '../support/util';
 
 const roomClaimed = (proc: ServerProcess) =>
   proc.all('error').filter((m) => (m.value as { code?: string }).code === 'ROOM_CLAIMED').length;

@@ -19,8 +19,8 @@ import {
   sleep,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 interface FakePeer {
   socket: Socket;

@@ -4,9 +4,9 @@
 // so a robot on a peer stops when its student's tab closes. Other rooms' browsers stay silent.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CloudCluster, randomRoomId, sleep } from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 import type { ServerMessage } from '../../src/ipc/messages';
-import { CloudCluster, randomRoomId, sleep } from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
 
 const browserEvents = (messages: ServerMessage[], from: number) =>
   messages

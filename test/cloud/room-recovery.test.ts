@@ -16,8 +16,8 @@ import {
   roundTrip,
   sleep,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 /** A local program posing as a peer (socket.io-client 4, childServer=true, no Origin). */
 async function squatter(

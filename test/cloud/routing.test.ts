@@ -19,8 +19,8 @@ import {
   type Tag,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+} from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 /** Tags of messages a parent received that did not come from `allowed` rooms. */
 function foreignAtParent(instance: Instance, allowed: ReadonlySet<string>, from = 0): Tag[] {

@@ -10,16 +10,23 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CloudCluster, errorCodes, fetchStatus, randomRoomId, sleep, until } from '../helpers/cloud-cluster';
+import {
+  CloudCluster,
+  errorCodes,
+  fetchStatus,
+  randomRoomId,
+  sleep,
+  until,
+} from '../../harness/cloud-cluster';
 import {
   createOsUsers,
   type OsUser,
   osUsersAvailability,
   removeOsUsers,
   shareTestBinWithUsers,
-} from '../helpers/os-users';
-import { freePort, REPO_ROOT } from '../helpers/server-process';
-import { exchangeAll, type UserStudent, UserTab } from '../helpers/user-tabs';
+} from '../../harness/os-users';
+import { freePort, REPO_ROOT } from '../../harness/server-process';
+import { exchangeAll, type UserStudent, UserTab } from '../../harness/user-tabs';
 
 const PAIRING_ON = { ENTRY_HW_SESSION_PAIRING: 'on' };
 const availability = osUsersAvailability();
@@ -167,7 +174,7 @@ describe('pairing by OS session, with real OS users and no addRoomId', { skip: a
     fake.child = spawn(
       process.execPath,
       [
-        join(REPO_ROOT, 'test', 'helpers', 'user-peer.cjs'),
+        join(REPO_ROOT, 'harness', 'user-peer.cjs'),
         require.resolve('socket.io-client'),
         String(port),
         JSON.stringify({ platform: 'linux', uid: u1.uid }),

@@ -4,8 +4,8 @@
 // the survivor's device.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CloudCluster, parentTags, randomRoomId, roundTrip, sleep, until } from '../helpers/cloud-cluster';
-import { freePort } from '../helpers/server-process';
+import { CloudCluster, parentTags, randomRoomId, roundTrip, sleep, until } from '../../harness/cloud-cluster';
+import { freePort } from '../../harness/server-process';
 
 test('a survivor left alone after failover keeps other rooms out', async (t) => {
   const cluster = new CloudCluster(await freePort(), true);

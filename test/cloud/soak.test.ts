@@ -5,14 +5,16 @@
 // told its roomId, new students' Entry HW also start without one and are told it late or never,
 // and the roomless host is killed between them. Both assert no
 // message ever reached the wrong room or a student before their Entry HW knew its room (defined in
-// test/helpers/soak.ts), nothing was lost outside the failover windows, every room whose roomId
+// harness/soak/), nothing was lost outside the failover windows, every room whose roomId
 // came flows again, exactly one host after each event and never two at once, and no growth of the
 // host's leak counters (GET /status `debug`) or of the peers' open file descriptors.
 // Replay a failure with its seed: SOAK_SEED=<seed> node scripts/test.mjs test/cloud/soak.test.ts
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runSoak } from '../../harness/soak/engine';
+import { FAILOVER_EVENT_KINDS, type SoakOptions } from '../../harness/soak/plan';
+import type { SoakResult } from '../../harness/soak/result';
 import type { HubCounters } from '../../src/util/debug-counters';
-import { FAILOVER_EVENT_KINDS, runSoak, type SoakOptions, type SoakResult } from '../helpers/soak';
 
 // Seed 7 gives one event of each failover kind: host killed, peer replaced, tab reloaded, parent restarted.
 const SEED = Number(process.env.SOAK_SEED ?? 7);

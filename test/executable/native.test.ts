@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { makeTestPki, type TestPki } from '../helpers/certs';
-import { REPO_ROOT } from '../helpers/server-process';
+import { makeTestPki, type TestPki } from '../../harness/certs';
+import { REPO_ROOT } from '../../harness/server-process';
 import type { ParentRunner } from './relayed-parent';
 import { describeExecutableScenarios, type ScenarioSetup } from './scenarios';
 

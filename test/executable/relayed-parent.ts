@@ -81,7 +81,7 @@ export class RelayedParent {
     const { runner, program } = options;
     const { command, args } = runner.command(runner.path(RELAY_SCRIPT));
     // The scenarios' instances stand for different students but run as the test's one OS user:
-    // they pair by roomId only, as in test/helpers/server-process.ts.
+    // they pair by roomId only, as in harness/server-process.ts.
     const env = runner.env({
       ...process.env,
       ENTRY_HW_PORT: String(options.port),

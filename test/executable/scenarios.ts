@@ -19,10 +19,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import CryptoJS from 'crypto-js';
-import { connectBrowser, jsonEqual, randomRoomId, tlsAgent } from '../helpers/browser-client';
+import { connectBrowser, jsonEqual, randomRoomId, tlsAgent } from '../../harness/browser-client';
+import { freePort } from '../../harness/server-process';
+import { until } from '../../harness/util';
 import { request } from '../helpers/http';
-import { freePort } from '../helpers/server-process';
-import { until } from '../support/util';
 import { type ParentRunner, type ProgramUnderTest, RelayedParent } from './relayed-parent';
 
 export interface ScenarioSetup {

@@ -2,15 +2,15 @@
 // that routing between a browser and the parent still works.
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import type { ParentMessage } from '../../src/ipc/messages';
 import {
   type BrowserClient,
   BrowserPool,
   type ClientVersion,
   jsonEqual,
   randomRoomId,
-} from './browser-client';
-import { freePort, type ServerProcess, spawnServer } from './server-process';
+} from '../../harness/browser-client';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
+import type { ParentMessage } from '../../src/ipc/messages';
 
 export interface Started {
   server: ServerProcess;
@@ -124,4 +124,4 @@ export async function assertStillRouting(started: Started, version: ClientVersio
   }
 }
 
-export { sleep } from '../support/util';
+export { sleep } from '../../harness/util';

@@ -15,8 +15,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT, TEST_LOG_DIR } from '../../harness/server-process';
 import { HELP_SETTINGS } from '../../src/cli/command-line';
-import { REPO_ROOT, TEST_LOG_DIR } from '../helpers/server-process';
 
 const bin = process.env.ENTRY_HW_TEST_BIN;
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })

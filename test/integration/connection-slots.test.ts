@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { randomRoomId } from '../helpers/browser-client';
+import { randomRoomId } from '../../harness/browser-client';
+import { until } from '../../harness/util';
 import { assertRoundTrip, startServerForSuite } from '../helpers/fixtures';
 import { rawConnect, request } from '../helpers/http';
-import { until } from '../support/util';
 
 const ENTRY = 'https://playentry.org';
 

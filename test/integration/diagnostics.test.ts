@@ -10,8 +10,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { homedir, hostname, networkInterfaces, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DiagnosticsSnapshot } from '../../src/diagnostics/snapshot';
-import { randomRoomId } from '../helpers/browser-client';
+import { randomRoomId } from '../../harness/browser-client';
 import {
   CloudCluster,
   type Instance,
@@ -19,10 +18,11 @@ import {
   roundTrip,
   type TestBrowser,
   until,
-} from '../helpers/cloud-cluster';
+} from '../../harness/cloud-cluster';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
+import type { DiagnosticsSnapshot } from '../../src/diagnostics/snapshot';
 import { type Started, startServer } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 
 const HOSTILE_ORIGIN = 'https://x"><img src=x onerror=alert(1)><script>alert(2)</script>.evil';
 const PATHS = ['/diagnostics', '/diagnostics.json'];

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
 import { assertStillRouting, type Started, startServer } from '../helpers/fixtures';
-import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 
 const FAULTS = [
   { fault: 'uncaught', logged: 'fatal: uncaught exception' },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, it } from 'node:test';
-import { randomRoomId } from '../helpers/browser-client';
+import { randomRoomId } from '../../harness/browser-client';
 import { startServerForSuite } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 

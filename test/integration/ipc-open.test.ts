@@ -2,9 +2,9 @@
 // a second `open` changes nothing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../../harness/server-process';
 import { CloudMode, RunningMode } from '../../src/ipc/messages';
 import { assertRoundTrip, assertStillRouting, type Started, sleep, startServer } from '../helpers/fixtures';
-import { freePort } from '../helpers/server-process';
 
 describe('open', () => {
   let started: Started | undefined;

@@ -3,7 +3,7 @@
 // on a closed IPC channel while a browser keeps talking.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { type BrowserClient, randomRoomId } from '../helpers/browser-client';
+import { type BrowserClient, randomRoomId } from '../../harness/browser-client';
 import { type Started, startServer } from '../helpers/fixtures';
 import { NO_GRACEFUL_SIGNALS } from '../support/platform';
 

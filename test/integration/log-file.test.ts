@@ -20,11 +20,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { shareTestBinWithUsers } from '../../harness/os-users';
+import { freePort, type ServerProcess, type SpawnOptions, spawnServer } from '../../harness/server-process';
+import { sleep } from '../../harness/util';
 import { MAX_FILE_BYTES } from '../../src/util/log-file';
 import { request } from '../helpers/http';
-import { shareTestBinWithUsers } from '../helpers/os-users';
-import { freePort, type ServerProcess, type SpawnOptions, spawnServer } from '../helpers/server-process';
-import { sleep } from '../support/util';
 
 const scratch = mkdtempSync(join(tmpdir(), 'entry-hw-log-it-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

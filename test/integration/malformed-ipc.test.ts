@@ -2,8 +2,8 @@
 // ignored with a log line, never thrown; the server keeps routing afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type BrowserClient, jsonEqual, randomRoomId } from '../../harness/browser-client';
 import { MAX_ROOM_ID_LENGTH } from '../../src/ipc/messages';
-import { type BrowserClient, jsonEqual, randomRoomId } from '../helpers/browser-client';
 import { assertRoundTrip, type Started, sleep, startServer } from '../helpers/fixtures';
 
 describe('malformed IPC messages', () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { randomRoomId } from '../helpers/browser-client';
+import { randomRoomId } from '../../harness/browser-client';
 import { assertStillRouting, sleep, startServerForSuite } from '../helpers/fixtures';
 import { captureClientHello, rawConnect, rawExchange, request } from '../helpers/http';
 

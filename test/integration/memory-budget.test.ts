@@ -6,12 +6,12 @@
 // measured in bench/memory-attack.ts, not here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { randomRoomId } from '../../harness/browser-client';
+import { RawWebSocket } from '../../harness/raw-websocket';
+import { type StatusBody, until } from '../../harness/util';
 import { MAX_LOCAL_PAYLOAD_BYTES } from '../../src/config';
-import { randomRoomId } from '../helpers/browser-client';
 import { assertRoundTrip, startServerForSuite } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import { RawWebSocket } from '../helpers/raw-websocket';
-import { type StatusBody, until } from '../support/util';
 
 const ENTRY = 'https://playentry.org';
 

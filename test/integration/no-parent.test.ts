@@ -4,10 +4,10 @@
 // Without --console and without a terminal it exits instead (test/integration/command-line.test.ts).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { connectBrowser, randomRoomId } from '../helpers/browser-client';
+import { connectBrowser, randomRoomId } from '../../harness/browser-client';
+import { freePort, type ServerProcess, spawnServer } from '../../harness/server-process';
 import { sleep } from '../helpers/fixtures';
 import { request, waitForListening } from '../helpers/http';
-import { freePort, type ServerProcess, spawnServer } from '../helpers/server-process';
 import { NO_GRACEFUL_SIGNALS } from '../support/platform';
 
 describe('no parent (developer run)', () => {

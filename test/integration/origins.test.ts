@@ -2,7 +2,7 @@
 // origins get HTTP 403 (polling) or a refused upgrade (websocket) and never reach the parent.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CLIENT_VERSIONS, type ClientVersion, randomRoomId } from '../helpers/browser-client';
+import { CLIENT_VERSIONS, type ClientVersion, randomRoomId } from '../../harness/browser-client';
 import { assertRoundTrip, type Started, sleep, startServerForSuite } from '../helpers/fixtures';
 import { rawExchange, request } from '../helpers/http';
 

@@ -16,10 +16,10 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../../harness/server-process';
+import { until } from '../../harness/util';
 import { lsofSessionTable } from '../../src/os-session/lsof-table';
 import { createSessionLookup, lookupWith } from '../../src/os-session/session-lookup';
-import { REPO_ROOT } from '../helpers/server-process';
-import { until } from '../support/util';
 
 /** Where lsof is, if installed (Debian: /usr/bin/lsof; macOS: /usr/sbin/lsof). */
 const LSOF = ['/usr/bin/lsof', '/usr/sbin/lsof'].find((path) => existsSync(path));

@@ -2,10 +2,10 @@
 // the interval ENTRY_HW_GC_INTERVAL_MS sets, reported in GET /status `debug.gc`, off with `0`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { until } from '../../harness/util';
 import type { CollectionStats } from '../../src/util/periodic-collection';
 import { assertStillRouting, startServer } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import { until } from '../support/util';
 
 async function gcStats(port: number): Promise<CollectionStats | null | undefined> {
   const body = JSON.parse((await request({ port, path: '/status' })).body) as {

@@ -3,14 +3,14 @@
 // `disconnectHardware`, acknowledgements, `connection` and `close` with the roomId.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServerMessage } from '../../src/ipc/messages';
 import {
   type BrowserClient,
   CLIENT_VERSIONS,
   type ClientVersion,
   jsonEqual,
   randomRoomId,
-} from '../helpers/browser-client';
+} from '../../harness/browser-client';
+import type { ServerMessage } from '../../src/ipc/messages';
 import { assertRoundTrip, sleep, startServerForSuite } from '../helpers/fixtures';
 import { request } from '../helpers/http';
 

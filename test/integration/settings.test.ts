@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { type StatusBody, sleep, until } from '../../harness/util';
 import { assertStillRouting, startServerForSuite } from '../helpers/fixtures';
 import { rawConnect, request } from '../helpers/http';
-import { type StatusBody, sleep, until } from '../support/util';
 
 describe('settings out of range (issue 20)', () => {
   const started = startServerForSuite({

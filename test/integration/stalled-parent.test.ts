@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { io } from 'socket.io-client';
-import { freePort, REPO_ROOT } from '../helpers/server-process';
-import { until } from '../support/util';
+import { freePort, REPO_ROOT } from '../../harness/server-process';
+import { until } from '../../harness/util';
 
 /** Reads newline-delimited JSON (Node's IPC framing) from the parent's end of the channel. */
 function collectLines(socket: Socket, into: unknown[]): void {

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { CLIENT_VERSIONS, randomRoomId, tlsAgent } from '../helpers/browser-client';
-import { makeTestPki, type TestPki } from '../helpers/certs';
+import { CLIENT_VERSIONS, randomRoomId, tlsAgent } from '../../harness/browser-client';
+import { makeTestPki, type TestPki } from '../../harness/certs';
 import {
   assertRoundTrip,
   assertStillRouting,

@@ -7,12 +7,12 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { randomRoomId, tlsAgent } from '../helpers/browser-client';
-import { makeTestPki, type TestPki } from '../helpers/certs';
+import { randomRoomId, tlsAgent } from '../../harness/browser-client';
+import { makeTestPki, type TestPki } from '../../harness/certs';
+import type { ServerProcess } from '../../harness/server-process';
+import { until } from '../../harness/util';
 import { assertStillRouting, type Started, startServer, startServerForSuite } from '../helpers/fixtures';
 import { captureClientHello, type HttpResult, rawConnect, rawExchange, request } from '../helpers/http';
-import type { ServerProcess } from '../helpers/server-process';
-import { until } from '../support/util';
 
 const ENTRY = 'https://playentry.org';
 const PARENT_VISIBLE = new Set(['data', 'connection', 'cloudModeChanged', 'runningModeChanged']);

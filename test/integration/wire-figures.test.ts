@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { type ClientVersion, jsonEqual, randomRoomId } from '../helpers/browser-client';
-import { until } from '../helpers/cloud-cluster';
+import { type ClientVersion, jsonEqual, randomRoomId } from '../../harness/browser-client';
+import { until } from '../../harness/cloud-cluster';
+import { freePort, spawnServer } from '../../harness/server-process';
 import { assertRoundTrip, startServerForSuite } from '../helpers/fixtures';
-import { freePort, spawnServer } from '../helpers/server-process';
 
 /** Heartbeat: 1000 + 5000 ms, plus margin for a loaded machine. */
 const SILENT_CLOSE_LIMIT_MS = 8500;

@@ -1,12 +1,12 @@
 // A server left running is told when its certificate crosses into the warning window, once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { makeTestPki } from '../../harness/certs';
+import { freePort } from '../../harness/server-process';
 import { EXPIRY_WARNING_DAYS, loadCertificate } from '../../src/crypto/certificates';
 import type { ServerErrorInfo } from '../../src/ipc/messages';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
-import { makeTestPki } from '../helpers/certs';
-import { freePort } from '../helpers/server-process';
 
 test('a running server reports CERT_EXPIRING_SOON when the certificate enters the last 30 days', async (t) => {
   // Valid for the warning window plus a few seconds: fine at open, "expiring soon" moments later.

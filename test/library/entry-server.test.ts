@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
+import { freePort } from '../../harness/server-process';
 import { CloudMode, RunningMode } from '../../src/ipc/messages';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
-import { freePort } from '../helpers/server-process';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -4,11 +4,11 @@
 // (docs/PROTOCOL.md §4, held messages).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { freePort } from '../../harness/server-process';
+import { sleep, until } from '../../harness/util';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { openTab } from '../helpers/library-tab';
-import { freePort } from '../helpers/server-process';
-import { sleep, until } from '../support/util';
 
 test("a roomless host's held sends do not reach a reloading tab after another instance joined", async (t) => {
   const port = await freePort();

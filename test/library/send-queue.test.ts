@@ -6,10 +6,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
+import { freePort } from '../../harness/server-process';
 import type { ServerErrorInfo } from '../../src/ipc/messages';
 import { EntryServer } from '../../src/server/entry-server';
 import { FakeLogger } from '../helpers/fake-logger';
-import { freePort } from '../helpers/server-process';
 
 /** A program that is not an Entry HW server, holding the port. */
 async function foreignProgram(port: number): Promise<Server> {

@@ -8,12 +8,12 @@
 // tab that may be the instance's. The real OS runs in test/cloud/session-pairing.test.ts.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { freePort } from '../../harness/server-process';
+import { sleep, until } from '../../harness/util';
 import type { SessionAnswer, SessionLookup } from '../../src/os-session';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
 import { openTab, type LibraryTab as Tab } from '../helpers/library-tab';
-import { freePort } from '../helpers/server-process';
-import { sleep, until } from '../support/util';
 
 const known = (uid: number): SessionAnswer => ({ known: true, session: { platform: 'linux', uid } });
 const UNKNOWN: SessionAnswer = { known: false, reason: 'not-found' };

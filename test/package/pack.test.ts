@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { freePort, REPO_ROOT } from '../helpers/server-process';
-import { randomRoomId, until } from '../support/util';
+import { freePort, REPO_ROOT } from '../../harness/server-process';
+import { randomRoomId, until } from '../../harness/util';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const shell = process.platform === 'win32';
@@ -83,7 +83,11 @@ describe('npm package', () => {
       assert.ok(files.includes(path), `${path} is not in the package: ${files.join(', ')}`);
     }
     for (const path of files) {
-      assert.doesNotMatch(path, /^(src|test|bench|scripts|\.github)\//, `${path} should not be packed`);
+      assert.doesNotMatch(
+        path,
+        /^(src|harness|test|bench|scripts|\.github)\//,
+        `${path} should not be packed`,
+      );
     }
     const pkg = JSON.parse(
       readFileSync(join(project, 'node_modules', 'entry-hw-server', 'package.json'), 'utf8'),

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../../harness/server-process';
 import { BuildInputError } from '../../scripts/sea/inputs';
 import { ensureRuntime, type RuntimeSpec, readManifest } from '../../scripts/sea/runtimes';
 import {
@@ -23,7 +24,6 @@ import {
   seaHeaderBytes,
 } from '../../scripts/sea/sea-blob';
 import { defaultWinePrefix, ensureWinePrefix, windowsPath, wineEnv } from '../../scripts/sea/wine';
-import { REPO_ROOT } from '../helpers/server-process';
 import { wineAvailability } from '../helpers/wine';
 
 const scratch = mkdtempSync(join(tmpdir(), 'entry-hw-blob-width-'));

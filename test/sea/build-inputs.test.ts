@@ -8,10 +8,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makeTestPki, type TestPki } from '../../harness/certs';
+import { REPO_ROOT } from '../../harness/server-process';
 import { BuildInputError, checkCertificateDirectory, readPassphrase } from '../../scripts/sea/inputs';
 import { SEA_ASSETS, sealSecrets, unsealSecrets } from '../../src/embedded/sealed-secrets';
-import { makeTestPki, type TestPki } from '../helpers/certs';
-import { REPO_ROOT } from '../helpers/server-process';
 
 const scratch = mkdtempSync(join(tmpdir(), 'entry-hw-sea-inputs-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -41,6 +41,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import CryptoJS from 'crypto-js';
+import { connectBrowser, randomRoomId, tlsAgent } from '../../harness/browser-client';
+import { makeTestPki, type TestPki } from '../../harness/certs';
+import {
+  freePort,
+  REPO_ROOT,
+  type ServerProcess,
+  spawnServer,
+  TEST_LOG_DIR,
+} from '../../harness/server-process';
 import { SEA_EXEC_ARGV } from '../../scripts/sea/exec-argv';
 import {
   CS_SUPERBLOB_MAGIC,
@@ -61,17 +70,8 @@ import {
   seaBlobExecArgvExtension,
   seaBlobFlags,
 } from '../../scripts/sea/sea-blob';
-import { connectBrowser, randomRoomId, tlsAgent } from '../helpers/browser-client';
-import { makeTestPki, type TestPki } from '../helpers/certs';
 import { assertRoundTrip } from '../helpers/fixtures';
 import { request } from '../helpers/http';
-import {
-  freePort,
-  REPO_ROOT,
-  type ServerProcess,
-  spawnServer,
-  TEST_LOG_DIR,
-} from '../helpers/server-process';
 import { wineAvailability } from '../helpers/wine';
 
 const ALL_TARGETS = ['linux-x64', 'win-x64', 'win-x86', 'darwin-x64', 'darwin-arm64'] as const;

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { makeTestPki } from '../../harness/certs';
 import {
   certificateHealth,
   describeCertificate,
@@ -12,7 +13,6 @@ import {
   readCertificateDirectory,
 } from '../../src/crypto/certificates';
 import { tlsOptionsFor } from '../../src/host/listener/host-listener';
-import { makeTestPki } from '../helpers/certs';
 
 describe('certificates', () => {
   const pki = makeTestPki({ leafDays: 90 });

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { sleep } from '../../harness/util';
 import {
   ConnectionSlots,
   reservedSlots,
@@ -12,7 +13,6 @@ import {
   slotFor,
 } from '../../src/host/listener/connection-slots';
 import type { RefusalKind } from '../../src/util/log';
-import { sleep } from '../support/util';
 
 class FakeSocket extends EventEmitter {
   destroyed = false;

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { RawWebSocket } from '../../harness/raw-websocket';
 import type { HubContext } from '../../src/host/hub-context';
 import { MessageBudget } from '../../src/host/listener/message-budget';
 import { WsFrameMeter } from '../../src/host/listener/ws-frame-meter';
 import type { HostSocket } from '../../src/host/peer-rooms';
 import { wirePeer } from '../../src/host/peer-sockets';
 import type { RefusalKind } from '../../src/util/log';
-import { RawWebSocket } from '../helpers/raw-websocket';
 
 const header = RawWebSocket.header;
 

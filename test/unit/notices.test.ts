@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../../harness/server-process';
 import { bundledPackages, renderNotices } from '../../scripts/notices.mjs';
-import { REPO_ROOT } from '../helpers/server-process';
 
 const DIST = join(REPO_ROOT, 'dist');
 

@@ -1,9 +1,10 @@
-// The soak's failover windows (test/helpers/soak.ts): which undelivered messages count as lost
+// The soak's failover windows (harness/soak/windows.ts): which undelivered messages count as lost
 // inside a window. Regression for docs/RELIABILITY.md finding 13: a message sent in the same
 // millisecond as the one that ended a window, but before it, was scored "lost outside".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inWindow, SeqStream, windowFor } from '../helpers/soak';
+import { SeqStream } from '../../harness/soak/ledger';
+import { inWindow, windowFor } from '../../harness/soak/windows';
 
 /** A stream with one message per entry of `sends`: [send time, delivered?]. */
 function stream(sends: [number, boolean][]): SeqStream {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { REPO_ROOT } from '../helpers/server-process';
+import { REPO_ROOT } from '../../harness/server-process';
 
 const LINT = join(REPO_ROOT, 'scripts', 'lint-workflows.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'entry-hw-workflows-'));

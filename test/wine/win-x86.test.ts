@@ -17,12 +17,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import { makeTestPki } from '../../harness/certs';
+import { REPO_ROOT } from '../../harness/server-process';
 import { ensureRuntime, type RuntimeSpec, readManifest } from '../../scripts/sea/runtimes';
 import { ensureWinePrefix, windowsPath, wineEnv } from '../../scripts/sea/wine';
 import type { ParentRunner } from '../executable/relayed-parent';
 import { describeExecutableScenarios, type ScenarioSetup } from '../executable/scenarios';
-import { makeTestPki } from '../helpers/certs';
-import { REPO_ROOT } from '../helpers/server-process';
 import { wineAvailability } from '../helpers/wine';
 
 const { skip, failure, version } = wineAvailability('the Wine suite');

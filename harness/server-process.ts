@@ -9,14 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  ParentMessage,
-  ParentToServerKey,
-  ServerMessage,
-  ServerToParentKey,
-} from '../../src/ipc/messages';
+import type { ParentMessage, ParentToServerKey, ServerMessage, ServerToParentKey } from '../src/ipc/messages';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+export const REPO_ROOT = join(__dirname, '..');
 
 /**
  * The log folder of the programs this test process spawns: a temporary one, removed when the test

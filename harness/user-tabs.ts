@@ -1,14 +1,14 @@
 // Students played by real OS users (issue 21): each student's tab is an entryjs-like process run as
-// that student's user (test/helpers/user-tab.cjs), so the host's OS-session lookup sees the true
+// that student's user (harness/user-tab.cjs), so the host's OS-session lookup sees the true
 // owner of its connection, as on a cloud PC; with the student's instance (CloudCluster.start with
 // `user`), one exchange checks that everything reached its own student and nothing crossed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type Instance, parentTags, sleep, type Tag, until } from './cloud-cluster';
+import { browserTags, type Instance, parentTags, sleep, type Tag, until } from './cloud-cluster';
 import type { OsUser } from './os-users';
 import { REPO_ROOT } from './server-process';
 
-const TAB_SCRIPT = join(REPO_ROOT, 'test', 'helpers', 'user-tab.cjs');
+const TAB_SCRIPT = join(REPO_ROOT, 'harness', 'user-tab.cjs');
 const CLIENT_V2 = require.resolve('socket.io-client-v2');
 
 /** An entryjs-like tab (socket.io-client 2.5.0) running as an OS user. */
@@ -58,13 +58,7 @@ export class UserTab {
 
   /** Tags of the `{ data: tag }` payloads it received from index `from` on. */
   tags(from = 0): Tag[] {
-    const out: Tag[] = [];
-    for (const payload of this.payloads.slice(from)) {
-      const data = (payload as { data?: unknown } | null)?.data;
-      if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
-        out.push(data as Tag);
-    }
-    return out;
+    return browserTags(this.payloads.slice(from));
   }
 
   async waitConnected(after = 0, timeoutMs = 10_000): Promise<number> {

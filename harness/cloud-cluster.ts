@@ -1,13 +1,12 @@
 // Cloud PC mode test harness: several server processes on one port (each with the test playing
-// its own Entry HW parent, through test/helpers/server-process.ts), socket.io browsers that
+// its own Entry HW parent, through harness/server-process.ts), socket.io browsers that
 // reconnect like entryjs, tagged traffic so that a message reaching the wrong room is detected,
 // and /status polling. Used by test/cloud/*.test.ts and bench/failover.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { randomRoomId, type StatusBody, sleep, until } from '../support/util';
-
 import { type AnySocket, openBrowserSocket } from './browser-client';
 import { type ServerProcess, type SpawnOptions, spawnServer } from './server-process';
+import { randomRoomId, type StatusBody, sleep, until } from './util';
 
 export { randomRoomId, type StatusBody, sleep, until };
 
@@ -52,6 +51,17 @@ export function parentTags(proc: ServerProcess, from = 0): Tag[] {
     if (m?.key !== 'data') continue;
     const tag = tagOfParentData(m.value);
     if (tag) out.push(tag);
+  }
+  return out;
+}
+
+/** Tags of the `{ data: tag }` payloads among those a browser received, in order. */
+export function browserTags(payloads: readonly unknown[]): Tag[] {
+  const out: Tag[] = [];
+  for (const payload of payloads) {
+    const data = (payload as { data?: unknown } | null)?.data;
+    if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
+      out.push(data as Tag);
   }
   return out;
 }
@@ -181,15 +191,7 @@ export class TestBrowser {
 
   /** Tags of the `{ data: tag }` messages received from index `from` on. */
   tags(from = 0): Tag[] {
-    const out: Tag[] = [];
-    for (let i = from; i < this.received.length; i += 1) {
-      const payload = this.received[i]?.payload;
-      if (typeof payload !== 'object' || payload === null) continue;
-      const data = (payload as { data?: unknown }).data;
-      if (typeof data === 'object' && data !== null && typeof (data as Tag).room === 'string')
-        out.push(data as Tag);
-    }
-    return out;
+    return browserTags(this.received.slice(from).map((m) => m.payload));
   }
 
   async waitConnected(timeoutMs = 10_000, minConnections = 1): Promise<void> {

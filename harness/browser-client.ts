@@ -80,7 +80,7 @@ export function openBrowserSocket(options: BrowserOptions): AnySocket {
 let counter = 0;
 
 /** A random 10-hex-digit roomId like the ones entryjs keeps in localStorage. */
-export { randomRoomId } from '../support/util';
+export { randomRoomId } from './util';
 
 /**
  * An https.Agent that trusts `ca` (and nothing else) and resolves every name to 127.0.0.1, so a

@@ -13,6 +13,18 @@ export interface RawWebSocketOptions {
   query?: string;
 }
 
+/**
+ * The socket.io packet around a large message's filler: what goes before and after the run of `a`s.
+ * The default is a browser's `message` event; a peer's `diagnosticsReport` is another.
+ */
+export interface Envelope {
+  prefix: string;
+  suffix: string;
+}
+
+/** A browser's `message` event whose `data` is the filler. */
+export const MESSAGE_ENVELOPE: Envelope = { prefix: '42["message",{"data":"', suffix: '","type":"utf8"}]' };
+
 /** One raw socket.io connection over WebSocket (Engine.IO 4). */
 export class RawWebSocket {
   /** Everything the server sent, as latin1 text (frames included). */
@@ -75,12 +87,17 @@ export class RawWebSocket {
   }
 
   /**
-   * Starts a socket.io `message` of about `bytes` whose data is a string of `a`s, writes its frame
-   * header and the first `sendNow` bytes, and returns a function that writes the rest.
+   * Starts a socket.io `message` (or another event: `envelope`) of about `bytes` whose data is a
+   * string of `a`s, writes its frame header and the first `sendNow` bytes, and returns a function
+   * that writes the rest.
    */
-  startMessage(bytes: number, sendNow: number): { rest(): Promise<void>; payloadBytes: number } {
-    const prefix = Buffer.from('42["message",{"data":"');
-    const suffix = Buffer.from('","type":"utf8"}]');
+  startMessage(
+    bytes: number,
+    sendNow: number,
+    envelope: Envelope = MESSAGE_ENVELOPE,
+  ): { rest(): Promise<void>; payloadBytes: number } {
+    const prefix = Buffer.from(envelope.prefix);
+    const suffix = Buffer.from(envelope.suffix);
     const filler = bytes - prefix.length - suffix.length;
     const total = prefix.length + filler + suffix.length;
     this.socket.write(RawWebSocket.header(total));

@@ -1,10 +1,10 @@
-// The small helpers every test suite shares (in the manner of socket.io's test/support/util.ts):
+// The small helpers every test suite and bench shares (in the manner of socket.io's test/support/util.ts):
 // waiting, polling with a deadline, roomIds like entryjs makes, and the /status body type.
-// Suite-specific set-up lives in test/helpers; this module depends on nothing of the project
+// Test-only set-up lives in test/helpers; this module depends on nothing of the project
 // but its public types.
 import { randomBytes } from 'node:crypto';
 
-export type { StatusBody } from '../../src/host/listener/http-routes';
+export type { StatusBody } from '../src/host/listener/http-routes';
 
 /** Resolves after `ms` milliseconds. Only for pacing a sender, never as an assertion of timing. */
 export function sleep(ms: number): Promise<void> {
