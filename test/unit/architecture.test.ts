@@ -1,12 +1,14 @@
 // The layout of src/ as a rule (docs/ARCHITECTURE.md "Folders"): a peer never loads the host's
 // machinery (only election/start-role.ts does, after the port is bound), and imports between
-// folders point one way (no two folders import each other, directly or round a loop).
+// folders point one way (no two folders import each other, directly or round a loop); around src/,
+// harness/ and bench/ drive the program without reaching into test/, and src/ reaches none of them.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
 
-const SRC = resolve(__dirname, '../../src');
+const REPO = resolve(__dirname, '../..');
+const SRC = join(REPO, 'src');
 
 interface Import {
   from: string; // src-relative, '/' separated
@@ -190,5 +192,56 @@ describe('source layout', () => {
     assert.ok(loopsBetweenParts(planted).some((group) => group.includes('host') && group.includes('server')));
     const loaded = runtimeClosure(planted, ['index.ts'], (edge) => edge.from === STARTER && isHost(edge.to));
     assert.ok(loaded.has('host/host-hub.ts'));
+  });
+});
+
+/** The relative specifiers a file imports or requires (statements, `import(…)`, `require(…)`). */
+function relativeSpecifiers(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/\bfrom\s+'(\.[^']*)'/g)) found.push(match[1] ?? '');
+  for (const match of text.matchAll(/\b(?:import|require)\s*\(\s*'(\.[^']*)'\s*\)/g))
+    found.push(match[1] ?? '');
+  return found;
+}
+
+/** Files of a top folder (`.ts`, `.cjs`, `.mjs`) that import something under one of `forbidden`. */
+function reachesInto(
+  folder: string,
+  forbidden: readonly string[],
+  read = (path: string) => readFileSync(path, 'utf8'),
+): string[] {
+  const offending: string[] = [];
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(path);
+      return /\.(ts|cjs|mjs)$/.test(entry.name) ? [path] : [];
+    });
+  for (const file of walk(join(REPO, folder))) {
+    for (const specifier of relativeSpecifiers(read(file))) {
+      const target = relative(REPO, resolve(dirname(file), specifier))
+        .split(sep)
+        .join('/');
+      if (forbidden.some((root) => target === root || target.startsWith(`${root}/`)))
+        offending.push(`${relative(REPO, file)} → ${target}`);
+    }
+  }
+  return offending;
+}
+
+describe('around src/: what drives the program and what tests it', () => {
+  it('harness/ and bench/ import nothing from test/', () => {
+    assert.deepEqual(reachesInto('harness', ['test']), []);
+    assert.deepEqual(reachesInto('bench', ['test']), []);
+  });
+
+  it('src/ imports nothing from harness/, bench/ or test/', () => {
+    assert.deepEqual(reachesInto('src', ['harness', 'bench', 'test']), []);
+  });
+
+  it('sees an import into test/ when one is there', () => {
+    const planted = (path: string) =>
+      path.endsWith(join('harness', 'util.ts')) ? "import { x } from '../test/helpers/fixtures';\n" : '';
+    assert.deepEqual(reachesInto('harness', ['test'], planted), ['harness/util.ts → test/helpers/fixtures']);
   });
 });
