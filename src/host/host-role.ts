@@ -1,5 +1,5 @@
 // The host role: this instance owns the port. Puts the listener (TLS and plain on one port, HTTP
-// routes) and the socket.io hub on it, and turns the hub's events into role events. Loaded with
+// routes) and the socket.io hub on it (the hub's owner: what it reports becomes role events). Loaded with
 // require() only once this instance has won an election (election/start-role.ts), so a peer never
 // loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
 // per seat).
@@ -34,16 +34,19 @@ function cloudModeFor(peers: number): CloudModeValue {
 export class HostRole extends EventEmitter<RoleEvents> implements Role {
   readonly kind = 'host';
 
-  private constructor(
-    private readonly hub: HostHub,
-    private readonly listener: HostListener,
-  ) {
+  private readonly hub: HostHub;
+  private readonly listener: HostListener;
+
+  private constructor(options: HostRoleOptions) {
     super();
-    hub.on('data', (value) => this.emit('data', value));
-    hub.on('connection', (info) => this.emit('connection', info));
-    hub.on('close', (info) => this.emit('close', info));
-    hub.on('peerCountChanged', (count) => this.emit('cloudModeChanged', cloudModeFor(count)));
-    hub.on('roomUnknown', () => this.emit('roomUnknown'));
+    this.hub = new HostHub(options, {
+      data: (value) => this.emit('data', value),
+      connection: (info) => this.emit('connection', info),
+      close: (info) => this.emit('close', info),
+      peerCountChanged: () => this.emit('cloudModeChanged', this.cloudMode),
+      roomUnknown: () => this.emit('roomUnknown'),
+    });
+    this.listener = new HostListener({ ...options, hub: this.hub.door });
   }
 
   /**
@@ -54,15 +57,14 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
    * const role = await HostRole.listen(options);
    */
   static async listen(options: HostRoleOptions): Promise<HostRole> {
-    const hub = new HostHub(options);
-    const listener = new HostListener({ ...options, hub: hub.door });
+    const role = new HostRole(options);
     try {
-      await listener.listen(options.port, options.host);
+      await role.listener.listen(options.port, options.host);
     } catch (error) {
-      void hub.close();
+      void role.hub.close();
       throw error;
     }
-    return new HostRole(hub, listener);
+    return role;
   }
 
   get cloudMode(): CloudModeValue {
