@@ -1,5 +1,5 @@
-// The peer role (cloud PC mode, docs/PROTOCOL.md §4-5): this instance's link to the host, turned into
-// role events. It delivers its parent's values through the host, tells the host its roomId and
+// The peer role (cloud PC mode, docs/PROTOCOL.md §4-5): this instance's link to the host (the link's
+// handler: what the host reports becomes role events). It delivers its parent's values through the host, tells the host its roomId and
 // device report, and counts its own room's browsers at the host, so the next host can hold that
 // room's messages if this one is lost.
 import { EventEmitter } from 'node:events';
@@ -29,29 +29,38 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
   /** The roomId claimed at the host (the last one sent). */
   private roomId: string | undefined;
 
+  /** Whether join() resolved: the loss of the host is reported only after it (once). */
+  private joined = false;
+
   constructor(port: number) {
     super();
-    this.link = new PeerLink(port);
-    this.link.on('data', (value) => this.emit('data', value));
-    // The host reports the rooms this instance serves: the one it claimed, and those paired with it
-    // by OS session (issue 21); only the claimed room's count matters after a failover.
-    this.link.on('browserConnected', (roomId, browsers) => {
-      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
-      this.emit('connection', { kind: 'browser', roomId });
-    });
-    this.link.on('browserClosed', (roomId, browsers) => {
-      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
-      this.emit('close', { kind: 'browser', roomId });
-    });
-    this.link.on('roomUnknown', () => this.emit('roomUnknown'));
-    // The room this instance was refused is free again (its first claimant left): claim it now,
-    // without waiting for Entry HW to send the roomId again (issue 20).
-    this.link.on('roomFree', (roomId) => {
-      if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
-    });
-    this.link.on('claimRefused', (refusal) => {
-      this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
-      this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);
+    this.link = new PeerLink(port, {
+      data: (value) => this.emit('data', value),
+      // The host reports the rooms this instance serves: the one it claimed, and those paired with
+      // it by OS session (issue 21); only the claimed room's count matters after a failover.
+      browserConnected: (roomId, browsers) => {
+        if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
+        this.emit('connection', { kind: 'browser', roomId });
+      },
+      browserClosed: (roomId, browsers) => {
+        if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
+        this.emit('close', { kind: 'browser', roomId });
+      },
+      roomUnknown: () => this.emit('roomUnknown'),
+      // The room this instance was refused is free again (its first claimant left): claim it now,
+      // without waiting for Entry HW to send the roomId again (issue 20).
+      roomFree: (roomId) => {
+        if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
+      },
+      claimRefused: (refusal) => {
+        this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
+        this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);
+      },
+      lost: (reason) => {
+        if (!this.joined) return;
+        this.joined = false;
+        this.emit('lost', reason);
+      },
     });
   }
 
@@ -73,7 +82,7 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
       this.roomId = current?.roomId;
       return current;
     });
-    this.link.once('lost', (reason) => this.emit('lost', reason));
+    this.joined = true;
   }
 
   deliver(value: unknown, queuedMs?: number): boolean {
@@ -106,7 +115,7 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
     return {
       browsers: 0,
       peers: 0,
-      listeners: listenerTotal(this) + listenerTotal(this.link),
+      listeners: listenerTotal(this) + this.link.listenerCount(),
       hub: null,
       pairings: null,
     };
