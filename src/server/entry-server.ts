@@ -322,7 +322,7 @@ export class EntryServer
    * Without pairing by OS session: tells the parent, once per role, that this instance serves no
    * browser because rooms decide routing and its parent never sent a roomId (the real Entry HW
    * sends none on a first launch; docs/PROTOCOL.md §4, "Which room is mine"). With pairing, the
-   * host decides when (the role's `roomUnknown`).
+   * host decides when (the role calls `roomUnknown`).
    */
   private tellIfRoomUnknown(role: Role): void {
     if (this.sessions !== undefined || !withoutRoom(this.ownRoomId, role.routesByRoom)) return;
