@@ -1,37 +1,41 @@
 // What EntryServer holds while it has a role: a HostRole (this instance owns the port) or a
 // PeerRole (it is connected to the instance that does). Both have the same small surface, so the
-// server never asks which one it has to deliver, set a roomId, report or close. Between roles
-// (electing, joining, binding) the server has none and queues parent values in its outbox.
+// server never asks which one it has to deliver, set a roomId, report or close; a role reports to
+// its owner (RoleOwner, EntryServer) by direct calls. Between roles (electing, joining, binding)
+// the server has none and queues parent values in its outbox.
 import type { HubFacts } from '../diagnostics/snapshot';
 import type { CloudModeValue, ConnectionInfo, ServerErrorInfo } from '../ipc/messages';
 import type { SessionIdentity } from '../os-session';
 import type { HubCounters } from '../util/debug-counters';
 
-export interface RoleEvents {
+/**
+ * What a role reports, called directly by the role (no events inside the server): EntryServer
+ * implements it and passes it in when the role is created (through the election), so a role
+ * reports from its first moment. A call that EntryServer answers per role passes the role.
+ */
+export interface RoleOwner {
   /** A browser message for this instance's parent. */
-  data: [value: unknown];
+  data(value: unknown): void;
   /** A browser this instance serves connected (docs/PROTOCOL.md §4: the same rule as its messages). */
-  connection: [info: ConnectionInfo];
+  connection(info: ConnectionInfo): void;
   /** A browser this instance serves left. */
-  close: [info: ConnectionInfo];
-  /** The cloud mode changed (a host gained its first peer or lost its last one). */
-  cloudModeChanged: [mode: CloudModeValue];
+  close(info: ConnectionInfo): void;
+  /** The role's cloud mode changed (a host gained its first peer or lost its last one). */
+  cloudModeChanged(role: Role): void;
   /** Something the parent must hear about (a peer's claim of `roomId` was refused). */
-  problem: [info: ServerErrorInfo, roomId: string];
-  /** The role ended without close() being called (a peer lost its host). */
-  lost: [reason: string];
+  problem(role: Role, info: ServerErrorInfo, roomId: string): void;
   /**
    * This instance serves no room and a tab no instance serves may be its student's (the host
    * decides, docs/PROTOCOL.md §4): its parent is told `ROOM_UNKNOWN` unless it has a roomId.
    */
-  roomUnknown: [];
+  roomUnknown(role: Role): void;
 }
 
 /** Counts for GET /status. */
 export interface RoleStatus {
   browsers: number;
   peers: number;
-  /** Listeners on the role's own emitters (the peer link), for the leak counters. */
+  /** Listeners on the role's own emitters (a peer's socket to its host), for the leak counters. */
   listeners: number;
   hub: HubCounters | null;
   /** Rooms with tabs by how they are served (a host's only; issue 21). */

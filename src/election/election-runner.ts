@@ -3,10 +3,10 @@
 // retry later. It holds the role the election settled on (a HostRole or a PeerRole, never
 // both) and what one hosting turn hands the next: the host-loss record and whether this
 // instance was ever part of a cloud. EntryServer owns everything else (parent values, modes,
-// diagnostics) and hears about roles through the hooks.
-import type { EventEmitter } from 'node:events';
+// diagnostics): it is every role's owner (RoleOwner, given to each role when it is created) and
+// hears through `settled` which role the election settled on.
 import { LISTEN_HOST } from '../config';
-import type { Role, RoleEvents } from '../contracts/role';
+import type { Role, RoleOwner } from '../contracts/role';
 import type { HostRoleOptions } from '../host/host-role';
 import type { ServerErrorInfo } from '../ipc/messages';
 import type { PeerRole } from '../peer/peer-role';
@@ -22,9 +22,6 @@ import { HostLossRecord, type ReconnectingRoom } from './host-loss';
 import { probePortHolder } from './host-probe';
 import { startHost, startPeer } from './start-role';
 
-/** A role as the election hands it out: the shared surface and its events. */
-export type ActiveRole = Role & EventEmitter<RoleEvents>;
-
 /** What one hosting turn needs from the election; the rest of HostRoleOptions is EntryServer's. */
 export interface HostTurn {
   /** This instance was a peer before: as the host it keeps routing by room. */
@@ -36,14 +33,14 @@ export interface HostTurn {
 export interface ElectionRunnerOptions {
   port: number;
   logger: Logger;
-  /** The host role's options for a turn. */
-  hostOptions: (turn: HostTurn) => HostRoleOptions;
+  /** The host role's options for a turn (its owner is added: `owner`). */
+  hostOptions: (turn: HostTurn) => Omit<HostRoleOptions, 'owner'>;
+  /** Hears what every role reports, from the moment the role is created. */
+  owner: RoleOwner;
   /** This instance's roomId now (a peer claims it when joining). */
   roomId: () => string | undefined;
-  /** A role was taken: listen to its events. Called before `settled`. */
-  took: (role: ActiveRole) => void;
-  /** The election settled on the role taken (becomeHost / becomePeer). */
-  settled: (role: ActiveRole) => void;
+  /** The election settled on a role (becomeHost / becomePeer). */
+  settled: (role: Role) => void;
   /** A problem the parent must hear about (PORT_HELD_BY_OTHER_PROGRAM, ...). */
   report: (info: ServerErrorInfo) => void;
 }
@@ -52,14 +49,14 @@ export interface ElectionRunnerOptions {
  * The election, running.
  *
  * @example
- * const election = new ElectionRunner({ port: 23518, logger, hostOptions, roomId: () => roomId, took, settled, report });
+ * const election = new ElectionRunner({ port: 23518, logger, hostOptions, owner, roomId: () => roomId, settled, report });
  * election.start();                 // binds, or joins the instance on the port
  * election.role?.deliver({ a0: 1 }); // undefined between hosts
  * await election.close();
  */
 export class ElectionRunner {
   private state: ElectionState = INITIAL_ELECTION;
-  private current: ActiveRole | undefined;
+  private current: Role | undefined;
   /** A peer role still connecting (phase `joining`). */
   private joining: PeerRole | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -70,7 +67,7 @@ export class ElectionRunner {
   constructor(private readonly options: ElectionRunnerOptions) {}
 
   /** The role this instance has now; undefined while electing, binding or joining. */
-  get role(): ActiveRole | undefined {
+  get role(): Role | undefined {
     return this.current;
   }
 
@@ -140,7 +137,7 @@ export class ElectionRunner {
       reconnectingRooms: this.hostLoss.reconnectingRooms(this.options.roomId()),
     });
     startHost(
-      () => this.options.hostOptions(turn()),
+      () => ({ ...this.options.hostOptions(turn()), owner: this.options.owner }),
       () => this.state.phase === 'binding',
       port,
       LISTEN_HOST,
@@ -149,7 +146,7 @@ export class ElectionRunner {
         if (!role) return;
         if (this.state.phase !== 'binding') return void role.close();
         this.tls = role.tlsEnabled;
-        this.take(role);
+        this.current = role;
         this.hostLoss.forget();
         logger.info(
           `host on ${LISTEN_HOST}:${port} (${this.tls ? 'https/wss and http/ws' : 'http/ws only'})`,
@@ -163,25 +160,31 @@ export class ElectionRunner {
 
   private join(): void {
     const { port, logger } = this.options;
-    const { role, joined } = startPeer(port, () => {
-      const roomId = this.options.roomId();
-      return roomId === undefined ? undefined : { roomId, ...this.hostLoss.claimFields() };
-    });
+    const { role, joined } = startPeer(
+      port,
+      () => {
+        const roomId = this.options.roomId();
+        return roomId === undefined ? undefined : { roomId, ...this.hostLoss.claimFields() };
+      },
+      this.options.owner,
+      (reason) => {
+        // Heard only for the role the election took (a peer it dropped is closed, and says nothing).
+        if (this.current !== role) return;
+        logger.info(`lost the host (${reason}); electing a new one`);
+        this.hostLoss.lost(role.ownRoomHasBrowser);
+        void role.close();
+        this.current = undefined;
+        this.dispatch({ type: 'hostLost' });
+      },
+    );
     this.joining = role;
     joined.then(
       () => {
         if (this.joining === role) this.joining = undefined;
         if (this.state.phase !== 'joining') return void role.close();
         this.hostLoss.forget();
-        role.once('lost', (reason) => {
-          logger.info(`lost the host (${reason}); electing a new one`);
-          this.hostLoss.lost(role.ownRoomHasBrowser);
-          void role.close();
-          if (this.current === role) this.current = undefined;
-          this.dispatch({ type: 'hostLost' });
-        });
         this.tls = false;
-        this.take(role);
+        this.current = role;
         this.everCloud = true;
         logger.info(`peer of the host on ${LISTEN_HOST}:${port}`);
         this.dispatch({ type: 'joined' });
@@ -191,10 +194,5 @@ export class ElectionRunner {
         this.dispatch({ type: 'joinFailed', message: `cannot join the host: ${error.message}` });
       },
     );
-  }
-
-  private take(role: ActiveRole): void {
-    this.options.took(role);
-    this.current = role;
   }
 }

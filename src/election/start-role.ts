@@ -3,9 +3,11 @@
 // port taken becomes a peer without ever loading the host's machinery (socket.io server, TLS,
 // routing, mailbox: 2.4 MB of every peer's memory, docs/BENCHMARKS.md, memory per seat); only a
 // winner loads HostRole, with require(), and hands it the bound server, so the port is never free
-// in between. A peer connects its PeerRole to the host.
+// in between. A peer connects its PeerRole to the host. Each role is given its owner (EntryServer)
+// when it is created, so it reports from its first moment.
 import { createServer as createNetServer } from 'node:net';
 import { TCP_SERVER_OPTIONS } from '../config';
+import type { RoleOwner } from '../contracts/role';
 import type { MatchTargetValue } from '../contracts/socket-events';
 import type { HostRole, HostRoleOptions } from '../host/host-role';
 import { PeerRole } from '../peer/peer-role';
@@ -41,17 +43,19 @@ export function startHost(
 }
 
 /**
- * Creates a PeerRole and connects it; `joined` rejects (the role closed) when the host cannot be
- * reached.
+ * Creates a PeerRole reporting to `owner` and connects it; `joined` rejects (the role closed) when
+ * the host cannot be reached. `lost` is called once if the host is lost after `joined` resolved.
  *
  * @example
- * const { role, joined } = startPeer(23518, () => ({ roomId: '0a1b2c3d4e' }));
+ * const { role, joined } = startPeer(23518, () => ({ roomId: '0a1b2c3d4e' }), owner, (reason) => elect());
  */
 export function startPeer(
   port: number,
   claim: () => MatchTargetValue | undefined,
+  owner: RoleOwner,
+  lost: (reason: string) => void,
 ): { role: PeerRole; joined: Promise<void> } {
-  const role = new PeerRole(port);
+  const role = new PeerRole(port, owner, lost);
   const joined = role.join(claim).catch((error: Error) => {
     void role.close();
     throw error;

@@ -47,7 +47,7 @@ function routeFromBrowser(hub: HubContext, roomId: string | undefined, message: 
   hub.stats?.fromBrowser(roomId);
   const route = routeBrowserMessage(hub.snapshot(), roomId);
   if (route.to === 'parent') {
-    hub.events.emit('data', message);
+    hub.owner.data(message);
   } else if (route.to === 'peer') {
     hub.io.sockets.sockets.get(route.peerId)?.emit('message', message);
   } else {
@@ -78,7 +78,7 @@ function tellServer(
   browsersInRoom: number,
 ): void {
   const route = routeBrowserMessage(hub.snapshot(), roomId);
-  if (route.to === 'parent') hub.events.emit(event, { kind: 'browser', roomId });
+  if (route.to === 'parent') hub.owner[event]({ kind: 'browser', roomId });
   else if (route.to === 'peer' && roomId !== undefined)
     hub.io.sockets.sockets
       .get(route.peerId)

@@ -4,8 +4,8 @@
 // routing rules (routing/host-routing.ts) and carry out the answer through BrowserDelivery and
 // PeerRooms. It owns no port: the listener hands its door requests and upgrades. Connected
 // sockets live in socket.io's own list and rooms (every browser in ALL_BROWSERS and its roomId's
-// room, every peer in ALL_PEERS), their facts in `socket.data`.
-import { EventEmitter } from 'node:events';
+// room, every peer in ALL_PEERS), their facts in `socket.data`. What the host's own parent must
+// hear goes to the hub's owner (HostRole) by direct calls.
 import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
 import {
@@ -26,12 +26,12 @@ import type { Logger } from '../util/log';
 import { EngineDoor, type HandshakeGate } from './admission';
 import { BrowserDelivery } from './browser-delivery';
 import { wireBrowser } from './browser-sockets';
-import { ALL_PEERS, type HostHubEvents, type HubContext } from './hub-context';
+import { ALL_PEERS, type HubContext, type HubOwner } from './hub-context';
 import { type HostSocket, PeerRooms } from './peer-rooms';
 import { wirePeer } from './peer-sockets';
 import { type PairingCounts, SessionPairings } from './session-pairings';
 
-export type { HostHubEvents } from './hub-context';
+export type { HubOwner } from './hub-context';
 
 export interface HostHubOptions {
   logger: Logger;
@@ -60,12 +60,17 @@ export interface HostHubOptions {
  * socket.io server of the host instance.
  *
  * @example
- * const hub = new HostHub({ logger, allowedOrigins: () => [], ownRoomId: () => undefined });
+ * const hub = new HostHub({ logger, allowedOrigins: () => [], ownRoomId: () => undefined }, {
+ *   data: (value) => parent.send({ key: 'data', value }),
+ *   connection: (info) => parent.send({ key: 'connection', value: info }),
+ *   close: (info) => parent.send({ key: 'close', value: info.roomId }),
+ *   peerCountChanged: () => {},
+ *   roomUnknown: () => {},
+ * });
  * new HostListener({ hub: hub.door, ... }); // requests and upgrades under /socket.io/
- * hub.on('data', (value) => parent.send({ key: 'data', value }));
  * hub.deliverFromParent({ company: 1, model: 1, a0: 512 });
  */
-export class HostHub extends EventEmitter<HostHubEvents> {
+export class HostHub {
   readonly io: HostServer;
   readonly engine: EngineServer;
   /** The listener's way in: engine.io and the handshake check (admission.ts). */
@@ -81,8 +86,10 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   /** What the per-socket handlers use (browser-sockets.ts, peer-sockets.ts). */
   private readonly context: HubContext;
 
-  constructor(private readonly options: HostHubOptions) {
-    super();
+  constructor(
+    private readonly options: HostHubOptions,
+    private readonly owner: HubOwner,
+  ) {
     this.everCloud = options.everCloud ?? false;
     this.parentRoomId = options.ownRoomId();
     this.rooms = new PeerRooms(options.logger, options.ownRoomId, {
@@ -104,7 +111,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       paired: (roomId, instance) => this.tellPairing(roomId, instance, true),
       unpaired: (roomId, instance) => this.tellPairing(roomId, instance, false),
       roomUnknown: (instance) => {
-        if (instance === HOST_INSTANCE) this.emit('roomUnknown');
+        if (instance === HOST_INSTANCE) this.owner.roomUnknown();
         else this.io.sockets.sockets.get(instance)?.emit(ROOM_UNKNOWN_EVENT);
       },
     });
@@ -115,7 +122,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       delivery: this.delivery,
       logger: options.logger,
       stats: options.stats,
-      events: this,
+      owner,
       snapshot: () => this.snapshot(),
       guard: (what, run) => this.guard(what, run),
       becameCloud: () => this.becameCloud(),
@@ -166,8 +173,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
     const pairedBefore = this.pairings.pairedTo(roomId) === HOST_INSTANCE;
     this.rooms.hostRoomChanged(roomId, (id) => this.io.sockets.sockets.get(id));
     // A room already paired with this host by its session is announced already.
-    if (this.context.inRoom(roomId) > 0 && !pairedBefore)
-      this.emit('connection', { kind: 'browser', roomId });
+    if (this.context.inRoom(roomId) > 0 && !pairedBefore) this.owner.connection({ kind: 'browser', roomId });
     this.pairings.refresh(roomId);
   }
 
@@ -205,7 +211,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
   /** Leak counters for GET /status's `debug` field. */
   debugCounters(): HubCounters {
     const mailbox = this.delivery.mailboxStats();
-    let listeners = listenerTotal(this) + listenerTotal(this.io) + listenerTotal(this.engine);
+    let listeners = listenerTotal(this.io) + listenerTotal(this.engine);
     for (const socket of this.io.sockets.sockets.values()) listeners += listenerTotal(socket);
     return {
       members: this.browserCount + this.peerCount,
@@ -251,7 +257,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
       if (socket.data.kind === 'browser' && socket.data.roomId !== undefined) rooms.add(socket.data.roomId);
     // Rooms paired with this host by its session stay its own.
     for (const roomId of rooms)
-      if (this.pairings.pairedTo(roomId) !== HOST_INSTANCE) this.emit('close', { kind: 'browser', roomId });
+      if (this.pairings.pairedTo(roomId) !== HOST_INSTANCE) this.owner.close({ kind: 'browser', roomId });
   }
 
   /**
@@ -261,7 +267,7 @@ export class HostHub extends EventEmitter<HostHubEvents> {
    */
   private tellPairing(roomId: string, instance: string, paired: boolean): void {
     if (instance === HOST_INSTANCE) {
-      this.emit(paired ? 'connection' : 'close', { kind: 'browser', roomId });
+      this.owner[paired ? 'connection' : 'close']({ kind: 'browser', roomId });
       return;
     }
     const peer = this.io.sockets.sockets.get(instance);

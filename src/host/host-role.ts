@@ -1,14 +1,13 @@
 // The host role: this instance owns the port. Puts the listener (TLS and plain on one port, HTTP
-// routes) and the socket.io hub on it, and turns the hub's events into role events. Loaded with
+// routes) and the socket.io hub on it, and passes what the hub reports to the role's owner
+// (EntryServer), turning a change in the peer count into a cloud mode change. Loaded with
 // require() only once this instance has won an election (election/start-role.ts), so a peer never
 // loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
 // per seat).
-import { EventEmitter } from 'node:events';
-import type { Role, RoleEvents, RoleStatus } from '../contracts/role';
+import type { Role, RoleOwner, RoleStatus } from '../contracts/role';
 import type { LoadedCertificate } from '../crypto/certificates';
 import type { HubFacts } from '../diagnostics/snapshot';
 import { CloudMode, type CloudModeValue } from '../ipc/messages';
-import { listenerTotal } from '../util/debug-counters';
 import { HostHub, type HostHubOptions } from './host-hub';
 import { HostListener, type HostListenerOptions } from './listener/host-listener';
 
@@ -17,6 +16,8 @@ export interface HostRoleOptions extends HostHubOptions, Omit<HostListenerOption
   host: string;
   /** Certificate for https/wss; undefined serves plain only. */
   certificate: LoadedCertificate | undefined;
+  /** Hears what the role reports (EntryServer), from the moment the hub exists. */
+  owner: RoleOwner;
 }
 
 function cloudModeFor(peers: number): CloudModeValue {
@@ -27,23 +28,25 @@ function cloudModeFor(peers: number): CloudModeValue {
  * A host's role: the listener and the hub of one hosting turn.
  *
  * @example
- * const role = await HostRole.listen({ port: 23518, host: '127.0.0.1', logger, ... }); // rejects on EADDRINUSE
- * role.on('data', (value) => parent.send({ key: 'data', value }));
+ * const role = await HostRole.listen({ port: 23518, host: '127.0.0.1', logger, owner, ... }); // rejects on EADDRINUSE
+ * // a browser's message for this host's parent → owner.data(value)
  * role.deliver({ a0: 512 }); // → the browsers this host serves
  */
-export class HostRole extends EventEmitter<RoleEvents> implements Role {
+export class HostRole implements Role {
   readonly kind = 'host';
+  private readonly hub: HostHub;
+  private readonly listener: HostListener;
 
-  private constructor(
-    private readonly hub: HostHub,
-    private readonly listener: HostListener,
-  ) {
-    super();
-    hub.on('data', (value) => this.emit('data', value));
-    hub.on('connection', (info) => this.emit('connection', info));
-    hub.on('close', (info) => this.emit('close', info));
-    hub.on('peerCountChanged', (count) => this.emit('cloudModeChanged', cloudModeFor(count)));
-    hub.on('roomUnknown', () => this.emit('roomUnknown'));
+  private constructor(options: HostRoleOptions) {
+    const { owner } = options;
+    this.hub = new HostHub(options, {
+      data: (value) => owner.data(value),
+      connection: (info) => owner.connection(info),
+      close: (info) => owner.close(info),
+      peerCountChanged: () => owner.cloudModeChanged(this),
+      roomUnknown: () => owner.roomUnknown(this),
+    });
+    this.listener = new HostListener({ ...options, hub: this.hub.door });
   }
 
   /**
@@ -54,15 +57,14 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
    * const role = await HostRole.listen(options);
    */
   static async listen(options: HostRoleOptions): Promise<HostRole> {
-    const hub = new HostHub(options);
-    const listener = new HostListener({ ...options, hub: hub.door });
+    const role = new HostRole(options);
     try {
-      await listener.listen(options.port, options.host);
+      await role.listener.listen(options.port, options.host);
     } catch (error) {
-      void hub.close();
+      void role.hub.close();
       throw error;
     }
-    return new HostRole(hub, listener);
+    return role;
   }
 
   get cloudMode(): CloudModeValue {
@@ -99,7 +101,7 @@ export class HostRole extends EventEmitter<RoleEvents> implements Role {
     return {
       browsers: this.hub.browserCount,
       peers: this.hub.peerCount,
-      listeners: listenerTotal(this),
+      listeners: 0,
       hub: {
         ...this.hub.debugCounters(),
         connections: this.listener.connections.open,

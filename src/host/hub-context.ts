@@ -1,7 +1,7 @@
 // What the per-socket handlers (browser-sockets.ts, peer-sockets.ts) may use of the hub: its
-// socket.io server, room claims, delivery, the routing snapshot, its events, and a guard that
-// turns a handler's bug into one log line. HostHub builds one per hosting turn.
-import type { EventEmitter } from 'node:events';
+// socket.io server, room claims, delivery, the routing snapshot, the hub's owner (HostRole) to
+// call with what the host's parent must hear, and a guard that turns a handler's bug into one log
+// line. HostHub builds one per hosting turn.
 import type { HostServer } from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
 import type { ConnectionInfo } from '../ipc/messages';
@@ -14,16 +14,18 @@ import type { SessionPairings } from './session-pairings';
 /** socket.io room every peer joins. Not a valid roomId. */
 export const ALL_PEERS = '\u0000peers';
 
-export interface HostHubEvents {
+/** What the hub reports to its owner (HostRole), by direct calls. */
+export interface HubOwner {
   /** A browser message for this host's own parent. */
-  data: [value: unknown];
+  data(value: unknown): void;
   /** A browser the host's own parent serves connected (or its room became the parent's). */
-  connection: [info: ConnectionInfo];
+  connection(info: ConnectionInfo): void;
   /** A browser the host's own parent serves left. */
-  close: [info: ConnectionInfo];
-  peerCountChanged: [count: number];
+  close(info: ConnectionInfo): void;
+  /** A peer joined or left; `peerCount()` says how many are connected now. */
+  peerCountChanged(): void;
   /** This host has no room, and a tab no instance serves may be its student's (ROOM_UNKNOWN). */
-  roomUnknown: [];
+  roomUnknown(): void;
 }
 
 export interface HubContext {
@@ -34,8 +36,8 @@ export interface HubContext {
   readonly delivery: BrowserDelivery;
   readonly logger: Logger;
   readonly stats: RoomStats | undefined;
-  /** The hub, for its events. */
-  readonly events: EventEmitter<HostHubEvents>;
+  /** Who hears what the host's own parent must (HostRole). */
+  readonly owner: HubOwner;
   /** What the routing rules need, read once per message. */
   snapshot(): RoutingSnapshot;
   /** Runs a handler so that a bug in it costs one message, never the process. */

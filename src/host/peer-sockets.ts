@@ -50,7 +50,7 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   socket.once('disconnect', () => hub.guard('peer disconnect', () => peerLeft(hub, socket)));
   // No `connection` for the host's parent: a peer is another student's Entry HW, not a browser
   // it serves (docs/PROTOCOL.md §2).
-  hub.events.emit('peerCountChanged', hub.peerCount());
+  hub.owner.peerCountChanged();
   // Its session is looked up from its own connection (issue 21); a roomless host learns now that
   // it may have no room.
   hub.pairings.peerArrived(socket);
@@ -93,5 +93,5 @@ function peerLeft(hub: HubContext, peer: HostSocket): void {
   hub.pairings.refresh();
   // No `close` for the host's parent: its Entry HW would reset its own device for another
   // student's instance leaving (docs/PROTOCOL.md §2).
-  hub.events.emit('peerCountChanged', hub.peerCount());
+  hub.owner.peerCountChanged();
 }

@@ -1,7 +1,7 @@
 // A peer instance's connection to the host (cloud PC mode, docs/PROTOCOL.md §4-5): plain ws to
 // 127.0.0.1 (no DNS, no certificate), query childServer=true, no Origin header. One PeerLink is
-// one connection; when it is lost the election decides what comes next.
-import { EventEmitter } from 'node:events';
+// one connection; what the host sends goes to the link's handler (PeerRole) by direct calls, and
+// when the connection is lost the election decides what comes next.
 import { io, type Socket } from 'socket.io-client';
 import {
   type DataPayload,
@@ -24,22 +24,36 @@ import type { RoomClaimRefusal } from '../routing/room-claims';
 /** The peer's end of the connection, typed with the same event maps as the host's server. */
 export type PeerSocket = Socket<HostToPeerEvents, PeerToHostEvents>;
 
-export interface PeerLinkEvents {
+/** What the link reports (PeerRole implements it), called directly as the host's events arrive. */
+export interface PeerLinkHandler {
   /** A message from the host for this instance's parent. */
-  data: [value: unknown];
-  /** The connection to the host ended without close() being called. */
-  lost: [reason: string];
+  data(value: unknown): void;
+  /** The connection to the host ended without close() being called (once, after connect()). */
+  lost(reason: string): void;
   /** A browser of this instance's room connected to the host; `browsers` is how many now are. */
-  browserConnected: [roomId: string, browsers: number | undefined];
+  browserConnected(roomId: string, browsers: number | undefined): void;
   /** A browser of this instance's room left the host; `browsers` is how many are left. */
-  browserClosed: [roomId: string, browsers: number | undefined];
+  browserClosed(roomId: string, browsers: number | undefined): void;
   /** The host refused this instance's claim of a room (another instance holds it). */
-  claimRefused: [refusal: RoomClaimRefusedValue];
+  claimRefused(refusal: RoomClaimRefusedValue): void;
   /** A room this instance was refused is free to claim now. */
-  roomFree: [roomId: string];
+  roomFree(roomId: string): void;
   /** The host says this instance serves no room and a tab no one serves may be its student's. */
-  roomUnknown: [];
+  roomUnknown(): void;
 }
+
+/** Every event the link listens to on its socket, for the leak counters. */
+const SOCKET_EVENTS = [
+  'connect',
+  'connect_error',
+  'disconnect',
+  'message',
+  ROOM_CONNECTION_EVENT,
+  ROOM_CLOSE_EVENT,
+  ROOM_CLAIM_REFUSED_EVENT,
+  ROOM_FREE_EVENT,
+  ROOM_UNKNOWN_EVENT,
+] as const;
 
 function count(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
@@ -49,12 +63,11 @@ function count(value: unknown): number | undefined {
  * Connection from a peer to the host.
  *
  * @example
- * const link = new PeerLink(23518);
+ * const link = new PeerLink(23518, handler); // handler.data(value) for each message from the host
  * await link.connect(() => ({ roomId: '0a1b2c3d4e' })); // sends matchTarget as soon as it is connected
- * link.on('data', (value) => parent.send({ key: 'data', value }));
  * link.forward({ data: { a0: 512 } });
  */
-export class PeerLink extends EventEmitter<PeerLinkEvents> {
+export class PeerLink {
   private socket: PeerSocket | undefined;
   private closed = false;
   /** This instance's OS session, added to each report as `session` (a cross-check for the host). */
@@ -62,10 +75,9 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
 
   constructor(
     private readonly port: number,
+    private readonly handler: PeerLinkHandler,
     private readonly host = '127.0.0.1',
-  ) {
-    super();
-  }
+  ) {}
 
   get connected(): boolean {
     return this.socket?.connected === true;
@@ -89,7 +101,7 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         const current = claim();
         if (current !== undefined) socket.emit(MATCH_TARGET_EVENT, current);
         socket.on('disconnect', (reason) => {
-          if (!this.closed) this.emit('lost', String(reason));
+          if (!this.closed) this.handler.lost(String(reason));
         });
         resolve();
       });
@@ -97,29 +109,29 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
         socket.close();
         reject(error);
       });
-      socket.on('message', (value) => this.emit('data', value));
+      socket.on('message', (value) => this.handler.data(value));
       // What a host sends is checked all the same: it may be another version.
       socket.on(ROOM_CONNECTION_EVENT, (roomId, browsers) => {
-        if (isValidRoomId(roomId)) this.emit('browserConnected', roomId, count(browsers));
+        if (isValidRoomId(roomId)) this.handler.browserConnected(roomId, count(browsers));
       });
       socket.on(ROOM_CLOSE_EVENT, (roomId, browsers) => {
-        if (isValidRoomId(roomId)) this.emit('browserClosed', roomId, count(browsers));
+        if (isValidRoomId(roomId)) this.handler.browserClosed(roomId, count(browsers));
       });
       socket.on(ROOM_CLAIM_REFUSED_EVENT, (value) => {
         const refusal = value as Partial<RoomClaimRefusedValue> | null;
         if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
         const reasons: RoomClaimRefusal[] = ['host-room', 'too-many-claims', 'host-full'];
         const reason = reasons.find((r) => r === refusal.reason) ?? 'held-by-another-peer';
-        this.emit('claimRefused', {
+        this.handler.claimRefused({
           roomId: refusal.roomId,
           reason,
           message: typeof refusal.message === 'string' ? refusal.message.slice(0, 300) : 'room claimed',
         });
       });
       socket.on(ROOM_FREE_EVENT, (roomId) => {
-        if (isValidRoomId(roomId)) this.emit('roomFree', roomId);
+        if (isValidRoomId(roomId)) this.handler.roomFree(roomId);
       });
-      socket.on(ROOM_UNKNOWN_EVENT, () => this.emit('roomUnknown'));
+      socket.on(ROOM_UNKNOWN_EVENT, () => this.handler.roomUnknown());
     });
   }
 
@@ -149,6 +161,15 @@ export class PeerLink extends EventEmitter<PeerLinkEvents> {
   forward(payload: DataPayload, queuedMs?: number): void {
     if (queuedMs === undefined || queuedMs <= 0) this.socket?.emit('message', payload);
     else this.socket?.emit('message', payload, { queuedMs });
+  }
+
+  /** Listeners on the socket to the host, for the leak counters. */
+  listenerCount(): number {
+    const socket = this.socket;
+    if (socket === undefined) return 0;
+    let total = socket.listenersAny().length;
+    for (const event of SOCKET_EVENTS) total += socket.listeners(event).length;
+    return total;
   }
 
   close(): void {

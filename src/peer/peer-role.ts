@@ -1,25 +1,23 @@
-// The peer role (cloud PC mode, docs/PROTOCOL.md §4-5): this instance's link to the host, turned into
-// role events. It delivers its parent's values through the host, tells the host its roomId and
+// The peer role (cloud PC mode, docs/PROTOCOL.md §4-5): this instance's link to the host. It
+// passes what the host reports to the role's owner (EntryServer) and the loss of the host to the
+// election, by direct calls. It delivers its parent's values through the host, tells the host its roomId and
 // device report, and counts its own room's browsers at the host, so the next host can hold that
 // room's messages if this one is lost.
-import { EventEmitter } from 'node:events';
-import type { Role, RoleEvents, RoleStatus } from '../contracts/role';
+import type { Role, RoleOwner, RoleStatus } from '../contracts/role';
 import type { MatchTargetValue } from '../contracts/socket-events';
 import { CloudMode } from '../ipc/messages';
 import type { SessionIdentity } from '../os-session';
-import { listenerTotal } from '../util/debug-counters';
 import { PeerLink } from './peer-link';
 
 /**
  * A peer's role: one connection to the host.
  *
  * @example
- * const role = new PeerRole(23518);
+ * const role = new PeerRole(23518, owner, () => elect()); // owner.data(value) for each host message
  * await role.join(() => ({ roomId: '0a1b2c3d4e' })); // rejects when the host cannot be reached
- * role.on('lost', () => elect());
  * role.deliver({ a0: 512 }); // → host → the browsers of room 0a1b2c3d4e
  */
-export class PeerRole extends EventEmitter<RoleEvents> implements Role {
+export class PeerRole implements Role {
   readonly kind = 'peer';
   readonly cloudMode = CloudMode.cloud;
   readonly routesByRoom = true;
@@ -29,29 +27,40 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
   /** The roomId claimed at the host (the last one sent). */
   private roomId: string | undefined;
 
-  constructor(port: number) {
-    super();
-    this.link = new PeerLink(port);
-    this.link.on('data', (value) => this.emit('data', value));
-    // The host reports the rooms this instance serves: the one it claimed, and those paired with it
-    // by OS session (issue 21); only the claimed room's count matters after a failover.
-    this.link.on('browserConnected', (roomId, browsers) => {
-      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
-      this.emit('connection', { kind: 'browser', roomId });
-    });
-    this.link.on('browserClosed', (roomId, browsers) => {
-      if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
-      this.emit('close', { kind: 'browser', roomId });
-    });
-    this.link.on('roomUnknown', () => this.emit('roomUnknown'));
-    // The room this instance was refused is free again (its first claimant left): claim it now,
-    // without waiting for Entry HW to send the roomId again (issue 20).
-    this.link.on('roomFree', (roomId) => {
-      if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
-    });
-    this.link.on('claimRefused', (refusal) => {
-      this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
-      this.emit('problem', { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);
+  /** Whether join() resolved: the loss of the host is reported only after it (once). */
+  private joined = false;
+
+  /**
+   * `lost`: called once when the host is lost after join() resolved (the election elects again).
+   */
+  constructor(port: number, owner: RoleOwner, lost: (reason: string) => void) {
+    this.link = new PeerLink(port, {
+      data: (value) => owner.data(value),
+      // The host reports the rooms this instance serves: the one it claimed, and those paired with
+      // it by OS session (issue 21); only the claimed room's count matters after a failover.
+      browserConnected: (roomId, browsers) => {
+        if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
+        owner.connection({ kind: 'browser', roomId });
+      },
+      browserClosed: (roomId, browsers) => {
+        if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? Math.max(0, this.ownRoomBrowsers - 1);
+        owner.close({ kind: 'browser', roomId });
+      },
+      roomUnknown: () => owner.roomUnknown(this),
+      // The room this instance was refused is free again (its first claimant left): claim it now,
+      // without waiting for Entry HW to send the roomId again (issue 20).
+      roomFree: (roomId) => {
+        if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
+      },
+      claimRefused: (refusal) => {
+        this.ownRoomBrowsers = 0; // the host no longer reports this room's browsers to us
+        owner.problem(this, { code: 'ROOM_CLAIMED', message: refusal.message }, refusal.roomId);
+      },
+      lost: (reason) => {
+        if (!this.joined) return;
+        this.joined = false;
+        lost(reason);
+      },
     });
   }
 
@@ -62,7 +71,7 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
 
   /**
    * Connects to the host and sends the claim read at that moment; rejects when it cannot.
-   * After it resolves, losing the host emits `lost` once.
+   * After it resolves, losing the host calls the constructor's `lost` once.
    *
    * @example
    * await role.join(() => (roomId ? { roomId } : undefined));
@@ -73,7 +82,7 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
       this.roomId = current?.roomId;
       return current;
     });
-    this.link.once('lost', (reason) => this.emit('lost', reason));
+    this.joined = true;
   }
 
   deliver(value: unknown, queuedMs?: number): boolean {
@@ -106,7 +115,7 @@ export class PeerRole extends EventEmitter<RoleEvents> implements Role {
     return {
       browsers: 0,
       peers: 0,
-      listeners: listenerTotal(this) + listenerTotal(this.link),
+      listeners: this.link.listenerCount(),
       hub: null,
       pairings: null,
     };

@@ -1,16 +1,17 @@
 // EntryServer: the whole server as an in-process object, with the original's library API
 // (docs/PROTOCOL.md §8). It takes the parent's commands, hands parent values to the role the
-// election settled on (election/election-runner.ts) or queues them while between hosts, turns role
-// events into its own, and reports modes, status and diagnostics. main.ts adapts it to IPC;
+// election settled on (election/election-runner.ts) or queues them while between hosts, is the owner
+// every role reports to by direct calls (RoleOwner) and turns those reports into its own public
+// events, and reports modes, status and diagnostics. main.ts adapts it to IPC;
 // entry-offline can construct it directly.
 import { EventEmitter } from 'node:events';
 import { DEFAULT_PORT, LISTEN_HOST } from '../config';
-import type { Role } from '../contracts/role';
+import type { Role, RoleOwner } from '../contracts/role';
 import type { LoadedCertificate } from '../crypto/certificates';
 import { Diagnostics } from '../diagnostics/diagnostics';
 import { recordProblems } from '../diagnostics/problems';
 import type { DiagnosticsSource, ServerFacts } from '../diagnostics/snapshot';
-import { type ActiveRole, ElectionRunner, type HostTurn } from '../election/election-runner';
+import { ElectionRunner, type HostTurn } from '../election/election-runner';
 import type { HostRoleOptions } from '../host/host-role';
 import type { StatusBody } from '../host/listener/http-routes';
 import {
@@ -69,10 +70,39 @@ export class EntryServer
     runningModeChanged: (mode) => this.emit('runningModeChanged', mode),
     cloudModeChanged: (mode) => this.emit('cloudModeChanged', mode),
   });
+  /** The role `refusedRoom` and `roomUnknownTold` are about: a new role starts them afresh. */
+  private reportingRole: Role | undefined;
   /** The last roomId whose claim the current host refused, so ROOM_CLAIMED is reported once per role. */
   private refusedRoom: string | undefined;
   /** ROOM_UNKNOWN was told for the current role. */
   private roomUnknownTold = false;
+  /** What every role reports to (given to each role when it is created, through the election). */
+  private readonly roleOwner: RoleOwner = {
+    data: (value) => this.emit('data', value),
+    connection: (info) => {
+      this.activity.connected(this.modes.cloudMode === CloudMode.cloud);
+      this.emit('connection', info);
+    },
+    close: (info) => {
+      this.activity.closed(this.modes.cloudMode === CloudMode.cloud);
+      this.emit('close', info.roomId);
+    },
+    cloudModeChanged: (role) => {
+      this.modes.set(this.runningModeOf(role), role.cloudMode);
+      this.tellIfRoomUnknown(role);
+    },
+    // With pairing by OS session, the host tells an instance without a room when a tab no one
+    // serves may be its student's (no alarm while its tab is about to be paired).
+    roomUnknown: (role) => {
+      if (this.sessions !== undefined && this.ownRoomId === undefined) this.tellRoomUnknown(role);
+    },
+    problem: (role, info, roomId) => {
+      this.reportsOf(role);
+      if (roomId === this.refusedRoom) return;
+      this.refusedRoom = roomId;
+      this.report(info);
+    },
+  };
   /** The OS-session lookup when tabs are paired by session (issue 21), else undefined. */
   private readonly sessions: SessionLookup | undefined;
   /** This instance's own OS session, once known (sent by a peer with its reports). */
@@ -108,7 +138,7 @@ export class EntryServer
       logger: this.logger,
       hostOptions: (turn) => this.hostOptions(turn),
       roomId: () => this.ownRoomId,
-      took: (role) => this.listenTo(role),
+      owner: this.roleOwner,
       settled: (role) => this.settleRole(role),
       report: (info) => this.report(info),
     });
@@ -259,7 +289,7 @@ export class EntryServer
   }
 
   /** Everything a hosting turn needs; the election adds what one turn hands the next. */
-  private hostOptions(turn: HostTurn): HostRoleOptions {
+  private hostOptions(turn: HostTurn): Omit<HostRoleOptions, 'owner'> {
     return {
       ...this.options,
       ...turn,
@@ -277,50 +307,30 @@ export class EntryServer
     };
   }
 
-  /** Turns a role's events into this server's (and the activity log's). */
-  private listenTo(role: ActiveRole): void {
-    // ROOM_CLAIMED is told once per room and role, ROOM_UNKNOWN once per role: a new host decides
-    // the claims anew.
+  /**
+   * ROOM_CLAIMED is told once per room and role, ROOM_UNKNOWN once per role: a new host decides
+   * the claims anew, so what was told for the previous role is forgotten when another role reports.
+   */
+  private reportsOf(role: Role): void {
+    if (role === this.reportingRole) return;
+    this.reportingRole = role;
     this.refusedRoom = undefined;
     this.roomUnknownTold = false;
-    role.on('data', (value) => this.emit('data', value));
-    role.on('connection', (info) => {
-      this.activity.connected(this.modes.cloudMode === CloudMode.cloud);
-      this.emit('connection', info);
-    });
-    role.on('close', (info) => {
-      this.activity.closed(this.modes.cloudMode === CloudMode.cloud);
-      this.emit('close', info.roomId);
-    });
-    role.on('cloudModeChanged', (mode) => {
-      this.modes.set(this.runningModeOf(role), mode);
-      this.tellIfRoomUnknown(role);
-    });
-    // With pairing by OS session, the host tells an instance without a room when a tab no one
-    // serves may be its student's (no alarm while its tab is about to be paired).
-    role.on('roomUnknown', () => {
-      if (this.sessions !== undefined && this.ownRoomId === undefined) this.tellRoomUnknown();
-    });
-    role.shareOwnSession(this.ownSession);
-    role.on('problem', (info, roomId) => {
-      if (roomId === this.refusedRoom) return;
-      this.refusedRoom = roomId;
-      this.report(info);
-    });
   }
 
   /**
    * Without pairing by OS session: tells the parent, once per role, that this instance serves no
    * browser because rooms decide routing and its parent never sent a roomId (the real Entry HW
    * sends none on a first launch; docs/PROTOCOL.md §4, "Which room is mine"). With pairing, the
-   * host decides when (the role's `roomUnknown`).
+   * host decides when (the role calls `roomUnknown`).
    */
   private tellIfRoomUnknown(role: Role): void {
     if (this.sessions !== undefined || !withoutRoom(this.ownRoomId, role.routesByRoom)) return;
-    this.tellRoomUnknown();
+    this.tellRoomUnknown(role);
   }
 
-  private tellRoomUnknown(): void {
+  private tellRoomUnknown(role: Role): void {
+    this.reportsOf(role);
     if (this.roomUnknownTold) return;
     this.roomUnknownTold = true;
     this.report({
@@ -336,6 +346,7 @@ export class EntryServer
 
   /** The election settled on a role (`becomeHost` / `becomePeer`): report it, hand it the outbox. */
   private settleRole(role: Role): void {
+    role.shareOwnSession(this.ownSession);
     this.modes.set(this.runningModeOf(role), role.cloudMode);
     this.tellIfRoomUnknown(role);
     role.shareDeviceReport(this.activity.deviceReport());

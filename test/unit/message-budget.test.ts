@@ -170,7 +170,7 @@ describe('a peer diagnostics report', () => {
     const hub = {
       becameCloud() {},
       peerCount: () => 1,
-      events: new EventEmitter(),
+      owner: { peerCountChanged() {} },
       guard: (_what: string, run: () => void) => run(),
       pairings: { peerArrived() {}, peerReported() {} },
     } as unknown as HubContext;
