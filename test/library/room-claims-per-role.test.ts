@@ -3,11 +3,11 @@
 // host refuses it after a failover, whichever of the two peers wins the election.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { freePort } from '../../harness/server-process';
+import { sleep, until } from '../../harness/util';
 import { RunningMode } from '../../src/ipc/messages';
 import { EntryServer } from '../../src/server/entry-server';
 import { createLogger } from '../../src/util/log';
-import { freePort } from '../helpers/server-process';
-import { sleep, until } from '../support/util';
 
 test('ROOM_CLAIMED is told once per room and role, and again by a new host after a failover', async (t) => {
   const port = await freePort();
