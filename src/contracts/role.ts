@@ -3,10 +3,11 @@
 // server never asks which one it has to deliver, set a roomId, report or close; a role reports to
 // its owner (RoleOwner, EntryServer) by direct calls. Between roles (electing, joining, binding)
 // the server has none and queues parent values in its outbox.
-import type { HubFacts } from '../diagnostics/snapshot';
+
 import type { CloudModeValue, ConnectionInfo, ServerErrorInfo } from '../ipc/messages';
 import type { SessionIdentity } from '../os-session';
 import type { HubCounters } from '../util/debug-counters';
+import type { HubFacts } from './hub-facts';
 
 /**
  * What a role reports, called directly by the role (no events inside the server): EntryServer

@@ -5,10 +5,10 @@
 // on one side fails to compile on the other (test/types/socket-events.typecheck.ts).
 // `message` carries data both ways, for browsers and peers alike (docs/PROTOCOL.md §3-5).
 import type { Server } from 'socket.io';
-import type { PeerReport } from '../diagnostics/peer-report';
 import type { SessionAnswer, SessionIdentity } from '../os-session';
 import type { RoomClaimRefusal } from '../routing/room-claims';
 import type { TabSession } from '../routing/session-pairing';
+import type { PeerReport } from './peer-report';
 
 /** Peer → host: the roomId this peer serves (a string or `{ roomId }`; compat). */
 export const MATCH_TARGET_EVENT = 'matchTarget';
@@ -75,7 +75,7 @@ export interface RoomClaimRefusedValue {
 
 /**
  * Peer → host (extension): what this instance's Entry HW reported about its device, so the host's
- * diagnostics page shows the whole classroom (diagnostics/peer-report.ts PeerReport). Sent after
+ * diagnostics page shows the whole classroom (contracts/peer-report.ts PeerReport). Sent after
  * each (re)connection and on each change. Hosts of the original server ignore it.
  */
 export const DIAGNOSTICS_REPORT_EVENT = 'diagnosticsReport';
@@ -103,7 +103,7 @@ export interface PeerToHostEvents {
   /** A send of the peer's parent, already wrapped, for the browsers of the peer's room. */
   message: (payload: DataPayload, meta?: ForwardMeta) => void;
   [MATCH_TARGET_EVENT]: (claim: MatchTargetValue) => void;
-  /** diagnostics/peer-report.ts `PeerReport`, unchecked until the host parses it on arrival. */
+  /** contracts/peer-report.ts `PeerReport`, unchecked until the host parses it on arrival. */
   [DIAGNOSTICS_REPORT_EVENT]: (report: unknown) => void;
 }
 

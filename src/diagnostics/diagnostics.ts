@@ -6,12 +6,12 @@
 // navigation to the page, issue 20), never with a CORS grant.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeviceReport, PeerReport } from '../contracts/peer-report';
 import { isHostAllowed } from '../policy/request-policy';
 import type { LogFileView } from '../util/log-file';
 import { DnsChecker, type Resolver } from './checks';
 import { localPrivateFacts, scrubText, truncate } from './mask';
 import { renderPage } from './page';
-import type { DeviceReport, PeerReport } from './peer-report';
 import { ProblemLog } from './problems';
 import { RoomStats } from './room-stats';
 import {

@@ -3,11 +3,12 @@
 // loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
 // home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
+import type { HubFacts } from '../contracts/hub-facts';
+import { type DeviceReport, emptyPeerReport, type PeerReport } from '../contracts/peer-report';
 import { routeBrowserMessage, withoutRoom } from '../routing/host-routing';
-import type { PairingGap, RoomPairing } from '../routing/session-pairing';
+import type { PairingGap } from '../routing/session-pairing';
 import { type CheckResult, checkCertificate, checkPort, type DnsChecker } from './checks';
 import { maskRoomId } from './mask';
-import { type DeviceReport, emptyPeerReport, type PeerReport } from './peer-report';
 import type { Problem, Refusals } from './problems';
 import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
 
@@ -21,32 +22,6 @@ import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
  * TLS handshakes, …): that is counted by kind in the new `refusals`; a problem has a `count`.
  */
 export const SCHEMA_VERSION = 3;
-
-/** The host's socket table, as far as the diagnostics need it (HostHub.diagnosticsFacts). */
-export interface HubFacts {
-  /** Whether routing goes by room (docs/PROTOCOL.md §4). */
-  cloud: boolean;
-  ownRoomId: string | undefined;
-  /** The roomId of every connected browser (undefined: it gave none). */
-  browsers: (string | undefined)[];
-  /**
-   * `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet);
-   * `pairedRooms`: the rooms paired with it by OS session (issue 21).
-   */
-  peers: {
-    roomId: string | undefined;
-    askedRoomId?: string;
-    /** Its last diagnostics report, parsed on arrival (undefined: none yet). */
-    report: PeerReport | undefined;
-    pairedRooms?: readonly string[];
-  }[];
-  /** Rooms paired with the host by OS session (issue 21). */
-  hostPairedRooms?: readonly string[];
-  /** Messages held for a reconnecting browser of this room (undefined: browsers no instance claims). */
-  held(roomId: string | undefined): number;
-  /** How a room with tabs is paired (issue 21; absent: nothing is paired by OS session). */
-  pairing?: (roomId: string) => RoomPairing | undefined;
-}
 
 /** What only the server object knows. */
 export interface ServerFacts {

@@ -8,6 +8,7 @@
 // hear goes to the hub's owner (HostRole) by direct calls.
 import type { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
+import type { HubFacts } from '../contracts/hub-facts';
 import {
   type HostServer,
   ROOM_CLOSE_EVENT,
@@ -16,7 +17,6 @@ import {
   ROOM_UNKNOWN_EVENT,
 } from '../contracts/socket-events';
 import type { RoomStats } from '../diagnostics/room-stats';
-import type { HubFacts } from '../diagnostics/snapshot';
 import type { SessionLookup } from '../os-session';
 import { SOCKET_IO_PATH } from '../policy/request-policy';
 import { ALL_BROWSERS, type RoutingSnapshot, routeParentSend, sendTargets } from '../routing/host-routing';

@@ -4,9 +4,10 @@
 // require() only once this instance has won an election (election/start-role.ts), so a peer never
 // loads the socket.io server, the listener, routing or the mailbox (docs/BENCHMARKS.md, memory
 // per seat).
+
+import type { HubFacts } from '../contracts/hub-facts';
 import type { Role, RoleOwner, RoleStatus } from '../contracts/role';
 import type { LoadedCertificate } from '../crypto/certificates';
-import type { HubFacts } from '../diagnostics/snapshot';
 import { CloudMode, type CloudModeValue } from '../ipc/messages';
 import { HostHub, type HostHubOptions } from './host-hub';
 import { HostListener, type HostListenerOptions } from './listener/host-listener';

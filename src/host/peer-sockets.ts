@@ -4,12 +4,12 @@
 
 import { queuedMsOf } from '../contracts/forward-meta';
 import { type ParsedMatchTarget, parseMatchTarget } from '../contracts/match-target';
+import { parsePeerReport } from '../contracts/peer-report';
 import {
   DIAGNOSTICS_REPORT_EVENT,
   MATCH_TARGET_EVENT,
   ROOM_CONNECTION_EVENT,
 } from '../contracts/socket-events';
-import { parsePeerReport } from '../diagnostics/peer-report';
 import { routePeerMessage } from '../routing/host-routing';
 import { clip } from '../util/log';
 import { ALL_PEERS, type HubContext } from './hub-context';

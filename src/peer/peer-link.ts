@@ -3,6 +3,7 @@
 // one connection; what the host sends goes to the link's handler (PeerRole) by direct calls, and
 // when the connection is lost the election decides what comes next.
 import { io, type Socket } from 'socket.io-client';
+import { parseRoomBrowsers, parseRoomClaimRefused, parseRoomFree } from '../contracts/host-values';
 import {
   type DataPayload,
   DIAGNOSTICS_REPORT_EVENT,
@@ -17,9 +18,7 @@ import {
   ROOM_UNKNOWN_EVENT,
   type RoomClaimRefusedValue,
 } from '../contracts/socket-events';
-import { isValidRoomId } from '../ipc/messages';
 import type { SessionIdentity } from '../os-session';
-import type { RoomClaimRefusal } from '../routing/room-claims';
 
 /** The peer's end of the connection, typed with the same event maps as the host's server. */
 export type PeerSocket = Socket<HostToPeerEvents, PeerToHostEvents>;
@@ -54,10 +53,6 @@ const SOCKET_EVENTS = [
   ROOM_FREE_EVENT,
   ROOM_UNKNOWN_EVENT,
 ] as const;
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
-}
 
 /**
  * Connection from a peer to the host.
@@ -110,26 +105,22 @@ export class PeerLink {
         reject(error);
       });
       socket.on('message', (value) => this.handler.data(value));
-      // What a host sends is checked all the same: it may be another version.
+      // What a host sends is parsed all the same (contracts/host-values.ts): it may be another version.
       socket.on(ROOM_CONNECTION_EVENT, (roomId, browsers) => {
-        if (isValidRoomId(roomId)) this.handler.browserConnected(roomId, count(browsers));
+        const room = parseRoomBrowsers(roomId, browsers);
+        if (room) this.handler.browserConnected(room.roomId, room.browsers);
       });
       socket.on(ROOM_CLOSE_EVENT, (roomId, browsers) => {
-        if (isValidRoomId(roomId)) this.handler.browserClosed(roomId, count(browsers));
+        const room = parseRoomBrowsers(roomId, browsers);
+        if (room) this.handler.browserClosed(room.roomId, room.browsers);
       });
       socket.on(ROOM_CLAIM_REFUSED_EVENT, (value) => {
-        const refusal = value as Partial<RoomClaimRefusedValue> | null;
-        if (typeof refusal !== 'object' || refusal === null || !isValidRoomId(refusal.roomId)) return;
-        const reasons: RoomClaimRefusal[] = ['host-room', 'too-many-claims', 'host-full'];
-        const reason = reasons.find((r) => r === refusal.reason) ?? 'held-by-another-peer';
-        this.handler.claimRefused({
-          roomId: refusal.roomId,
-          reason,
-          message: typeof refusal.message === 'string' ? refusal.message.slice(0, 300) : 'room claimed',
-        });
+        const refusal = parseRoomClaimRefused(value);
+        if (refusal) this.handler.claimRefused(refusal);
       });
       socket.on(ROOM_FREE_EVENT, (roomId) => {
-        if (isValidRoomId(roomId)) this.handler.roomFree(roomId);
+        const free = parseRoomFree(roomId);
+        if (free !== undefined) this.handler.roomFree(free);
       });
       socket.on(ROOM_UNKNOWN_EVENT, () => this.handler.roomUnknown());
     });

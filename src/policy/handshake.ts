@@ -2,8 +2,8 @@
 // a peer instance (cloud PC mode) or someone to refuse. Pure: used by allowRequest and by the
 // connection handler, testable without sockets. docs/PROTOCOL.md §4, §5, §9.
 
+import { parseHandshakeQuery } from '../contracts/handshake-query';
 import { clip } from '../util/log';
-import { parseHandshakeQuery } from './handshake-query';
 import { checkSocketOrigin } from './origin-policy';
 
 export type HandshakeDecision =

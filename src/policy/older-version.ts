@@ -2,7 +2,7 @@
 // socket.io-client 2.3 defaults (Engine.IO 3, polling first, no Origin), which this version's
 // hosts refuse, and its own host (TLS only, `hello entry` on every path) cannot take this
 // version's peers. Both sides recognise the other and say so instead of failing silently.
-import { parseHandshakeQuery } from './handshake-query';
+import { parseHandshakeQuery } from '../contracts/handshake-query';
 
 /** The log line a host writes (once) when an older instance tries to join it. */
 export const OLDER_SERVER_JOIN_MESSAGE =

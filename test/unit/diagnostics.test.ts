@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { HubFacts } from '../../src/contracts/hub-facts';
+import { parsePeerReport } from '../../src/contracts/peer-report';
 import {
   CERTIFICATE_NAMES,
   checkCertificate,
@@ -14,10 +16,9 @@ import {
 } from '../../src/diagnostics/checks';
 import { escapeHtml, jsonForScript, maskRoomId, scrubText, truncate } from '../../src/diagnostics/mask';
 import { renderPage } from '../../src/diagnostics/page';
-import { parsePeerReport } from '../../src/diagnostics/peer-report';
 import { MAX_PROBLEMS, ProblemLog, recordProblems } from '../../src/diagnostics/problems';
 import { RoomStats, type RoomTraffic } from '../../src/diagnostics/room-stats';
-import { buildRoomRows, type HubFacts, type RoomRow, type RoomState } from '../../src/diagnostics/snapshot';
+import { buildRoomRows, type RoomRow, type RoomState } from '../../src/diagnostics/snapshot';
 import { pickLanguage, TEXTS } from '../../src/diagnostics/texts';
 import { isHostAllowed as isDiagnosticsHostAllowed } from '../../src/policy/request-policy';
 import { FakeLogger } from '../helpers/fake-logger';

@@ -2,8 +2,8 @@
 // allowed sites, look-alikes, missing or null Origin, peers only over WebSocket without Origin.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { queryParam } from '../../src/contracts/handshake-query';
 import { classifyHandshake } from '../../src/policy/handshake';
-import { queryParam } from '../../src/policy/handshake-query';
 import {
   checkSocketOrigin,
   isOriginAllowed,

@@ -1,8 +1,9 @@
 // Wire values parsed once at the edge: the one guard for values from outside (src/util/wire.ts),
-// the handshake query (policy/handshake-query.ts) and what a host sends to a peer
+// the handshake query (contracts/handshake-query.ts) and what a host sends to a peer
 // (contracts/host-values.ts, the rules src/peer/peer-link.ts applies on arrival).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseHandshakeQuery } from '../../src/contracts/handshake-query';
 import {
   browserCount,
   MAX_REFUSAL_MESSAGE,
@@ -11,7 +12,6 @@ import {
   parseRoomFree,
 } from '../../src/contracts/host-values';
 import { MAX_ROOM_ID_LENGTH } from '../../src/ipc/messages';
-import { parseHandshakeQuery } from '../../src/policy/handshake-query';
 import { asRecord, positiveOrZero } from '../../src/util/wire';
 
 describe('wire values', () => {
