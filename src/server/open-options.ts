@@ -2,6 +2,7 @@
 // nothing, "production" / "development" (Entry HW), a telemetry URL (entry-offline over IPC),
 // (offlineVersion, url) (entry-offline in-process), or an options object.
 import type { OpenOptions } from '../ipc/messages';
+import { asRecord } from '../util/wire';
 
 /** True for an absolute http:// or https:// URL. */
 export function isHttpUrl(value: unknown): value is string {
@@ -27,8 +28,8 @@ const MODE_NAMES = new Set(['production', 'development']);
  */
 export function normalizeOpenArguments(first?: unknown, second?: unknown): OpenOptions {
   const options: OpenOptions = {};
-  if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
-    const raw = first as Record<string, unknown>;
+  const raw = asRecord(first);
+  if (raw !== undefined) {
     if (isHttpUrl(raw.telemetryUrl)) options.telemetryUrl = raw.telemetryUrl;
     if (typeof raw.offlineVersion === 'string') options.offlineVersion = raw.offlineVersion;
     if (Array.isArray(raw.allowedOrigins)) {
