@@ -167,7 +167,7 @@ export interface Heard {
   roomId?: string;
   /** error: its code. */
   code?: 'ROOM_UNKNOWN' | 'ROOM_CLAIMED';
-  /** The instance's role turn (EntryServer.listenTo) when it heard it. */
+  /** The instance's role turn (EntryServer.reportsOf: a new role reports) when it heard it. */
   turn: number;
   /** The parent's roomId (the contract record) when it heard it. */
   parentRoomId: string | undefined;
@@ -197,7 +197,7 @@ export interface ModelInstance {
   hostLoss: HostLossRecord;
   /** ElectionRunner.everCloud: it was a peer (as a host it routes by room from the start). */
   wasPeer: boolean;
-  /** EntryServer.listenTo calls: one per role taken. */
+  /** EntryServer.reportsOf: one turn per role that reports. */
   turn: number;
   /** EntryServer.roomUnknownTold. */
   roomUnknownTold: boolean;
@@ -476,8 +476,8 @@ export class ClassroomModel {
     }
   }
 
-  /** EntryServer.listenTo: a role is taken. */
-  private listenTo(inst: ModelInstance): void {
+  /** EntryServer.reportsOf: a new role reports (its per-role state starts afresh). */
+  private newTurn(inst: ModelInstance): void {
     inst.turn += 1;
     inst.refusedRoom = undefined;
     inst.roomUnknownTold = false;
@@ -491,7 +491,7 @@ export class ClassroomModel {
       hub.departures.left(roomId, leftAt);
     this.hub = hub;
     inst.state = 'host';
-    this.listenTo(inst);
+    this.newTurn(inst);
     inst.hostLoss.forget();
     this.settle(inst);
   }
@@ -510,7 +510,7 @@ export class ClassroomModel {
     // PeerRole: a new link; its room's browser count starts at none.
     inst.state = 'peer';
     inst.ownRoomBrowsers = 0;
-    this.listenTo(inst);
+    this.newTurn(inst);
     // The host side: wirePeer.
     hub.peerRoom.set(inst.id, undefined);
     this.becameCloud(hub, host);
