@@ -97,7 +97,7 @@ function main(): void {
     return;
   }
   const problems = new ProblemLog();
-  // Every line goes to the console (Entry HW's log) and to the log file (issue 18, item 9); a
+  // Every line goes to the console (Entry HW's log) and to the log file; a
   // console that fails is left alone (item 10), a file that fails is retried: neither stops us.
   const early: string[] = [];
   let warnLater: ((message: string) => void) | undefined; // the logger, once it exists
