@@ -1,4 +1,4 @@
-// The log file (issue 18, item 9) on a real temporary folder: it rotates at its bound, a folder
+// The log file on a real temporary folder: it rotates at its bound, a folder
 // never holds more than its slots allow, copies in one folder take separate slots, a stale lock
 // is taken over, an unwritable folder or a full disk (ENOSPC through the fs seam) never throws
 // and is retried, a deleted folder is made again, and tail reads the last lines back. Also the

@@ -1,4 +1,4 @@
-// THIRD_PARTY_NOTICES.txt (issue 18, item 1): every package whose code is in dist/main.cjs or
+// THIRD_PARTY_NOTICES.txt: every package whose code is in dist/main.cjs or
 // dist/index.cjs has its notice, with its own license text. The list of bundled packages is read
 // here from the bundles themselves (esbuild marks each module with a `// node_modules/<pkg>/...`
 // comment), not from the generator, so a package the generator misses fails this test. The
