@@ -98,7 +98,7 @@ function main(): void {
   }
   const problems = new ProblemLog();
   // Every line goes to the console (Entry HW's log) and to the log file; a
-  // console that fails is left alone (item 10), a file that fails is retried: neither stops us.
+  // console that fails is left alone, a file that fails is retried: neither stops us.
   const early: string[] = [];
   let warnLater: ((message: string) => void) | undefined; // the logger, once it exists
   const warn = (message: string): void => (warnLater ? warnLater(message) : void early.push(message));

@@ -1,7 +1,7 @@
-// The support bundle: builds the versioned `schema: 2` JSON behind `GET /diagnostics.json`
-// and the page, from a narrow DiagnosticsSource the server implements. Only masked roomIds,
-// loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
-// home path, MAC, other IP address or message contents.
+// The support bundle: builds the versioned JSON (`schema`, SCHEMA_VERSION below) behind
+// `GET /diagnostics.json` and the page, from a narrow DiagnosticsSource the server implements.
+// Only masked roomIds, loopback addresses and scrubbed, truncated log text leave this module: no
+// host name, user name, home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
 import type { HubFacts } from '../contracts/hub-facts';
 import { type DeviceReport, emptyPeerReport, type PeerReport } from '../contracts/peer-report';

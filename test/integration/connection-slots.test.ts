@@ -45,7 +45,7 @@ function collect(socket: Socket): () => string {
   return () => text;
 }
 
-describe('connection slots: the numbers of the issue (cap 1000, default deadlines)', () => {
+describe('connection slots at full scale (cap 1000, default deadlines)', () => {
   const started = startServerForSuite({ name: 'slots' });
 
   it('two LNA-blocked pages (940 silent sockets) and 60 slow ones fill the cap: the Entry tab still gets in, the silent ones close within the short deadline', async () => {

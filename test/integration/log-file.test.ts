@@ -231,7 +231,7 @@ describe('log file', () => {
   });
 });
 
-describe('broken stdout (item 10)', () => {
+describe('broken stdout', () => {
   it('a stdout the reader closed: no fatal path, the server answers /status and IPC, the file says so', async () => {
     const directory = freshFolder();
     const server = await start({ env: { ENTRY_HW_LOG_DIR: directory }, pipeStdout: true });

@@ -44,7 +44,7 @@ describe('THIRD_PARTY_NOTICES.txt of the bundle', () => {
     ]);
   });
 
-  it('the bundles hold the packages the issue names (the path comments are read right)', () => {
+  it('the bundles hold socket.io, engine.io, ws and their clients (the path comments are read right)', () => {
     for (const name of ['socket.io', 'engine.io', 'ws', 'socket.io-client', 'engine.io-client']) {
       assert.ok(bundled.has(name), `${name} not found in the bundles: ${[...bundled]}`);
     }

@@ -75,7 +75,7 @@ describe('workflow lint (actionlint)', () => {
 });
 
 describe('the release workflow', () => {
-  it('runs the executable, integration and cloud suites on every native runner the issue names', () => {
+  it('runs the executable, integration and cloud suites on every native runner (Windows x64 and x86, macOS x64 and arm64)', () => {
     assert.match(release, /SUITES: test\/executable test\/integration test\/cloud/);
     assert.match(release, /ENTRY_HW_TEST_BIN: .*\n\s+run: node scripts\/test\.mjs \$SUITES/);
     const runs: Array<[string, string]> = [
