@@ -294,7 +294,7 @@ const ROOM_UNKNOWN_WITHOUT_CLOUD: HubRules = { ...CODE_RULES, withoutRoom: (own)
 const ROOM_UNKNOWN_EVERY_TIME: HubRules = { ...CODE_RULES, roomUnknownOncePerTurn: false };
 /** ROOM_UNKNOWN never told. */
 const ROOM_UNKNOWN_NEVER: HubRules = { ...CODE_RULES, withoutRoom: () => false };
-/** The old claim rule: every claim taken, replacing whoever held the room. */
+/** The claim rule before room claims: every claim taken, replacing whoever held the room. */
 const TAKE_EVERY_CLAIM: HubRules = { ...CODE_RULES, claim: () => ({ grant: true, renewed: false }) };
 
 /** The first violation of `check` along the steps, or undefined. */
@@ -491,7 +491,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     );
   });
 
-  it('a second claim of a room taken from its first claimant is caught (the old claim rule)', () => {
+  it('a second claim of a room taken from its first claimant is caught (the claim rule before room claims)', () => {
     catches(
       TAKE_EVERY_CLAIM,
       checkClaims,
