@@ -1,4 +1,4 @@
-// Cloud PC mode failover benchmark (issue 3). Not a test: it measures and prints a Markdown table.
+// Failover benchmark (docs/PROTOCOL.md §5). Not a test: it measures and prints a Markdown table.
 //
 //   npm run bench:failover                      # sizes 2,5,20; 5 repetitions per size and kill method
 //   node --import tsx bench/failover.ts --sizes 2,5,20 --reps 5 --methods sigkill,disconnect

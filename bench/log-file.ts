@@ -1,4 +1,4 @@
-// Cost of the log file (issue 18, item 9): each line is one synchronous append, so what matters is
+// Cost of the log file: each line is one synchronous append, so what matters is
 // how long one write holds the event loop, rotation included. Writes `lines` warning-sized lines
 // (150 bytes) into a temporary folder with the real 1 MiB bound and reports the time per line and
 // its quantiles, then the time of tail(200) (what the diagnostics will read). For the choice of

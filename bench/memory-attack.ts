@@ -1,6 +1,6 @@
-// Memory with a ceiling (issue 20): the server's peak RSS under the large-message attacks of the
-// issue, while a tab of another room sends 60 messages a second and the parent counts how many
-// arrive. Each attack runs on a fresh server (`node dist/main.cjs`, or ENTRY_HW_TEST_BIN / --bin),
+// Memory with a ceiling (docs/SECURITY.md): the server's peak RSS under the large-message attacks
+// described there, while a tab of another room sends 60 messages a second and the parent counts
+// how many arrive. Each attack runs on a fresh server (`node dist/main.cjs`, or ENTRY_HW_TEST_BIN / --bin),
 // and the peak is the kernel's high-water mark (VmHWM in /proc/PID/status), so nothing between two
 // samples is missed.
 //

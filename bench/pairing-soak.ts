@@ -1,4 +1,4 @@
-// Short soak of zero-click pairing (issue 21) with real OS users. Not a test: it measures and prints
+// Short soak of zero-click pairing with real OS users. Not a test: it measures and prints
 // Markdown. Run as root on Linux (it creates the users and removes them):
 //
 //   node --no-experimental-websocket --import tsx bench/pairing-soak.ts [--students 3] [--seconds 120]

@@ -1,6 +1,6 @@
-// Soak benchmark (issue 12): a cloud PC classroom under random host kills, peer replacements, tab
-// reloads and parent restarts, and new students whose Entry HW gets its roomId late or never
-// (issue 17), at the real rates. Not a test: it writes a JSON result, an SVG plot
+// Soak benchmark: a cloud PC classroom under random host kills, peer replacements, tab
+// reloads and parent restarts, and new students whose Entry HW gets its roomId late or never,
+// at the real rates. Not a test: it writes a JSON result, an SVG plot
 // and docs/RELIABILITY.md's generated section. The engine is harness/soak/ (shared with
 // test/cloud/soak.test.ts); the report is bench/soak-report.ts.
 //

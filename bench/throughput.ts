@@ -37,7 +37,7 @@
 //
 // --compare-program PATH: the same, but the second single server is another program (an executable
 // or a `#!/bin/sh exec node x.cjs "$@"` wrapper, e.g. main's build), to compare two builds in one run.
-// Every server runs with ENTRY_HW_SESSION_PAIRING=on, as shipped (issue 21: the lookups included).
+// Every server runs with ENTRY_HW_SESSION_PAIRING=on, as shipped (the OS-session lookups included).
 //
 // --compare-room-stats: the second path is not the cloud pair but another single server started
 // with ENTRY_HW_ROOM_STATS=off (no per-room counting for the diagnostics page), so every table

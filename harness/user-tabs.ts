@@ -1,4 +1,4 @@
-// Students played by real OS users (issue 21): each student's tab is an entryjs-like process run as
+// Students played by real OS users: each student's tab is an entryjs-like process run as
 // that student's user (harness/user-tab.cjs), so the host's OS-session lookup sees the true
 // owner of its connection, as on a cloud PC; with the student's instance (CloudCluster.start with
 // `user`), one exchange checks that everything reached its own student and nothing crossed.

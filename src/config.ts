@@ -12,13 +12,13 @@ export const TCP_SERVER_OPTIONS = { pauseOnConnect: true, noDelay: true } as con
 /** Largest accepted socket.io message from a client, in bytes: 100 MB, as the original (compat). */
 export const MAX_PAYLOAD_BYTES = 100_000_000;
 /**
- * Largest message from a connection without an Origin (a peer, a local program; issue 20): a
+ * Largest message from a connection without an Origin (a peer, a local program): a
  * peer forwards its Entry HW's device data (a few hundred bytes a frame) and small reports.
  */
 export const MAX_LOCAL_PAYLOAD_BYTES = 4 * 1024 * 1024;
 /**
  * Bytes of client messages in flight (being received, parsed, handed on) across all connections
- * beyond which a new large message is refused and its sender closed (issue 20). One 100 MB
+ * beyond which a new large message is refused and its sender closed. One 100 MB
  * message always fits.
  */
 export const INFLIGHT_BUDGET_BYTES = 128 * 1024 * 1024;
@@ -41,7 +41,7 @@ export interface EnvironmentSettings {
   allowedOrigins: string[];
   /**
    * ENTRY_HW_SESSION_PAIRING: `off` pairs no tab by OS session (only by the roomId Entry HW gives,
-   * as before issue 21): for a PC whose students share one OS account, or to rule pairing out.
+   * as before pairing existed): for a PC whose students share one OS account, or to rule pairing out.
    */
   sessionPairing: boolean;
 }
@@ -54,7 +54,7 @@ export function splitList(value: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-/** A numeric setting's bounds (issue 20): a value outside is clamped, with one warning at start. */
+/** A numeric setting's bounds: a value outside is clamped, with one warning at start. */
 export interface SettingRange {
   min: number;
   max: number;

@@ -97,8 +97,8 @@ function main(): void {
     return;
   }
   const problems = new ProblemLog();
-  // Every line goes to the console (Entry HW's log) and to the log file (issue 18, item 9); a
-  // console that fails is left alone (item 10), a file that fails is retried: neither stops us.
+  // Every line goes to the console (Entry HW's log) and to the log file; a
+  // console that fails is left alone, a file that fails is retried: neither stops us.
   const early: string[] = [];
   let warnLater: ((message: string) => void) | undefined; // the logger, once it exists
   const warn = (message: string): void => (warnLater ? warnLater(message) : void early.push(message));

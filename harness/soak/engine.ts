@@ -1,4 +1,4 @@
-// The soak engine (issue 12), shared by `npm run soak` (bench/soak.ts, 30 instances for 30 min)
+// The soak engine, shared by `npm run soak` (bench/soak.ts, 30 instances for 30 min)
 // and the short soak in the test suite (test/cloud/soak.test.ts). It runs a cloud PC classroom on
 // one free port: N server processes, each with its own parent (this process, through
 // CloudCluster) and roomId, and one browser per room that behaves like entryjs. Every message is

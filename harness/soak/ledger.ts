@@ -2,7 +2,7 @@
 // where each one arrived (delivered, late, twice, at the wrong room: misrouted), plus the raw record
 // of the run that report.ts analyses.
 //
-// Unserved messages (issue 17): while an instance has no roomId on a cloud PC it serves nobody. A
+// Unserved messages: while an instance has no roomId on a cloud PC it serves nobody. A
 // message its tab sends, or its parent sends, before the roomId is given (all of them, for a
 // student whose roomId never comes) is "unserved": it must reach no one, its own student's side
 // included. One that arrives anyway counts as misrouted: a parent message sent before the roomId

@@ -16,7 +16,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'lateRoomId',
   'neverRoomId',
 ];
-/** The kinds of issue 12's soak, where every Entry HW is told its roomId when it starts. */
+/** The kinds of the first soak (failover only), where every Entry HW is told its roomId when it starts. */
 export const FAILOVER_EVENT_KINDS: readonly EventKind[] = [
   'killHost',
   'killPeer',

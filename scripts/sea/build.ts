@@ -4,7 +4,7 @@
 // injection in one step, no postject). win-x86 (Node 22, which has no --build-sea): blob from its
 // own 32-bit node.exe under Wine with --experimental-sea-config, injected with postject. Every
 // blob is read back and refused unless its lengths have the runtime's pointer width
-// (scripts/sea/sea-blob.ts; a 64-bit Node's blob crashed the 32-bit runtime, issue 22).
+// (scripts/sea/sea-blob.ts; a 64-bit Node's blob crashed the 32-bit runtime under Wine).
 //
 // Usage: node --import tsx scripts/sea/build.ts [options]      (npm run build runs build:js first)
 //   --targets linux-x64,win-x64   subset (also ENTRY_HW_SEA_TARGETS); default: all five

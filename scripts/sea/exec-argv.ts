@@ -19,8 +19,8 @@ export const SEA_EXEC_ARGV: readonly string[] = [
   // kill 110 -> 45 KB with --single-threaded), no CPU cost measured at the real rates.
   '--max-opt=2',
   // OpenSSL reads the file OPENSSL_CONF names at start-up, and its `nodejs_conf` section can load
-  // a provider (a shared library of anyone's choosing) into this process, which holds the TLS key
-  // (issue 20). This option names a config instead, which is empty on every platform: on Windows
+  // a provider (a shared library of anyone's choosing) into this process, which holds the TLS key.
+  // This option names a config instead, which is empty on every platform: on Windows
   // the NUL device (`\\.\NUL`); elsewhere `/NUL`, a file in the root folder that only an
   // administrator could create and that does not exist (Node then reads no config).
   '--openssl-config=//./NUL',

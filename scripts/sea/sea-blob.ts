@@ -3,7 +3,7 @@
 // path, the script, the code cache, the assets, the Node options), and every length is written as
 // the size_t of the Node that MADE the blob: 8 bytes from a 64-bit Node, 4 from a 32-bit one. The
 // runtime reads them as its own size_t, so a 32-bit runtime given a 64-bit Node's blob reads wrong
-// lengths and crashes before the program starts (issue 22: the win-x86 executable did, under
+// lengths and crashes before the program starts (the win-x86 executable did, under
 // Wine). The build refuses such a blob (checkSeaBlobWidth); the tests read every built blob.
 import { BuildInputError } from './inputs';
 

@@ -13,7 +13,7 @@ export interface HubFacts {
   browsers: (string | undefined)[];
   /**
    * `roomId`: the room a peer holds; `askedRoomId`: the one it last asked for (undefined: none yet);
-   * `pairedRooms`: the rooms paired with it by OS session (issue 21).
+   * `pairedRooms`: the rooms paired with it by OS session.
    */
   peers: {
     roomId: string | undefined;
@@ -22,10 +22,10 @@ export interface HubFacts {
     report: PeerReport | undefined;
     pairedRooms?: readonly string[];
   }[];
-  /** Rooms paired with the host by OS session (issue 21). */
+  /** Rooms paired with the host by OS session. */
   hostPairedRooms?: readonly string[];
   /** Messages held for a reconnecting browser of this room (undefined: browsers no instance claims). */
   held(roomId: string | undefined): number;
-  /** How a room with tabs is paired (issue 21; absent: nothing is paired by OS session). */
+  /** How a room with tabs is paired (docs/PROTOCOL.md §4; absent: nothing is paired by OS session). */
   pairing?: (roomId: string) => RoomPairing | undefined;
 }

@@ -17,7 +17,7 @@ export interface DeviceReport {
 export interface PeerReport {
   version: string | undefined;
   device: DeviceReport | undefined;
-  /** The OS session the peer says it runs in (issue 21): only a cross-check of the host's lookup. */
+  /** The OS session the peer says it runs in: only a cross-check of the host's lookup. */
   session?: SessionIdentity;
 }
 

@@ -39,7 +39,7 @@ export interface RoleStatus {
   /** Listeners on the role's own emitters (a peer's socket to its host), for the leak counters. */
   listeners: number;
   hub: HubCounters | null;
-  /** Rooms with tabs by how they are served (a host's only; issue 21). */
+  /** Rooms with tabs by how they are served (a host's only). */
   pairings: { claimed: number; session: number; none: number } | null;
 }
 

@@ -53,7 +53,7 @@ export const ROOM_CLOSE_EVENT = 'roomClose';
 export const ROOM_CLAIM_REFUSED_EVENT = 'roomClaimRefused';
 
 /**
- * Host → peer (extension, issue 20): the room this peer asked for and was refused is free now (its
+ * Host → peer (extension): the room this peer asked for and was refused is free now (its
  * holder left or changed room, or the host's own room changed). The peer claims it again if it
  * still wants it; several refused peers may, and the first claim wins as always. Peers of the
  * original server ignore it.
@@ -61,7 +61,7 @@ export const ROOM_CLAIM_REFUSED_EVENT = 'roomClaimRefused';
 export const ROOM_FREE_EVENT = 'roomFree';
 
 /**
- * Host → peer (extension, issue 21): this peer has no room (neither claimed nor paired by OS
+ * Host → peer (extension): this peer has no room (neither claimed nor paired by OS
  * session) and a tab no instance serves may be its student's; its parent gets `error ROOM_UNKNOWN`.
  * Sent at most once per connection. Peers of earlier versions ignore it.
  */

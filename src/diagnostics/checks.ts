@@ -1,4 +1,4 @@
-// The server-side checks of the diagnostics page (issue 9): do the certificate's names resolve to
+// The server-side checks of the diagnostics page: do the certificate's names resolve to
 // this PC, is the certificate usable, who holds the port. Each returns a small language-neutral
 // result; texts.ts turns it into plain words and a fix. DNS goes through an injectable resolver
 // with a short timeout and is cached, so a page polling every second does not flood the resolver.

@@ -1,9 +1,9 @@
-// The diagnostics of one server instance (issue 9): owns the room counters, the recent problems,
+// The diagnostics of one server instance: owns the room counters, the recent problems,
 // the DNS checker and what this instance's Entry HW reported about its device, and answers
 // `GET /diagnostics` (the page) and `GET /diagnostics.json` (the support bundle).
 // Who may read them: only a request whose Host is a loopback name or one of the certificate's
 // names (against DNS rebinding), never a cross-site or same-site request (but a top-level
-// navigation to the page, issue 20), never with a CORS grant.
+// navigation to the page), never with a CORS grant.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceReport, PeerReport } from '../contracts/peer-report';
@@ -158,7 +158,7 @@ export class Diagnostics {
     // that serve these routes themselves (docs/PROTOCOL.md §9).
     if (!isHostAllowed(req.headers.host)) return refuse(403, 'forbidden host');
     // A page of another site (even playentry.org) may not read or even trigger these, with one
-    // exception (issue 20): a top-level navigation to the page, so that a link on playentry.org or
+    // exception: a top-level navigation to the page, so that a link on playentry.org or
     // a help desk's page opens it. The page holds no facts itself (it reads /diagnostics.json, a
     // same-origin request), cannot be framed, and a window that opened it cannot read it.
     const site = req.headers['sec-fetch-site'];

@@ -1,4 +1,4 @@
-// Privacy and escaping for the diagnostics page and bundle (issue 9): masks roomIds, removes what
+// Privacy and escaping for the diagnostics page and bundle: masks roomIds, removes what
 // identifies a child or a PC (host name, user name, home path, MAC and non-loopback IP addresses)
 // from free text, truncates attacker-supplied text, and escapes values for HTML and inline scripts.
 import { homedir, hostname, userInfo } from 'node:os';

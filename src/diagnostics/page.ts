@@ -1,4 +1,4 @@
-// The diagnostics page (issue 9): one self-contained HTML document with inline style and script
+// The diagnostics page: one self-contained HTML document with inline style and script
 // only (no external file, font or image; it works offline). The script polls /diagnostics.json
 // about once a second and keeps the last picture while no server answers (a failover), tries the
 // two addresses the Entry workspace uses, and writes every value with textContent, so nothing from

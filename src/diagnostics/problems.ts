@@ -1,6 +1,6 @@
-// The "recent problems" of the diagnostics page (issue 9): the last 50 warnings and errors, fed by
-// wrapping the program's logger, and apart from them the refused outside input, counted by kind
-// (issue 20): a flood of refused Hosts or Origins is one counted row and can never push the
+// The "recent problems" of the diagnostics page: the last 50 warnings and errors, fed by
+// wrapping the program's logger, and apart from them the refused outside input, counted by kind:
+// a flood of refused Hosts or Origins is one counted row and can never push the
 // genuine problems (claims, the connection cap, the certificate, unserved rooms, the port's
 // holder) out of the list. A line repeated is one entry with a count. Every line is scrubbed of
 // personal facts and truncated, so attacker-supplied text (an origin, an event name) is bounded.

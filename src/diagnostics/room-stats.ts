@@ -1,4 +1,4 @@
-// Per-room traffic counters for the diagnostics page (issue 9): messages each way, their rate over
+// Per-room traffic counters for the diagnostics page: messages each way, their rate over
 // the last few seconds, dropped messages by reason, and when the room's browser came and went.
 // Counting sits on the routing hot path, so one message costs a Map lookup, a clock read and an
 // increment in a fixed ring of per-second buckets: no allocation per message.

@@ -1,7 +1,7 @@
-// The support bundle (issue 9): builds the versioned `schema: 2` JSON behind `GET /diagnostics.json`
-// and the page, from a narrow DiagnosticsSource the server implements. Only masked roomIds,
-// loopback addresses and scrubbed, truncated log text leave this module: no host name, user name,
-// home path, MAC, other IP address or message contents.
+// The support bundle: builds the versioned JSON (`schema`, SCHEMA_VERSION below) behind
+// `GET /diagnostics.json` and the page, from a narrow DiagnosticsSource the server implements.
+// Only masked roomIds, loopback addresses and scrubbed, truncated log text leave this module: no
+// host name, user name, home path, MAC, other IP address or message contents.
 import { release } from 'node:os';
 import type { HubFacts } from '../contracts/hub-facts';
 import { type DeviceReport, emptyPeerReport, type PeerReport } from '../contracts/peer-report';
@@ -14,12 +14,13 @@ import type { DropReason, RoomStats, RoomTraffic } from './room-stats';
 
 /**
  * Version of the bundle's shape; bump when a field changes meaning or goes away.
- * 2 (issue 17): a room's `state` is `ok` only where the serving instance's parent gave that roomId;
- * rooms a single PC's roomless host serves are `single-pc` or `single-pc-several-rooms` (were `ok`);
- * `instance-without-room` is also the host's (`instance: 'host'`); new state `room-taken` with
- * `askedRoom`.
- * 3 (issue 20): `problems` no longer holds refused outside input (foreign Hosts and Origins, failed
- * TLS handshakes, …): that is counted by kind in the new `refusals`; a problem has a `count`.
+ * 2 (routing safety, docs/PROTOCOL.md §4 "Who is served by whom"): a room's `state` is `ok` only
+ * where the serving instance's parent gave that roomId; rooms a single PC's roomless host serves
+ * are `single-pc` or `single-pc-several-rooms` (were `ok`); `instance-without-room` is also the
+ * host's (`instance: 'host'`); new state `room-taken` with `askedRoom`.
+ * 3 (hardening of claims, limits and logs): `problems` no longer holds refused outside input
+ * (foreign Hosts and Origins, failed TLS handshakes, …): that is counted by kind in the new
+ * `refusals`; a problem has a `count`.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -79,7 +80,7 @@ export interface RoomRow {
   /** `room-taken`: the masked roomId the peer asked for; null otherwise. */
   askedRoom: string | null;
   /**
-   * How the room's tabs were paired (issue 21): `room-id` (its Entry HW gave the roomId),
+   * How the room's tabs were paired (docs/PROTOCOL.md §4): `room-id` (its Entry HW gave the roomId),
    * `os-session` (the one Entry HW of the tabs' OS session), `single-pc` (a single PC's host serves
    * every tab), `none` (with `gap`, why not); null on rows of an instance without a room.
    */
@@ -109,7 +110,7 @@ export interface DiagnosticsSnapshot {
   problems: Problem[];
   /** Refused outside input, counted by kind (one row on the page). */
   refusals: Refusals;
-  /** The program's log file (issue 18); null when the server writes none (an embedder's). */
+  /** The program's log file; null when the server writes none (an embedder's). */
   logFile: LogFileSection | null;
 }
 

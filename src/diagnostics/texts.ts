@@ -1,4 +1,4 @@
-// The words of the diagnostics page (issue 9), in English and Korean. Teachers read them, so they
+// The words of the diagnostics page, in English and Korean. Teachers read them, so they
 // are plain, and every problem comes with its fix. `{name}` blanks are filled on the page from
 // the bundle's facts (as text, never as HTML). Also picks the language from Accept-Language.
 

@@ -38,7 +38,7 @@ export function wireBrowser(
   socket.once('disconnect', () => hub.guard('browser disconnect', () => browserLeft(hub, socket)));
   hub.stats?.browserJoined(roomId);
   hub.delivery.browserArrived(socket);
-  // Its session is looked up now; a room paired before (a reload) is served at once (issue 21).
+  // Its session is looked up now; a room paired before (a reload) is served at once.
   hub.pairings.browserArrived(socket);
   tellServer(hub, roomId, 'connection', roomId === undefined ? 0 : hub.inRoom(roomId));
 }

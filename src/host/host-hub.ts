@@ -50,7 +50,7 @@ export interface HostHubOptions {
   /** Per-room counters for the diagnostics page; undefined counts nothing. */
   stats?: RoomStats;
   /**
-   * Looks up the OS session of each connection's far end and this host's own (issue 21), so a tab
+   * Looks up the OS session of each connection's far end and this host's own, so a tab
    * no Entry HW named is paired with the one instance of its session. Undefined: no pairing.
    */
   sessions?: SessionLookup;
@@ -295,7 +295,7 @@ export class HostHub {
 
   /**
    * A room became free: every peer that asked for it and was refused is told, so it claims it
-   * again (issue 20: a duplicate instance of the same student, or a real one a squatter beat,
+   * again (a duplicate instance of the same student, or a real one a squatter beat,
    * serves the room once the first claimant has gone, without restarting Entry HW).
    */
   private roomFreed(roomId: string): void {

@@ -31,7 +31,7 @@ export interface HubOwner {
 export interface HubContext {
   readonly io: HostServer;
   readonly rooms: PeerRooms;
-  /** Rooms paired by OS session (issue 21). */
+  /** Rooms paired by OS session (docs/PROTOCOL.md §4). */
   readonly pairings: SessionPairings;
   readonly delivery: BrowserDelivery;
   readonly logger: Logger;

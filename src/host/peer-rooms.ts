@@ -1,9 +1,9 @@
 // Which peer serves which room on this host: the live claims (roomId → peer socket id), the
-// rooms ever claimed (so a room's first claim is known; bounded, issue 20), the rooms each peer
+// rooms ever claimed (so a room's first claim is known; bounded), the rooms each peer
 // connection asked for (bounded), and carrying out routing/room-claims.ts's decision on each
 // `matchTarget`, including telling a refused peer why. When a room becomes free (its holder left or
 // changed room, or the host's own room changed) the hub is told, so the peers refused for it can
-// claim it again (issue 20). The peer's own roomId lives in its `socket.data.roomId`; this table
+// claim it again. The peer's own roomId lives in its `socket.data.roomId`; this table
 // is its index by room.
 import type { Socket } from 'socket.io';
 import type { ParsedMatchTarget } from '../contracts/match-target';
@@ -116,7 +116,7 @@ export class PeerRooms {
     const now = this.options.now?.() ?? Date.now();
     const inUse = (room: string) => this.holders.has(room) || (this.options.browsersIn?.(room) ?? 0) > 0;
     if (!this.claimed.add(roomId, now, inUse)) {
-      // Full of rooms in use or claimed lately: refuse rather than forget one (issue 20).
+      // Full of rooms in use or claimed lately: refuse rather than forget one.
       this.release(peer);
       this.refuse(peer, roomId, 'host-full');
       return undefined;

@@ -27,7 +27,7 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   hub.becameCloud();
   socket.on(MATCH_TARGET_EVENT, (value) => hub.guard('matchTarget', () => matchPeer(hub, socket, value)));
   // Parsed on arrival into the few short fields the page shows; the rest is dropped at once, so a
-  // peer's report costs the host a few hundred bytes whatever it sent (issue 20).
+  // peer's report costs the host a few hundred bytes whatever it sent.
   socket.on(DIAGNOSTICS_REPORT_EVENT, (report) =>
     hub.guard('diagnosticsReport', () => {
       socket.data.report = parsePeerReport(report);
@@ -51,7 +51,7 @@ export function wirePeer(hub: HubContext, socket: HostSocket): void {
   // No `connection` for the host's parent: a peer is another student's Entry HW, not a browser
   // it serves (docs/PROTOCOL.md §2).
   hub.owner.peerCountChanged();
-  // Its session is looked up from its own connection (issue 21); a roomless host learns now that
+  // Its session is looked up from its own connection; a roomless host learns now that
   // it may have no room.
   hub.pairings.peerArrived(socket);
 }

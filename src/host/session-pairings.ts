@@ -1,10 +1,10 @@
-// The host's pairings by OS session (docs/PROTOCOL.md §4 "Pairing by OS session", issue 21): looks
+// The host's pairings by OS session (docs/PROTOCOL.md §4 "Pairing by OS session"): looks
 // up, once per connection and off the hot path, the session of every browser and every peer (from
 // their own connection: what a peer says of itself is only a cross-check), keeps each room's
 // pairing (routing/session-pairing.ts decides it) and an index by instance for the hot path, and
 // tells instances when a room becomes theirs or stops being theirs, and when a tab no one serves
 // may be theirs (`ROOM_UNKNOWN`). With no lookup (pairing off) nothing is paired and each instance
-// tells its own parent ROOM_UNKNOWN, as before issue 21.
+// tells its own parent ROOM_UNKNOWN, as before pairing existed.
 import {
   describeAnswer,
   describeSession,
@@ -258,7 +258,7 @@ export class SessionPairings {
 
   /** Tells each roomless, unpaired instance once when a tab no one serves may be its student's. */
   private tellRoomUnknown(peers: HostSocket[], instances: PairingInstance[]): void {
-    // Without pairing, each instance tells its own parent at once, as before issue 21 (EntryServer).
+    // Without pairing, each instance tells its own parent at once (EntryServer).
     if (!this.lookup) return;
     const mine = (instance: PairingInstance): boolean => {
       for (const { pairing, tabs } of this.rooms.values())

@@ -39,8 +39,8 @@ function serializedSize(message: object): number {
 /**
  * A cheap lower bound of a value's JSON size: the lengths of the strings among its first
  * {@link ROUGH_SIZE_VALUES} values (depth first). A browser message is `{ data: string, type }`,
- * so a 95 MB one is counted at once, before the parent has fallen 64 messages behind (issue 20:
- * bytes queued for the parent count toward the backlog from the first large message).
+ * so a 95 MB one is counted at once, before the parent has fallen 64 messages behind:
+ * bytes queued for the parent count toward the backlog from the first large message.
  *
  * @example
  * roughSize({ key: 'data', value: { data: 'x'.repeat(1000), type: 'utf8' } }); // ≥ 1000
@@ -112,7 +112,7 @@ export class IpcParentChannel implements ParentSink {
    * Whether a browser message of about `size` bytes is dropped now. Small ones (a tab's 60 Hz
    * messages) only when more than the bound of small ones waits; large ones when more than the
    * bound waits behind the message being written now. So one large message never holds up the
-   * others' small ones (issue 20), and a parent that stops reading still costs a bounded backlog.
+   * others' small ones, and a parent that stops reading still costs a bounded backlog.
    */
   private congestedFor(size: number): boolean {
     if (size <= SMALL_MESSAGE_BYTES) return this.unsentSmallBytes > MAX_IPC_BACKLOG_BYTES;

@@ -37,7 +37,7 @@ export class PeerRole implements Role {
     this.link = new PeerLink(port, {
       data: (value) => owner.data(value),
       // The host reports the rooms this instance serves: the one it claimed, and those paired with
-      // it by OS session (issue 21); only the claimed room's count matters after a failover.
+      // it by OS session; only the claimed room's count matters after a failover.
       browserConnected: (roomId, browsers) => {
         if (roomId === this.roomId) this.ownRoomBrowsers = browsers ?? this.ownRoomBrowsers + 1;
         owner.connection({ kind: 'browser', roomId });
@@ -48,7 +48,7 @@ export class PeerRole implements Role {
       },
       roomUnknown: () => owner.roomUnknown(this),
       // The room this instance was refused is free again (its first claimant left): claim it now,
-      // without waiting for Entry HW to send the roomId again (issue 20).
+      // without waiting for Entry HW to send the roomId again.
       roomFree: (roomId) => {
         if (roomId === this.roomId && this.link.connected) this.link.matchRoom(roomId);
       },

@@ -96,7 +96,7 @@ export type BrowserMessageRoute =
 /**
  * Which instance a browser is served by: where its `message`s go, and whose parent hears
  * `connection` and `close` for it. The peer holding its room; else the host when the room is the
- * host's own; else the instance the room is paired with by OS session (issue 21); else the host
+ * host's own; else the instance the room is paired with by OS session; else the host
  * when it has no roomId and never was part of a cloud (single-server compat: every browser); else
  * nobody.
  *

@@ -1,6 +1,6 @@
 // Who may serve a roomId (docs/PROTOCOL.md §5 improved): the first peer to claim a room with
 // `matchTarget` keeps it while it stays connected, and nobody may claim the host's own room. One
-// peer connection may ask for a bounded number of distinct rooms (issue 20). Pure decisions plus a
+// peer connection may ask for a bounded number of distinct rooms. Pure decisions plus a
 // bounded memory of claimed rooms (to know a room's first claim) that refuses at capacity rather
 // than forget a room in use, so every rule is unit-testable without sockets.
 
@@ -69,8 +69,8 @@ export const RECENT_CLAIM_MS = 5 * 60_000;
  * Rooms some peer has claimed on this host, remembered after the peer leaves. A room's first claim
  * drops what the host held for that room's tab (docs/PROTOCOL.md §4, held messages). Routing does
  * not read this memory: forgetting a room would only make its next claim look like a first one and
- * drop what a previous holder's sends held for its reconnecting tab (at most 5 s of them). Bounded
- * (issue 20): at capacity it forgets the room claimed longest ago, but never one claimed in the last
+ * drop what a previous holder's sends held for its reconnecting tab (at most 5 s of them). Bounded:
+ * at capacity it forgets the room claimed longest ago, but never one claimed in the last
  * {@link RECENT_CLAIM_MS} nor one the caller says is in use (a peer holds it, a browser of it is
  * connected); when every room is such, the new claim is refused rather than any room forgotten.
  *

@@ -1,4 +1,4 @@
-// Zero-click pairing (docs/PROTOCOL.md §4, "Pairing by OS session", improved; issue 21): which
+// Zero-click pairing (docs/PROTOCOL.md §4, "Pairing by OS session", improved): which
 // instance serves a room that no Entry HW named, from the OS sessions the host looked up for the
 // room's tabs and for every instance. Pure decisions plus the bounded memory of rooms paired
 // before, so every rule is unit-testable without sockets or OS users.

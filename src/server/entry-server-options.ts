@@ -36,13 +36,13 @@ export interface EntryServerOptions extends ModuleHandlers {
   /** A problem log `logger` already feeds (src/diagnostics/problems.ts); default: one of its own. */
   problems?: ProblemLog;
   /**
-   * The program's log file (main.ts; issue 18): its path goes into /status and the diagnostics
+   * The program's log file (main.ts): its path goes into /status and the diagnostics
    * page, its last lines (scrubbed) into the support bundle. Default: none.
    */
   logFile?: LogFileView;
   /**
    * Pair a tab no Entry HW named with the one instance of its OS session (docs/PROTOCOL.md §4,
-   * issue 21). Default true; false pairs only by roomId, as before.
+   * "Pairing by OS session"). Default true; false pairs only by roomId, as before.
    */
   sessionPairing?: boolean;
   /** The OS-session lookup to use (default: this platform's, src/os-session); for tests. */

@@ -103,7 +103,7 @@ export class EntryServer
       this.report(info);
     },
   };
-  /** The OS-session lookup when tabs are paired by session (issue 21), else undefined. */
+  /** The OS-session lookup when tabs are paired by session (docs/PROTOCOL.md §4), else undefined. */
   private readonly sessions: SessionLookup | undefined;
   /** This instance's own OS session, once known (sent by a peer with its reports). */
   private ownSession: SessionIdentity | undefined;

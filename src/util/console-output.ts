@@ -1,4 +1,4 @@
-// The console half of the logger's output (issue 18, item 10): info lines to stdout, warnings
+// The console half of the logger's output: info lines to stdout, warnings
 // and errors to stderr, where Entry HW reads them. A stream that fails (a closed pipe: EPIPE,
 // `node dist/main.cjs | head`; a parent that went away) is never written again and its error
 // never reaches the fatal path: the server goes on, and the first failure is told once

@@ -1,4 +1,4 @@
-// Leak counters for the `debug` field of GET /status (issue 12): what this process holds open
+// Leak counters for the `debug` field of GET /status (read by the soak): what this process holds open
 // right now. A long soak reads them before and after failovers; any count that keeps growing
 // while the number of connected browsers and peers stays the same is a leak.
 import type { CollectionStats } from './periodic-collection';

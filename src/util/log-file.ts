@@ -1,4 +1,4 @@
-// The log file (issue 18, item 9): every line the logger writes, with its time, in a bounded,
+// The log file: every line the logger writes, with its time, in a bounded,
 // rotating file a help desk can find. One instance owns a "slot" of two files (the current one
 // and the one before, each at most MAX_FILE_BYTES); the first instance in a folder takes slot 1
 // (`entry-hw-server.log`, `entry-hw-server.1.log`), more copies in the same folder (several

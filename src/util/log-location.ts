@@ -1,4 +1,4 @@
-// Where the log file lives (issue 18, item 9): a per-user folder that survives a reboot and that
+// Where the log file lives: a per-user folder that survives a reboot and that
 // a help desk can name on each platform, or the folder ENTRY_HW_LOG_DIR gives, or none (`off`).
 // Pure: the platform, the environment and the home folder come in as arguments.
 import { isAbsolute, posix, resolve, win32 } from 'node:path';

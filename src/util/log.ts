@@ -4,7 +4,7 @@
 // characters escaped, and warnings/errors share one global rate limit. Refusals of outside
 // input (a foreign Host or Origin, a failed TLS handshake, an unknown event…) never go through
 // that budget: they are counted by kind and summarised, one line per kind per interval, so a
-// hostile page can neither flood the app's log nor bury a genuine warning (issue 20).
+// hostile page can neither flood the app's log nor bury a genuine warning.
 // `warnOnce` keeps repeated conditions to one line, and a key counts as seen only once its line
 // was written.
 

@@ -1,9 +1,10 @@
-// Issue 9 in a real browser: Chromium loads http://127.0.0.1:<port>/diagnostics in Korean and in
+// In a real browser: Chromium loads http://127.0.0.1:<port>/diagnostics in Korean and in
 // English, on a single server (valid and expired certificate) and on a 3-instance cloud, each with
 // one healthy room and one room whose browser left. The test asserts what the page shows (its DOM,
 // written from the bundle), that the page's own wss/ws probes report what the certificate allows,
 // that a hostile origin in the recent problems stays text, that the CSP blocks nothing of the page,
-// and that the page keeps working across a failover; each case saves a screenshot. Issue 17: rows
+// and that the page keeps working across a failover; each case saves a screenshot. Then the
+// rows
 // of instances started without a roomId (a single PC serving two rooms, a cloud where none knows
 // its room, a refused claim), their words and remedies in both languages; "working" only where the
 // parent gave the roomId.
@@ -226,7 +227,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
       assert.equal(await text(page, '[data-field=version]'), view.bundle?.server.version);
       assert.match(await text(page, '[data-field=node]'), /^\d+\.\d+\.\d+$/);
       assert.equal(await text(page, '[data-field=plainWs]'), ko ? '켜짐' : 'On');
-      // The log file (issue 18): the suites' servers write theirs into a temporary folder.
+      // The log file: the suites' servers write theirs into a temporary folder.
       assert.match(await text(page, '[data-field=logFile]'), /entry-hw-server(-\d+)?\.log$/);
       const tls = await text(page, '[data-field=tls]');
       if (variant.cert === 'valid')
@@ -291,7 +292,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
           : /Yes \(this computer’s host\)\s+Connected \(520101\)\s+Connected/,
       );
       assert.match(healthyRow, /\d+(\.\d)? \/ \d+(\.\d)?/);
-      // A single PC whose Entry HW has no roomId (issue 17): the usual case, but not "working",
+      // A single PC whose Entry HW has no roomId: the usual case, but not "working",
       // which only a roomId the parent gave earns.
       assert.match(
         healthyRow,
@@ -408,7 +409,7 @@ describe('real browser: the diagnostics page', { skip }, () => {
     }
   });
 
-  it('instances without a roomId (issue 17), Korean and English: a single PC serving two rooms, then a cloud where none knows its room', {
+  it('instances without a roomId, Korean and English: a single PC serving two rooms, then a cloud where none knows its room', {
     timeout: 120_000,
   }, async () => {
     const port = await freePort();

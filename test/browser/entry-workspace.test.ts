@@ -6,10 +6,10 @@
 //   C  a page from a disallowed origin is refused; its parent sees nothing
 //   E  Chrome's Local Network Access: a page from a public address is blocked even on
 //      wss://hw.playentry.org (it resolves to 127.0.0.1) until the permission is granted;
-//      E2 (issue 20): the connections its blocked requests open are closed within seconds
+//      E2: the connections its blocked requests open are closed within seconds
 //   B  expired certificate, and no certificate: the page ends up on ws://127.0.0.1, same port
 //   D  cloud PC mode: two instances on one port, two pages with different roomIds
-//   F  attacks from web pages (issue 8): a sandboxed iframe (Origin null) on a foreign site, the
+//   F  attacks from web pages: a sandboxed iframe (Origin null) on a foreign site, the
 //      JSONP <script src> route, and a DNS-rebound name; the parent sees nothing, the page reads nothing
 //
 // Run: node scripts/test.mjs test/browser   (needs /usr/bin/chromium; skipped without it unless CI)
@@ -626,7 +626,7 @@ describe('real browser: Chromium, socket.io-client 2.5.0, the entryjs connection
     await allowed.page.context().close();
   });
 
-  it('E2: a blocked public page spraying requests holds no connection slot for long (issue 20)', {
+  it('E2: a blocked public page spraying requests holds no connection slot for long', {
     timeout: 60_000,
   }, async (t) => {
     const server = hostA;

@@ -1,5 +1,5 @@
-// Proves that on a cloud PC a parent hears `close` only for its own student's tab (issue 17;
-// docs/PROTOCOL.md §4): the real Entry HW resets its device (`hwModule.reset()`) on `close` of its
+// Proves that on a cloud PC a parent hears `close` only for its own student's tab
+// (docs/PROTOCOL.md §4): the real Entry HW resets its device (`hwModule.reset()`) on `close` of its
 // own roomId, or of any value while it has none, so a `close` for another student's tab, for a peer
 // quitting, or `close undefined`, stops this student's robot. The host's parent (with and without
 // a roomId) and a peer's parent count their `close` messages while other rooms' tabs reload and

@@ -1,4 +1,4 @@
-// Failover (docs/PROTOCOL.md §5; issue 3): the host goes away while every room is streaming (20 ms
+// Failover (docs/PROTOCOL.md §5): the host goes away while every room is streaming (20 ms
 // ticks both ways). Exactly one peer must take over, the other must rejoin it, rooms must be
 // re-matched, browsers (reconnecting like entryjs, 1500 ms after a disconnect) must reach their own
 // student's instance again, and parent sends must arrive in order, with no loss once the browser

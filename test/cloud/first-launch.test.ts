@@ -1,6 +1,6 @@
 // Proves that instances started as the real Entry HW starts them (a first launch never sends
 // `addRoomId`; the roomId comes later, when the student opens the Entry link again, or never)
-// serve only their own student's tab (issue 17; docs/PROTOCOL.md §4): while an instance on a cloud
+// serve only their own student's tab (docs/PROTOCOL.md §4): while an instance on a cloud
 // PC has no roomId it serves nobody and its parent is told ROOM_UNKNOWN once; once its roomId
 // comes it serves that room both ways; a parent never hears of another student's tab; and a single
 // PC without a roomId still serves every tab, as the original did.

@@ -1,4 +1,4 @@
-// A program that is not Entry HW holds the port (docs/PROTOCOL.md §5 improved; issue 3): the instance
+// A program that is not Entry HW holds the port (docs/PROTOCOL.md §5 improved): the instance
 // must tell its parent (`error` PORT_HELD_BY_OTHER_PROGRAM), stay alive, keep retrying with
 // backoff, and become host within a few seconds once the port is free. Three kinds of holder:
 // an HTTP server answering 'hello', a TCP server that accepts and never says anything, and one

@@ -1,6 +1,6 @@
 // Proves that a brand-new instance that becomes host while the peers back off (the host was lost
 // and a student starts Entry HW at that moment) serves only its own student's room when its parent
-// set a roomId, before or right after `open` (issue 17; docs/PROTOCOL.md §4, invariant 1), and that
+// set a roomId, before or right after `open` (docs/PROTOCOL.md §4, invariant 1), and that
 // the peers rejoin it and their rooms work again with nothing crossed. The peers are frozen
 // (SIGSTOP) while the host is killed and the new one starts, so it is certain the new instance
 // becomes host having never seen a peer. Also shows the known remaining risk when the new host has

@@ -1,4 +1,4 @@
-// Mixed versions on one PC (docs/PROTOCOL.md §5; issue 8). The original v2.0.0 server serves TLS only
+// Mixed versions on one PC (docs/PROTOCOL.md §5). The original v2.0.0 server serves TLS only
 // and answers `hello entry` on every path, /status included; it joins a host with
 // socket.io-client 2.3 defaults (Engine.IO 3, polling first, no Origin). Neither side can work
 // with the other, so each must say what it is: a new instance that finds an original host reports

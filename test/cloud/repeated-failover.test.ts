@@ -1,4 +1,4 @@
-// Five instances, the current host killed five times in a row (issue 3). Each round kills the host
+// Five instances, the current host killed five times in a row. Each round kills the host
 // (alternating SIGKILL and parent disconnect) and, at the same moment, starts one fresh instance
 // with a fresh roomId, so five instances stay alive and the newcomer's `open` races the election.
 // After each round: exactly one live instance's last runningModeChanged is 2, every other's is 3,

@@ -1,4 +1,4 @@
-// Room claims on a shared PC (docs/PROTOCOL.md §5 improved; issue 8). Any local program can connect as
+// Room claims on a shared PC (docs/PROTOCOL.md §5 improved). Any local program can connect as
 // a peer, so a fake one (socket.io-client 4, childServer=true over WebSocket, no Origin: exactly
 // what a real peer sends) tries to take a student's room and the host's own room while both rooms
 // stream. The first claim must win: the fake reads nothing, injects nothing, and each browser
@@ -169,7 +169,7 @@ test('a real instance claiming a taken room or the host room gets ROOM_CLAIMED; 
   assert.deepEqual(errorCodes(b.proc), ['ROOM_UNKNOWN'], 'the rightful owner gets no ROOM_CLAIMED');
 
   // Re-sending its own claim (Entry HW repeats addRoomId) is fine; changing roomId frees the old one,
-  // and the instance refused for it (C) is told and takes it (issue 20).
+  // and the instance refused for it (C) is told and takes it.
   const bMark = b.proc.messages.length;
   b.proc.send({ key: 'addRoomId', value: roomB });
   await roundTrip(b, browserB, { label: 'after re-claiming' });

@@ -1,4 +1,4 @@
-// Claims that recover and a memory that cannot be flushed (issue 20, docs/PROTOCOL.md §4-5): an
+// Claims that recover and a memory that cannot be flushed (docs/PROTOCOL.md §4-5): an
 // instance whose claim was refused takes the room when its first claimant leaves (the host tells
 // it `roomFree`), both when the first was a harmless duplicate (two instances got the same link)
 // and when it was a squatter (a local program claiming first); and one local peer claiming 1001

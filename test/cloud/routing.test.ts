@@ -1,4 +1,4 @@
-// Cloud PC mode, routing (docs/PROTOCOL.md §4, §5; issue 3): several server processes share one port,
+// Cloud PC mode, routing (docs/PROTOCOL.md §4, §5): several server processes share one port,
 // each with its own IPC parent (the test) and its own roomId; browsers are socket.io-client 2.5.0
 // (the deployed entryjs client) plus one 4.x. Every message is tagged with its sender's room, so a
 // message that reaches the wrong parent or browser is detected, not only missing ones.

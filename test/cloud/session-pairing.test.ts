@@ -1,4 +1,4 @@
-// Zero-click pairing on a cloud PC (issue 21; docs/PROTOCOL.md §4 "Pairing by OS session"), with
+// Zero-click pairing on a cloud PC (docs/PROTOCOL.md §4 "Pairing by OS session"), with
 // real OS users: three users are created for the test; each runs one instance (its parent never
 // sends addRoomId, as a first launch of Entry HW) and one entryjs-like tab (socket.io-client 2.5.0,
 // its own process, as that user). Each tab reaches only its own user's Entry HW, both ways: at

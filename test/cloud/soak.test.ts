@@ -1,4 +1,4 @@
-// The short soaks (issues 12 and 17): six instances at the real rates (browser 60/s of ~100 B,
+// The short soaks (docs/RELIABILITY.md): six instances at the real rates (browser 60/s of ~100 B,
 // parent 31/s of ~200 B per room) under seeded events. The first runs about 60 s with four random
 // failover events (host killed, peer killed and replaced by a new student, tab reloaded, parent
 // restarted); in the second the first student's Entry HW, the host, is a first launch that is never

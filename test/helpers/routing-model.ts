@@ -1,4 +1,4 @@
-// Owns the socket-free classroom model the routing properties drive (issues 12 and 17): a cloud PC
+// Owns the socket-free classroom model the routing properties drive: a cloud PC
 // whose instances start with or without a roomId, get addRoomId at any moment or never, join and
 // quit, lose their host and elect a new one (a brand-new instance may take the port first), and
 // whose tabs open, close, drop, reconnect and reload. What the code decides is asked of the code's
@@ -9,9 +9,9 @@
 // EntryServer; keep it in step with them) and, apart from it, an independent record of the contract:
 // what each parent said (its roomId over time), whether its instance is part of a cloud, which parent
 // each tab's messages reached, which tabs each send reached, and every connection, close and error
-// each parent heard. The `check*` functions state the invariants of docs/PROTOCOL.md §4-5 and of
-// issue 17 against that record only (never by asking a routing rule again, which could not fail),
-// and return the first violation, described, or undefined.
+// each parent heard. The `check*` functions state the invariants of docs/PROTOCOL.md §4-5 ("Who is
+// served by whom" among them) against that record only (never by asking a routing rule again,
+// which could not fail), and return the first violation, described, or undefined.
 
 import { browserLeftMsAgo } from '../../src/contracts/match-target';
 import type { MatchTargetValue } from '../../src/contracts/socket-events';
@@ -47,7 +47,7 @@ import { SendQueue } from '../../src/routing/send-queue';
 // The rules the glue asks. The code's own by default; replaceable only so that the tests can show
 // that the checks catch a wrong rule (a check that cannot fail proves nothing).
 
-/** What the host's hub knows when it asks a rule: HostHub.snapshot, plus what the rule before issue 17 read. */
+/** What the host's hub knows when it asks a rule: HostHub.snapshot, plus what the old rule (622bb22) read. */
 export interface ModelSnapshot extends RoutingSnapshot {
   /** Whether some peer claimed this room on this hub, even if it left since (PeerRooms' ClaimedRooms). */
   claimedBefore: (roomId: string) => boolean;
@@ -68,7 +68,7 @@ export interface HubRules {
    * Who hears `connection` / `close`. Today's glue: the instance that serves the browser
    * (browser-sockets.ts tellServer), plus the transitions (a roomless host's parent hears close for
    * the rooms it served when it gains its first peer, and connection when its roomId arrives while
-   * its tab is here). Before issue 17: the host's parent heard of every browser (the room's peer as
+   * its tab is here). Old rule: the host's parent heard of every browser (the room's peer as
    * well) and of every peer, and no transition.
    */
   events: { everyBrowserToHost: boolean; peersToHost: boolean; transitions: boolean };
@@ -162,7 +162,7 @@ export interface TabDelivery {
 export interface Heard {
   parent: string;
   type: 'connection' | 'close' | 'error';
-  /** connection / close: `ConnectionInfo.kind` ('peer' only before issue 17). */
+  /** connection / close: `ConnectionInfo.kind` ('peer' only under the old rule). */
   kind?: 'browser' | 'peer';
   roomId?: string;
   /** error: its code. */
@@ -312,7 +312,7 @@ export class ClassroomModel {
     this.maxAlive = Math.max(this.maxAlive, this.instances.length);
   }
 
-  /** HostHub.snapshot (with what the rule before issue 17 also read). */
+  /** HostHub.snapshot (with what the old rule also read). */
   snapshot(): ModelSnapshot {
     const hub = this.hub as HubModel;
     return {
@@ -648,7 +648,7 @@ export class ClassroomModel {
 
   /**
    * HostHub.roomFreed → roomFree at each peer refused for the room → PeerRole claims it again
-   * (issue 20). Over the wire, so after the step that freed it; the first re-claim wins.
+   * (docs/SECURITY.md). Over the wire, so after the step that freed it; the first re-claim wins.
    */
   private reclaimFreedRooms(): void {
     while (this.freedRooms.length > 0) {
@@ -769,7 +769,7 @@ export class ClassroomModel {
         hub.mailbox.hold(key, { message, heldAt: this.now - queuedMs }, queuedMs);
   }
 
-  /** Who the hub tells that a browser connected or left: browser-sockets.ts tellServer (or the glue before issue 17). */
+  /** Who the hub tells that a browser connected or left: browser-sockets.ts tellServer (or the old rule's glue). */
   private tellServer(browser: ModelBrowser, event: 'connection' | 'close', browsersInRoom: number): void {
     const roomId = browser.roomId;
     const host = this.host as ModelInstance;

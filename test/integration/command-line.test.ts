@@ -1,4 +1,4 @@
-// The command line (issue 18, item 2), on `node dist/main.cjs` or the executable (ENTRY_HW_TEST_BIN,
+// The command line, on `node dist/main.cjs` or the executable (ENTRY_HW_TEST_BIN,
 // so the sea suite and the native runners of the release workflow check every executable):
 //  - --version prints the server version, the Node version, the target and the build's commit;
 //  - --help prints one screen: what it is, how Entry HW spawns it, every setting the program reads,
@@ -108,7 +108,7 @@ describe('command line', () => {
     assert.match(run.stdout, /Entry HW/);
     assert.match(run.stdout, /IPC/);
     assert.ok(run.stdout.includes(`http://127.0.0.1:${port}/diagnostics`), 'the diagnostics address');
-    // The log file's path (issue 18, item 9), from ENTRY_HW_LOG_DIR (the helpers set a temporary one).
+    // The log file's path, from ENTRY_HW_LOG_DIR (the helpers set a temporary one).
     assert.ok(run.stdout.includes(`  ${join(TEST_LOG_DIR, 'entry-hw-server.log')}\n`), 'the log file path');
     // Every setting the program reads: the variables named in src/config.ts and src/main.ts
     // (test hooks aside), and the README's Settings table, all appear in --help.

@@ -1,4 +1,4 @@
-// Connection slots a page cannot exhaust (issue 20, docs/PROTOCOL.md §3, docs/SECURITY.md), tried
+// Connection slots a page cannot exhaust (docs/PROTOCOL.md §3, docs/SECURITY.md), tried
 // with raw sockets as a hostile page's browser would open them: a page without Local Network
 // Access permission still opens TCP for each blocked fetch and sends nothing (about 470 sockets a
 // page), a slow POST body is trickled behind a refusal or on an accepted request, and a kept-alive
@@ -45,7 +45,7 @@ function collect(socket: Socket): () => string {
   return () => text;
 }
 
-describe('connection slots: the numbers of the issue (cap 1000, default deadlines)', () => {
+describe('connection slots at full scale (cap 1000, default deadlines)', () => {
   const started = startServerForSuite({ name: 'slots' });
 
   it('two LNA-blocked pages (940 silent sockets) and 60 slow ones fill the cap: the Entry tab still gets in, the silent ones close within the short deadline', async () => {
@@ -110,7 +110,7 @@ describe('connection slots: anonymous connections and the reserve', () => {
   });
 });
 
-describe('slow requests (issue 20)', () => {
+describe('slow requests', () => {
   const started = startServerForSuite({ name: 'slow-requests' });
 
   for (const [what, head] of [
@@ -146,7 +146,7 @@ describe('slow requests (issue 20)', () => {
   }
 });
 
-describe('slow requests at the request deadline (issue 20)', () => {
+describe('slow requests at the request deadline', () => {
   const DEADLINE_MS = 1500;
   const started = startServerForSuite({
     name: 'slow-deadline',

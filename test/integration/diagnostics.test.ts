@@ -1,7 +1,7 @@
-// Issue 9: GET /diagnostics and /diagnostics.json on a live host with a peer and rooms: who may read
+// GET /diagnostics and /diagnostics.json on a live host with a peer and rooms: who may read
 // them (Host allow-list, no CORS grant whatever the Origin), the security headers, the language,
 // the download, and the bundle's privacy (no host or user name, home path, MAC, other IP, full
-// roomId or message contents), with a hostile origin string in the refusals row. Issue 17: the
+// roomId or message contents), with a hostile origin string in the refusals row. Then the
 // rows of instances started without a roomId, on a single PC and in a cloud, until they get one.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -87,7 +87,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     await own.waitForMessage((p) => JSON.stringify(p).includes(secretDown));
     await theirs.waitForMessage((p) => JSON.stringify(p).includes(secretDown));
     await peer.waitFor('data', (m) => JSON.stringify(m.value).includes(secretUp));
-    // Refused handshakes whose origins land in the counted refusals (issue 20), not the problems.
+    // Refused handshakes whose origins land in the counted refusals, not the problems.
     for (const origin of [HOSTILE_ORIGIN, ipOrigin]) {
       const res = await request({
         port: host.port,
@@ -168,7 +168,7 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
     }
   });
 
-  it('opens the page for a top-level navigation from another site (a link on playentry.org); nothing else cross-site (issue 20)', async () => {
+  it('opens the page for a top-level navigation from another site (a link on playentry.org); nothing else cross-site', async () => {
     const navigate = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
     for (const site of ['same-site', 'cross-site']) {
       const page = await request({
@@ -330,8 +330,8 @@ describe('diagnostics routes on a live host with a peer and rooms', () => {
       string,
       unknown
     >;
-    // Issue 12 added the `debug` leak counters, issue 21 the `pairings` counts, issue 18 the log
-    // file; every field peers read is unchanged.
+    // Added over time: the `debug` leak counters, the `pairings` counts (pairing by OS session), the
+    // log file; every field peers read is unchanged.
     assert.deepEqual(Object.keys(status).sort(), [
       'browsers',
       'cloudMode',
@@ -371,7 +371,7 @@ describe('diagnostics after a foreign program held the port', () => {
   });
 });
 
-describe('diagnostics rows of instances without a roomId (issue 17), real processes', () => {
+describe('diagnostics rows of instances without a roomId, real processes', () => {
   // Entry HW sends addRoomId only when its link is opened while it already runs: here every
   // instance starts without one, as after a first launch, and gets it later.
   const [roomA, roomB, roomC] = [randomRoomId(), randomRoomId(), randomRoomId()];

@@ -46,7 +46,7 @@ describe('HTTP routes', () => {
     }
   });
 
-  it('GET /status keeps its debug block from any page: only a request without an Origin reads it (issue 20)', async () => {
+  it('GET /status keeps its debug block from any page: only a request without an Origin reads it', async () => {
     const plain = JSON.parse((await request({ port: started.port, path: '/status' })).body) as Record<
       string,
       unknown

@@ -1,4 +1,4 @@
-// The log file and a broken stdout (issue 18, items 9 and 10), on the real program spawned as
+// The log file and a broken stdout, on the real program spawned as
 // Entry HW spawns it (or an executable, ENTRY_HW_TEST_BIN):
 //  - the file appears in ENTRY_HW_LOG_DIR with the startup lines, the same lines as the console;
 //  - a flood from the parent (a redundant `open` is one info line each, garbage a warning within
@@ -100,7 +100,7 @@ async function assertServing(server: ServerProcess): Promise<void> {
 }
 
 describe('log file', () => {
-  it('is named in /status and in the support bundle, whose last lines are scrubbed (issue 18, item 9)', async () => {
+  it('is named in /status and in the support bundle, whose last lines are scrubbed', async () => {
     const directory = freshFolder();
     const current = join(directory, 'entry-hw-server.log');
     const server = await start({ env: { ENTRY_HW_LOG_DIR: directory }, quiet: true });
@@ -231,7 +231,7 @@ describe('log file', () => {
   });
 });
 
-describe('broken stdout (item 10)', () => {
+describe('broken stdout', () => {
   it('a stdout the reader closed: no fatal path, the server answers /status and IPC, the file says so', async () => {
     const directory = freshFolder();
     const server = await start({ env: { ENTRY_HW_LOG_DIR: directory }, pipeStdout: true });

@@ -1,4 +1,4 @@
-// Memory with a ceiling (issue 20, docs/PROTOCOL.md §3, docs/SECURITY.md): a budget of client
+// Memory with a ceiling (docs/PROTOCOL.md §3, docs/SECURITY.md): a budget of client
 // message bytes in flight across every connection, counted from each WebSocket frame header, and
 // a smaller per-message limit for connections without an Origin (peers, local programs). Tried as
 // an attacker would, with hand-written frames held half-sent: the sender that goes over is closed
@@ -23,7 +23,7 @@ function closedWithin(raw: RawWebSocket, ms: number): Promise<boolean> {
   ]);
 }
 
-describe('memory with a ceiling: bytes in flight (issue 20)', () => {
+describe('memory with a ceiling: bytes in flight', () => {
   const started = startServerForSuite({ name: 'memory-budget', captureOutput: true });
 
   async function inFlight(): Promise<number> {

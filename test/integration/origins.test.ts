@@ -121,7 +121,7 @@ describe('origin check (default list)', () => {
   }
 
   it('accepts the default origins, and a missing Origin over WebSocket only', async () => {
-    // Issue 8: polling needs an allowed Origin (a <script> or <img> sends none).
+    // docs/PROTOCOL.md §9: polling needs an allowed Origin (a <script> or <img> sends none).
     assert.equal(await pollingHandshake(started.port, undefined), 403, 'polling handshake without Origin');
     for (const origin of [...ALLOWED_BY_DEFAULT, undefined]) {
       if (origin !== undefined) {

@@ -1,4 +1,4 @@
-// Issue 21, first half: the OS-session lookup (src/os-session, docs/SESSIONS.md) against the real
+// The OS-session lookup (src/os-session, docs/SESSIONS.md) against the real
 // OS. On any platform: this process's own connections are its own session, an unknown port is
 // unknown, a closed socket is not looked up (the test a native CI job runs on Windows and macOS).
 // On Linux as root: two OS users are created for the test; a host runs as one of them, without

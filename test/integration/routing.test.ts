@@ -169,7 +169,8 @@ describe('routing with both client versions connected at once', () => {
           url: started.url,
           roomId: randomRoomId(),
           transport: browsers.length >= 2 ? 'polling' : 'websocket',
-          // Polling needs an allowed Origin (issue 8); a local program without one uses WebSocket.
+          // Polling needs an allowed Origin (docs/PROTOCOL.md §9); a local program without one
+          // uses WebSocket.
           origin: browsers.length >= 2 ? 'https://playentry.org' : undefined,
         }),
       );
@@ -189,7 +190,7 @@ describe('routing with both client versions connected at once', () => {
   });
 });
 
-// docs/PROTOCOL.md §4 improved (issue 8): messages sent while no browser is connected are held only
+// docs/PROTOCOL.md §4 improved: messages sent while no browser is connected are held only
 // for a room whose browser was connected and left less than 5 s ago (a reload); a tab that never
 // connected gets nothing sent before it connected, as with the original, and so never a stale
 // `disconnectHardware`.

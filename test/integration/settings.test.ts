@@ -1,4 +1,4 @@
-// Issue 20, against the program: settings out of range are clamped with one warning each at start
+// Against the program: settings out of range are clamped with one warning each at start
 // (before, ENTRY_HW_HEADERS_TIMEOUT_MS=3000000000 overflowed to a 1 ms timer that cut every
 // connection, and ENTRY_HW_GC_INTERVAL_MS=1 collected every millisecond), and
 // ENTRY_HW_ALLOWED_ORIGINS with `*` is said loudly.
@@ -9,7 +9,7 @@ import { type StatusBody, sleep, until } from '../../harness/util';
 import { assertStillRouting, startServerForSuite } from '../helpers/fixtures';
 import { rawConnect, request } from '../helpers/http';
 
-describe('settings out of range (issue 20)', () => {
+describe('settings out of range', () => {
   const started = startServerForSuite({
     name: 'settings',
     captureOutput: true,

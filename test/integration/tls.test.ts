@@ -103,7 +103,7 @@ describe('TLS and plain on the same port (valid test certificate)', () => {
       url: `https://hw.playentry.org:${started.port}`,
       roomId: randomRoomId(),
       transport: 'polling',
-      origin: 'https://playentry.org', // polling needs an allowed Origin (issue 8)
+      origin: 'https://playentry.org', // polling needs an allowed Origin (docs/PROTOCOL.md §9)
       agent,
       ca: pki.rootPem,
     });

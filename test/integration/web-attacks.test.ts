@@ -1,4 +1,4 @@
-// Issue 8: every door a web page (or a flood) could use against the listener, tried with raw
+// Every door a web page (or a flood) could use against the listener, tried with raw
 // HTTP and WebSocket requests as an attacker would, on the plain and the TLS side. Each case
 // asserts that the parent saw no `data`, `connection` or mode change, and the attacker read
 // nothing. docs/PROTOCOL.md §3 (half-open sockets), §5 (peers), §9 (origins, Host).
@@ -470,7 +470,7 @@ describe('log flood', () => {
   });
 });
 
-describe('warnings a flood cannot bury (issue 20)', () => {
+describe('warnings a flood cannot bury', () => {
   const started = startServerForSuite({ name: 'buried-warnings', captureOutput: true });
 
   it('3,000 sprayed *.localhost Hosts: the genuine warning is logged at once and stays on the page', async () => {

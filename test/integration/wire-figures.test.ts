@@ -1,4 +1,4 @@
-// The original's wire figures where deployed clients feel them (docs/PROTOCOL.md §3 compat; issue 8):
+// The original's wire figures where deployed clients feel them (docs/PROTOCOL.md §3 compat):
 // heartbeat pingInterval 1000 / pingTimeout 5000, so a browser whose TCP goes silent without
 // closing is noticed in about 6 s (the parent gets `close`), and browser messages up to 100 MB.
 // A message refused for its size gets a log line instead of a silent drop.

@@ -1,4 +1,4 @@
-// In-process checks of pairing by OS session (issue 21; docs/PROTOCOL.md §4 "Pairing by OS
+// In-process checks of pairing by OS session (docs/PROTOCOL.md §4 "Pairing by OS
 // session") through the whole host: a host and peers as EntryServer objects whose OS-session lookups
 // the test decides (each connection the host accepts gets the next answer of a queue, so a "tab of
 // session 2" is a real socket.io connection the host believes is session 2's). What each parent

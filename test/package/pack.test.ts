@@ -1,4 +1,4 @@
-// The package for entry-offline (issue 18, item 11): `npm pack` (its prepack builds the bundle and
+// The package for entry-offline: `npm pack` (its prepack builds the bundle and
 // the declarations) makes a tarball with the built library, its types (not src/), the notices and
 // no dependencies; it installs offline into an empty folder; the README's library example, run
 // there with that folder's Node resolution, serves a socket.io client both ways; and a TypeScript

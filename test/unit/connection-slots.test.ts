@@ -1,4 +1,4 @@
-// Issue 20: the slot decision and the deadlines of ConnectionSlots, without sockets or the clock
+// The slot decision and the deadlines of ConnectionSlots, without sockets or the clock
 // of a real listener (fake sockets; the deadlines are short and real).
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';

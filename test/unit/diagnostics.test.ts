@@ -1,5 +1,5 @@
-// Issue 9: the diagnostics checks, masking, scrubbing, escaping, recent problems, room counters and
-// the bundle's room rows, without sockets. Issue 17: who serves a room, and the rows of instances
+// The diagnostics page: its checks, masking, scrubbing, escaping, recent problems, room counters and
+// the bundle's room rows, without sockets. Who serves a room, and the rows of instances
 // that serve none.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -266,7 +266,7 @@ describe('diagnostics: recent problems', () => {
     );
   });
 
-  it('refusals are counted apart: 3,000 refused Hosts leave the genuine problems in place (issue 20)', () => {
+  it('refusals are counted apart: 3,000 refused Hosts leave the genuine problems in place', () => {
     let now = Date.parse('2026-03-02T10:00:00Z');
     const log = new ProblemLog({ scrub: (text) => text, now: () => new Date(now) });
     const logger = recordProblems(new FakeLogger(), log);
@@ -381,7 +381,7 @@ describe('diagnostics: room counters and rows', () => {
   });
 });
 
-describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
+describe('diagnostics: room rows tell who serves a room', () => {
   const NOW = 1_000_000;
   const device = { state: 'connected' as const, moduleId: '520101', at: '2026-01-01T00:00:00Z' };
   function hub(facts: Partial<HubFacts>): HubFacts {
@@ -669,7 +669,7 @@ describe('diagnostics: room rows tell who serves a room (issue 17)', () => {
   });
 });
 
-describe('diagnostics: how each room was paired (issue 21)', () => {
+describe('diagnostics: how each room was paired by OS session', () => {
   const NOW = 1_000_000;
   const device = { state: 'connected' as const, moduleId: '520101', at: '2026-01-01T00:00:00Z' };
   const hub = (facts: Partial<HubFacts>): HubFacts => ({

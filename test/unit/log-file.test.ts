@@ -1,8 +1,8 @@
-// The log file (issue 18, item 9) on a real temporary folder: it rotates at its bound, a folder
+// The log file on a real temporary folder: it rotates at its bound, a folder
 // never holds more than its slots allow, copies in one folder take separate slots, a stale lock
 // is taken over, an unwritable folder or a full disk (ENOSPC through the fs seam) never throws
 // and is retried, a deleted folder is made again, and tail reads the last lines back. Also the
-// folder each platform gets, and the console output that survives a closed pipe (item 10).
+// folder each platform gets, and the console output that survives a closed pipe.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -280,7 +280,7 @@ describe('log folder', () => {
   });
 });
 
-describe('console output (item 10)', () => {
+describe('console output', () => {
   /** A stream that fails like a closed pipe: the write is accepted, the error comes later. */
   class ClosedPipe extends EventEmitter {
     writes = 0;

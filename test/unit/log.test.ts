@@ -1,5 +1,5 @@
 // The logger bounds what attacker text can do to the app's log: lines are capped and escaped,
-// warnings share one global rate limit, warnOnce keys are bounded. Issue 20: a warnOnce line the
+// warnings share one global rate limit, warnOnce keys are bounded. A warnOnce line the
 // budget drops is tried again, and refusals are summarised per kind outside the budget.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -70,7 +70,7 @@ describe('logger', () => {
     assert.equal(lines.length, 1);
   });
 
-  it('a warnOnce line the budget dropped is written once the budget reopens (issue 20)', () => {
+  it('a warnOnce line the budget dropped is written once the budget reopens', () => {
     let t = 0;
     const { lines, logger } = capture(() => t);
     for (let i = 0; i < WARNINGS_PER_WINDOW; i += 1) logger.warn(`genuine flood ${i}`);

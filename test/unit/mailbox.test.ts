@@ -148,7 +148,7 @@ describe('bounded queue', () => {
   });
 });
 
-describe('held messages only for a reconnecting tab (issue 8)', () => {
+describe('held messages only for a reconnecting tab', () => {
   it('holds only within 5 s of the departure, never for a room nobody left', () => {
     assert.equal(shouldHold({ leftAt: undefined, now: 10 }), false);
     assert.equal(shouldHold({ leftAt: 1000, now: 1000 }), true);

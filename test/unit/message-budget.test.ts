@@ -1,4 +1,4 @@
-// Issue 20: the frame meter reads WebSocket frame sizes as the bytes go by (any split, fragmented
+// The frame meter reads WebSocket frame sizes as the bytes go by (any split, fragmented
 // messages, control frames between fragments), and the budget counts message bytes in flight,
 // refuses a large message over it, closes only that sender and gives the bytes back once the
 // message was handed on. A peer's diagnostics report is parsed on arrival (the raw value dropped).
@@ -160,7 +160,7 @@ describe('message budget', () => {
 });
 
 describe('a peer diagnostics report', () => {
-  it('is parsed on arrival: the host keeps a few short fields, never the raw value (issue 20)', () => {
+  it('is parsed on arrival: the host keeps a few short fields, never the raw value', () => {
     const socket = Object.assign(new EventEmitter(), {
       id: 'peer-1',
       data: {} as HostSocket['data'],

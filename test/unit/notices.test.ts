@@ -1,4 +1,4 @@
-// THIRD_PARTY_NOTICES.txt (issue 18, item 1): every package whose code is in dist/main.cjs or
+// THIRD_PARTY_NOTICES.txt: every package whose code is in dist/main.cjs or
 // dist/index.cjs has its notice, with its own license text. The list of bundled packages is read
 // here from the bundles themselves (esbuild marks each module with a `// node_modules/<pkg>/...`
 // comment), not from the generator, so a package the generator misses fails this test. The
@@ -44,7 +44,7 @@ describe('THIRD_PARTY_NOTICES.txt of the bundle', () => {
     ]);
   });
 
-  it('the bundles hold the packages the issue names (the path comments are read right)', () => {
+  it('the bundles hold socket.io, engine.io, ws and their clients (the path comments are read right)', () => {
     for (const name of ['socket.io', 'engine.io', 'ws', 'socket.io-client', 'engine.io-client']) {
       assert.ok(bundled.has(name), `${name} not found in the bundles: ${[...bundled]}`);
     }

@@ -41,7 +41,7 @@ describe('origin policy', () => {
     }
   });
 
-  it('a missing Origin is not an allowed origin; without one only a WebSocket upgrade passes (issue 8)', () => {
+  it('a missing Origin is not an allowed origin; without one only a WebSocket upgrade passes', () => {
     assert.equal(isOriginAllowed(undefined, []), false);
     assert.deepEqual(checkSocketOrigin(undefined, true, []), { ok: true, local: true });
     assert.equal(checkSocketOrigin(undefined, false, []).ok, false);

@@ -61,7 +61,7 @@ describe('IPC channel backlog', () => {
     );
   });
 
-  it('counts large messages from the first one: a stalled parent holds the bound behind the one being written (issue 20)', () => {
+  it('counts large messages from the first one: a stalled parent holds the bound behind the one being written', () => {
     const parent = new StalledParent();
     const channel = new IpcParentChannel(parent, new FakeLogger());
     const large = 'x'.repeat(20 * 1024 * 1024);
@@ -87,7 +87,7 @@ describe('IPC channel backlog', () => {
     assert.equal(parent.written.length, 204, 'the parent caught up');
   });
 
-  it('counts the first large messages at once, with nothing small before them (issue 20)', () => {
+  it('counts the first large messages at once, with nothing small before them', () => {
     // Before the fix the backlog was measured only once 64 messages waited: eleven large ones in a
     // row (1.9 GB of JSON for a stalled parent) all queued.
     const parent = new StalledParent();

@@ -1,10 +1,11 @@
-// Owns the routing properties (issues 12 and 17): fast-check drives random classrooms through the
+// Owns the routing properties: fast-check drives random classrooms through the
 // socket-free model of test/helpers/routing-model.ts — instances starting with or without a roomId,
 // addRoomId at any moment or never, peers quitting, hosts lost, a brand-new instance taking the port
 // while the others back off, tabs opening, closing, dropping, reconnecting and reloading, parent
-// sends, time passing — and checks the invariants of docs/PROTOCOL.md §4-5 and issue 17 after every
-// step, against the model's independent record of the contract. The second half shows that each
-// check catches a wrong rule (the rule before issue 17 among them), and replays fixed sequences.
+// sends, time passing — and checks the invariants of docs/PROTOCOL.md §4-5 ("Who is served by
+// whom" among them) after every step, against the model's independent record of the contract. The
+// second half shows that each check catches a wrong rule (the old rule of 622bb22 among them), and
+// replays fixed sequences.
 //
 // Runs: PROP_RUNS (default 2000) sequences of 5 to 60 steps per property, PROP_HEAVY (default 10)
 // times that for the held-message property and for all invariants at once (findings 7 and 8 needed
@@ -242,7 +243,7 @@ describe('the random classrooms reach the situations the invariants are about', 
 // ---------------------------------------------------------------------------------------------
 // Wrong rules the checks must catch.
 
-/** The rule before issue 17 (622bb22): what a browser's messages and a parent's sends reached. */
+/** The old rule (622bb22): what a browser's messages and a parent's sends reached. */
 function legacyBrowser(s: ModelSnapshot, roomId: string | undefined): BrowserMessageRoute {
   if (!s.cloud) return { to: 'parent' };
   const peerId = roomId === undefined ? undefined : s.peerForRoom(roomId);
@@ -255,7 +256,7 @@ function legacyBrowser(s: ModelSnapshot, roomId: string | undefined): BrowserMes
 }
 
 /**
- * Before issue 17: a roomless host in a cloud served every unclaimed room, a host that never had a
+ * Under the old rule: a roomless host in a cloud served every unclaimed room, a host that never had a
  * peer served every tab whatever its roomId, and the host's parent heard connection/close for every
  * browser and every peer.
  */
@@ -281,7 +282,7 @@ const NEVER_CLOUD_IS_SINGLE: HubRules = {
   },
 };
 
-/** Today's routing, but the host's parent hears of every browser (as before issue 17). */
+/** Today's routing, but the host's parent hears of every browser (as under the old rule). */
 const TELL_HOST_EVERY_BROWSER: HubRules = {
   ...CODE_RULES,
   events: { ...CODE_RULES.events, everyBrowserToHost: true },
@@ -293,7 +294,7 @@ const ROOM_UNKNOWN_WITHOUT_CLOUD: HubRules = { ...CODE_RULES, withoutRoom: (own)
 const ROOM_UNKNOWN_EVERY_TIME: HubRules = { ...CODE_RULES, roomUnknownOncePerTurn: false };
 /** ROOM_UNKNOWN never told. */
 const ROOM_UNKNOWN_NEVER: HubRules = { ...CODE_RULES, withoutRoom: () => false };
-/** The claim rule before issue 8: every claim taken, replacing whoever held the room. */
+/** The claim rule before room claims: every claim taken, replacing whoever held the room. */
 const TAKE_EVERY_CLAIM: HubRules = { ...CODE_RULES, claim: () => ({ grant: true, renewed: false }) };
 
 /** The first violation of `check` along the steps, or undefined. */
@@ -333,7 +334,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     { type: 'tick', ms: 100 },
   ];
 
-  it('the rule before issue 17: a roomless host in a cloud serves unclaimed rooms (checks 4 and 2)', () => {
+  it('the old rule (622bb22): a roomless host in a cloud serves unclaimed rooms (checks 4 and 2)', () => {
     catches(
       LEGACY_RULES,
       checkNoGuessing,
@@ -348,7 +349,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     );
   });
 
-  it("the rule before issue 17: the host's parent hears of peers and of other rooms' tabs (check 3)", () => {
+  it("the old rule (622bb22): the host's parent hears of peers and of other rooms' tabs (check 3)", () => {
     catches(
       LEGACY_RULES,
       checkConnectionClose,
@@ -381,7 +382,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     );
   });
 
-  it('the rule before issue 17: a brand-new host with a roomId routes like a single server (check 1)', () => {
+  it('the old rule (622bb22): a brand-new host with a roomId routes like a single server (check 1)', () => {
     // The host is lost; a new Entry HW with roomId r2 takes the port before the peer of r1 rejoins,
     // and r1's tab reconnects to it.
     const freshHostWithRoom: Step[] = [
@@ -409,7 +410,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     );
   });
 
-  it('the rule before issue 17 is found by random classrooms under checks 1, 2, 3 and 4', () => {
+  it('the old rule (622bb22) is found by random classrooms under checks 1, 2, 3 and 4', () => {
     for (const check of [checkOwnRoomOnly, checkOneRoomOneParent, checkConnectionClose, checkNoGuessing])
       randomRunsCatch(LEGACY_RULES, check);
     randomRunsCatch(NEVER_CLOUD_IS_SINGLE, checkOwnRoomOnly);
@@ -490,7 +491,7 @@ describe('the checks catch a wrong rule (a check that cannot fail proves nothing
     );
   });
 
-  it('a second claim of a room taken from its first claimant is caught (the claim rule before issue 8)', () => {
+  it('a second claim of a room taken from its first claimant is caught (the claim rule before room claims)', () => {
     catches(
       TAKE_EVERY_CLAIM,
       checkClaims,
@@ -706,7 +707,7 @@ describe('fixed classrooms', () => {
       ],
     ],
   ];
-  it("found for issue 17: a roomless host's held message reaches a reloading tab after the host joined a cloud", () =>
+  it("found while making routing safe: a roomless host's held message reaches a reloading tab after the host joined a cloud", () =>
     run(CODE_RULES, ALL_CHECKS, [
       { type: 'start', room: -1 }, // Entry HW without a roomId: a single server
       { type: 'tabOpen', room: 0 }, // a tab (whose student is not known)

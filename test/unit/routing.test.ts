@@ -111,7 +111,7 @@ describe('matchTarget and acknowledgements', () => {
   });
 });
 
-describe('room claims (issue 8)', () => {
+describe('room claims', () => {
   const base = { roomId: 'r1', claimant: 'p2', holder: undefined, hostRoomId: undefined };
   it('grants the first claim of a free room', () => {
     assert.deepEqual(decideRoomClaim(base), { grant: true, renewed: false });
@@ -142,7 +142,7 @@ describe('room claims (issue 8)', () => {
     let now = 0;
     assert.ok(claimed.add('a', now, (r) => inUse.has(r)));
     assert.ok(claimed.add('b', now, (r) => inUse.has(r)));
-    // Full of rooms claimed in the last minutes: refused, nothing forgotten (issue 20).
+    // Full of rooms claimed in the last minutes: refused, nothing forgotten.
     assert.equal(
       claimed.add('c', now + 1000, (r) => inUse.has(r)),
       false,

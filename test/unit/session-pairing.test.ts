@@ -1,10 +1,10 @@
-// Owns the pairing rule by OS session (issue 21, src/routing/session-pairing.ts; docs/PROTOCOL.md §4
+// Owns the pairing rule by OS session (src/routing/session-pairing.ts; docs/PROTOCOL.md §4
 // "Pairing by OS session"): its precedence, its refusals to guess, the bounded memory of paired
 // rooms, when ROOM_UNKNOWN concerns an instance, and how routing carries a pairing out. Then
 // fast-check properties over random classrooms where instances and tabs carry OS sessions (some
 // unknown, some pending, one student with two browsers): a room is never paired with an instance of
 // another session, never by a guess, claims always win, and with every session unknown nothing is
-// paired (issue 17's rules, unchanged). Each property is shown to catch a wrong rule.
+// paired (routing by roomId alone, unchanged). Each property is shown to catch a wrong rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -245,7 +245,7 @@ describe('pairing properties (fast-check, random classrooms)', () => {
     );
   });
 
-  it('with every session unknown, pairs nothing (the routing of issue 17 is unchanged)', () => {
+  it('with every session unknown, pairs nothing (routing by roomId alone is unchanged)', () => {
     fc.assert(
       fc.property(classroomArb, (classroom) =>
         classroom.rooms.every(

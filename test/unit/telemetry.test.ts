@@ -95,7 +95,7 @@ describe('small decisions', () => {
   });
 });
 
-describe('usage log: throttling and redirects (issue 8)', () => {
+describe('usage log: throttling and redirects', () => {
   it('sends many connections as a few batches, at most one per interval', async () => {
     const posted: UsageReport[] = [];
     const log = new UsageLog({

