@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   }
   const minutes = (performance.now() - startedAt) / 60_000;
   const lines = [
-    `### Pairing soak (issue 21): ${STUDENTS} OS users, ${SECONDS} s, nobody sends addRoomId`,
+    `### Pairing soak: ${STUDENTS} OS users, ${SECONDS} s, nobody sends addRoomId`,
     '',
     `${machine()}; load ${loadAverage()}; commit ${commit()}; ${new Date().toISOString()}; ${minutes.toFixed(1)} min in all.`,
     '',
