@@ -224,3 +224,14 @@ export function readLogDirectory(env: NodeJS.ProcessEnv = process.env): string |
     user: osFact(() => userInfo().username),
   });
 }
+
+/**
+ * Where Windows keeps its own programs (netstat, tasklist for the OS-session lookup): %SystemRoot%,
+ * else %windir%, else C:\Windows. A location of the platform, not a setting of this server.
+ *
+ * @example
+ * windowsDirectory({ SystemRoot: 'D:\\Windows' }); // 'D:\\Windows'
+ */
+export function windowsDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SystemRoot ?? env.windir ?? 'C:\\Windows';
+}

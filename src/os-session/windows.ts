@@ -2,6 +2,7 @@
 // the client end, `tasklist /FO CSV /NH` names every process's session; both run as a standard
 // user and see every session. The identity is the session id (a Remote Desktop or a fast user
 // switching session), not the user.
+import { windowsDirectory } from '../config';
 import { type ConnectionEnds, sameEndpoint } from './endpoint';
 import { knownSession, type SessionAnswer, unknownSession } from './identity';
 import { type NetstatRow, parseNetstat } from './netstat';
@@ -20,7 +21,7 @@ export interface WindowsTableOptions {
 /** The netstat + tasklist mechanism. */
 export function windowsSessionTable(options: WindowsTableOptions = {}): SessionTable {
   const run = options.run ?? runCommand;
-  const system32 = `${trimSlash(options.systemRoot ?? process.env.SystemRoot ?? process.env.windir ?? 'C:\\Windows')}\\System32`;
+  const system32 = `${trimSlash(options.systemRoot ?? windowsDirectory())}\\System32`;
   const netstat = `${system32}\\netstat.exe`;
   const tasklist = `${system32}\\tasklist.exe`;
   const pid = options.pid ?? process.pid;

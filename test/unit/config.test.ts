@@ -9,6 +9,7 @@ import {
   readEnvironment,
   readGcInterval,
   readListenerLimits,
+  windowsDirectory,
 } from '../../src/config';
 
 describe('settings', () => {
@@ -66,5 +67,13 @@ describe('settings', () => {
       (m) => quiet.push(m),
     );
     assert.deepEqual(quiet, []);
+  });
+});
+
+describe('windowsDirectory (where the OS-session lookup finds netstat and tasklist)', () => {
+  it('takes %SystemRoot%, else %windir%, else C:\\Windows', () => {
+    assert.equal(windowsDirectory({ SystemRoot: 'D:\\Win', windir: 'E:\\Other' }), 'D:\\Win');
+    assert.equal(windowsDirectory({ windir: 'E:\\Other' }), 'E:\\Other');
+    assert.equal(windowsDirectory({}), 'C:\\Windows');
   });
 });
