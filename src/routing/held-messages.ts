@@ -45,16 +45,18 @@ export function shouldHold(facts: {
   return (facts.sentAt ?? facts.now) >= (facts.presentSince ?? Number.NEGATIVE_INFINITY);
 }
 
-interface Departure {
-  leftAt: number;
-  /** When the key's browsers arrived, a reload within the window not counting as a gap. */
-  presentSince: number;
-}
-
 /** A room's browsers (undefined: those without a roomId) with their mailbox key. */
 export interface HoldGroup {
   roomId: string | undefined;
   key: HoldKey;
+}
+
+interface Departure {
+  leftAt: number;
+  /** When the key's browsers arrived, a reload within the window not counting as a gap. */
+  presentSince: number;
+  /** The room and its mailbox key, made once per departure (read for every message sent). */
+  group: HoldGroup;
 }
 
 /**
@@ -99,7 +101,7 @@ export class RecentDepartures {
     // A departure reported late (a peer's tab cut off by a failover) never shortens a later one.
     if ((this.departed.get(key)?.leftAt ?? Number.NEGATIVE_INFINITY) > at) return;
     this.departed.delete(key);
-    this.departed.set(key, { leftAt: at, presentSince });
+    this.departed.set(key, { leftAt: at, presentSince, group: { roomId: key, key: holdKey(key) } });
   }
 
   /** Whether a message for room `key` sent at `sentAt` (default: now) is held at `now`. */
@@ -119,9 +121,10 @@ export class RecentDepartures {
    * for, for a send that would reach any of them.
    */
   keysWithinWindow(now: number, sentAt = now): HoldGroup[] {
-    return [...this.departed.keys()]
-      .filter((roomId) => this.isWithinWindow(roomId, now, sentAt))
-      .map((roomId) => ({ roomId, key: holdKey(roomId) }));
+    const groups: HoldGroup[] = [];
+    for (const [roomId, gone] of this.departed)
+      if (this.isWithinWindow(roomId, now, sentAt)) groups.push(gone.group);
+    return groups;
   }
 
   /** Keys on record, present or departed, for the leak counters. */
