@@ -33,18 +33,8 @@ function searchParams(url: string | undefined): URLSearchParams | undefined {
 }
 
 /**
- * Reads one query parameter from a request URL (the first when repeated); undefined when absent
- * or unparsable.
- *
- * @example
- * queryParam('/socket.io/?roomId=a&roomId=b', 'roomId'); // 'a'
- */
-export function queryParam(url: string | undefined, name: string): string | undefined {
-  return searchParams(url)?.get(name) ?? undefined;
-}
-
-/**
- * Parses a handshake's request URL once. An unparsable URL reads as an empty query.
+ * Parses a handshake's request URL once (a repeated parameter counts by its first value). An
+ * unparsable URL reads as an empty query.
  *
  * @example
  * parseHandshakeQuery('/socket.io/?client=true&roomId=0a1b2c3d4e&EIO=4');

@@ -2,7 +2,7 @@
 // allowed sites, look-alikes, missing or null Origin, peers only over WebSocket without Origin.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { queryParam } from '../../src/contracts/handshake-query';
+import { parseHandshakeQuery } from '../../src/contracts/handshake-query';
 import { classifyHandshake } from '../../src/policy/handshake';
 import {
   checkSocketOrigin,
@@ -140,8 +140,8 @@ describe('handshake classification', () => {
     assert.ok(decision.admit && decision.kind === 'browser' && decision.note);
   });
   it('reads query parameters defensively', () => {
-    assert.equal(queryParam('/x?roomId=a&roomId=b', 'roomId'), 'a');
-    assert.equal(queryParam(undefined, 'roomId'), undefined);
-    assert.equal(queryParam('/x?%zz=1', 'roomId'), undefined);
+    assert.deepEqual(parseHandshakeQuery('/x?roomId=a&roomId=b').roomId, { kind: 'valid', roomId: 'a' });
+    assert.deepEqual(parseHandshakeQuery(undefined).roomId, { kind: 'absent' });
+    assert.deepEqual(parseHandshakeQuery('/x?%zz=1').roomId, { kind: 'absent' });
   });
 });
